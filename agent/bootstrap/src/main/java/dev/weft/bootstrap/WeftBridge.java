@@ -1,0 +1,56 @@
+package dev.weft.bootstrap;
+
+/**
+ * The static entry points that inlined advice calls. This class lives on the bootstrap class
+ * path, so any instrumented class, whatever its class loader, can link against it.
+ *
+ * <p>Every field starts as a no-op; the agent runtime swaps in the real recorders once it has
+ * started. Nothing here may throw: implementations guard themselves.
+ */
+public final class WeftBridge {
+
+  private static volatile AdviceErrorSink adviceErrors = AdviceErrorSink.NOOP;
+  private static volatile HttpServerRecorder httpServer = HttpServerRecorder.NOOP;
+  private static volatile boolean installed;
+
+  private WeftBridge() {}
+
+  /** The recorder behind HTTP server advice. Never null. */
+  public static HttpServerRecorder httpServer() {
+    return httpServer;
+  }
+
+  /**
+   * Called by the exception handler that Weft attaches to every piece of advice: the advice
+   * threw, the throwable was suppressed, and the application goes on untouched.
+   */
+  public static void adviceFailed(Throwable failure, String module) {
+    try {
+      adviceErrors.adviceFailed(failure, module);
+    } catch (Throwable ignored) {
+      // The sink must never make things worse for the application.
+    }
+  }
+
+  /** Marks the agent as started in this JVM; returns false if it already was (double attach). */
+  public static synchronized boolean markInstalled() {
+    if (installed) {
+      return false;
+    }
+    installed = true;
+    return true;
+  }
+
+  public static boolean isInstalled() {
+    return installed;
+  }
+
+  public static void install(AdviceErrorSink errors, HttpServerRecorder server) {
+    if (errors != null) {
+      adviceErrors = errors;
+    }
+    if (server != null) {
+      httpServer = server;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.weft.runtime;
+
+import dev.weft.bootstrap.WeftBridge;
+import dev.weft.runtime.config.ConfigException;
+import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.install.Installer;
+import dev.weft.runtime.install.LoadedModule;
+import dev.weft.runtime.install.ModuleRegistry;
+import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.metrics.MetricsRuntime;
+import io.opentelemetry.javaagent.extension.instrumentation.internal.AgentDistributionConfig;
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.util.List;
+
+/**
+ * Starts Weft inside its own class loader: configuration, metrics, modules, then the /metrics
+ * server. Whatever happens here, the application starts: every failure ends in one line on
+ * standard error and Weft stepping aside.
+ */
+public final class AgentStarter {
+
+  private AgentStarter() {}
+
+  public static void start(Instrumentation inst, String agentArgs, File agentJar, boolean attached) {
+    try {
+      if (!WeftBridge.markInstalled()) {
+        WeftLog.warn("Weft is already running in this JVM; this second start is ignored");
+        return;
+      }
+      WeftConfig config;
+      try {
+        config = WeftConfig.load(agentArgs);
+      } catch (ConfigException e) {
+        WeftLog.error(e.getMessage());
+        return;
+      }
+      WeftLog.setDebug(config.debug());
+      for (String warning : config.warnings()) {
+        WeftLog.warn(warning);
+      }
+      if (!config.enabled()) {
+        WeftLog.info("Weft is switched off (weft.enabled=false)");
+        return;
+      }
+      run(inst, config, attached);
+    } catch (Throwable t) {
+      WeftLog.error("Weft could not start and is off; the application runs without it: " + t, t);
+    }
+  }
+
+  private static void run(Instrumentation inst, WeftConfig config, boolean attached) {
+    ClassLoader weftLoader = AgentStarter.class.getClassLoader();
+    // Modules' defaultEnabled() reads this holder of the extension API.
+    AgentDistributionConfig.set(AgentDistributionConfig.create());
+
+    AgentErrors errors = new AgentErrors();
+    MetricsRuntime metrics = null;
+    if (config.metricsEnabled()) {
+      metrics = new MetricsRuntime(config, AgentVersion.get(), errors);
+      WeftBridge.install(errors, metrics.httpServer());
+    } else {
+      WeftBridge.install(errors, null);
+    }
+
+    List<LoadedModule> modules =
+        ModuleRegistry.discover(weftLoader, config.extensions(), config.disabledModules());
+    for (String unknown : ModuleRegistry.unknownNames(modules, config.disabledModules())) {
+      WeftLog.warn("weft.modules.disabled names '" + unknown + "', which no module carries");
+    }
+    List<String> applied = Installer.install(inst, modules, errors, weftLoader);
+
+    String url = metrics == null ? null : metrics.startServer();
+    WeftLog.info(
+        "Weft "
+            + AgentVersion.get()
+            + (attached ? " attached" : " started")
+            + " for service '"
+            + config.serviceName()
+            + "': metrics "
+            + (url == null ? "not served" : "at " + url)
+            + "; modules applied: "
+            + (applied.isEmpty() ? "none" : String.join(", ", applied)));
+  }
+}

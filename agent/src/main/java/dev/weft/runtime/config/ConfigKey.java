@@ -1,0 +1,113 @@
+package dev.weft.runtime.config;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every key Weft reads, with its default and the values it accepts. README's configuration table
+ * is this list; {@code java -jar weft-agent.jar config} prints it.
+ */
+public enum ConfigKey {
+  ENABLED("weft.enabled", "true", "true, false", "Switches the whole agent on or off."),
+  SERVICE_NAME(
+      "weft.service.name",
+      "OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES, else unknown_service:java",
+      "any non-empty text",
+      "The service's name, reported in target_info."),
+  METRICS_ENABLED(
+      "weft.metrics.enabled", "true", "true, false", "Serves /metrics and records metrics."),
+  METRICS_HOST(
+      "weft.metrics.host",
+      "0.0.0.0",
+      "a host name or IP address of this machine",
+      "Interface the /metrics server listens on."),
+  METRICS_PORT(
+      "weft.metrics.port",
+      "9464",
+      "an integer 0-65535 (0 picks a free port)",
+      "Port of the /metrics server. If it is taken, Weft logs one line and the app runs on."),
+  METRICS_LABELS(
+      "weft.metrics.labels",
+      "(none)",
+      "comma-separated name=value pairs, names matching [a-zA-Z_][a-zA-Z0-9_]* and not used by"
+          + " Weft's own labels",
+      "Constant labels added to every series, e.g. region=eu-west-1,cluster=blue."),
+  METRICS_JVM(
+      "weft.metrics.jvm.enabled",
+      "true",
+      "true, false",
+      "JVM and process metrics from Prometheus client_java."),
+  CARDINALITY_LIMIT(
+      "weft.metrics.cardinality.limit",
+      "1000",
+      "an integer 1-1000000",
+      "Most distinct values of an open-ended label (endpoint, table, ...) per metric; further"
+          + " values are recorded as _other_ and counted in weft_label_overflow_total."),
+  MODULES_DISABLED(
+      "weft.modules.disabled",
+      "(none)",
+      "comma-separated module names (java -jar weft-agent.jar lists them)",
+      "Instrumentation modules that are not applied."),
+  EXTENSIONS(
+      "weft.extensions",
+      "(none)",
+      "comma-separated paths of extension jars or folders holding them",
+      "Extra instrumentation modules written against the OpenTelemetry extension API."),
+  DEBUG("weft.debug", "false", "true, false", "Logs every class Weft transforms."),
+  CONFIG_FILE(
+      "weft.config.file",
+      "(none)",
+      "the path of a readable Java properties file",
+      "A file of weft.* keys; system properties and WEFT_* variables win over it.");
+
+  private final String key;
+  private final String defaultValue;
+  private final String accepted;
+  private final String description;
+
+  ConfigKey(String key, String defaultValue, String accepted, String description) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.accepted = accepted;
+    this.description = description;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  /** The environment variable that sets this key: weft.metrics.port is WEFT_METRICS_PORT. */
+  public String envName() {
+    return envName(key);
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String accepted() {
+    return accepted;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public static String envName(String key) {
+    return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+  }
+
+  public static ConfigKey byKey(String key) {
+    for (ConfigKey k : values()) {
+      if (k.key.equals(key)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  public static List<ConfigKey> all() {
+    return Collections.unmodifiableList(Arrays.asList(values()));
+  }
+}

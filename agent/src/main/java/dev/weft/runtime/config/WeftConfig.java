@@ -1,0 +1,426 @@
+package dev.weft.runtime.config;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UnsupportedEncodingException;
+import java.net.URLDecoder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Weft's configuration, read once at start-up. Sources, strongest first: the agent arguments
+ * ({@code -javaagent:weft-agent.jar=key=value;key=value}), system properties {@code weft.*},
+ * environment variables {@code WEFT_*}, the file named by {@code weft.config.file}, defaults. The
+ * standard {@code OTEL_SERVICE_NAME} and {@code OTEL_RESOURCE_ATTRIBUTES} (or their
+ * {@code otel.*} system properties) are honoured.
+ *
+ * <p>A value that cannot be accepted raises {@link ConfigException} whose message is the single
+ * line the user sees: the key, the value, where it came from, and what is accepted.
+ */
+public final class WeftConfig {
+
+  /** Label names Weft's own metrics use; a constant label may not take one of them. */
+  static final Set<String> RESERVED_LABELS =
+      new HashSet<>(
+          Arrays.asList(
+              "method", "endpoint", "status", "error_type", "host", "db_system", "operation",
+              "table", "command", "topic", "partition", "group", "dlq_topic", "outcome", "module",
+              "version", "metric", "le", "quantile", "service_name"));
+
+  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+  private final boolean enabled;
+  private final String serviceName;
+  private final boolean metricsEnabled;
+  private final String metricsHost;
+  private final int metricsPort;
+  private final Map<String, String> constantLabels;
+  private final boolean jvmMetrics;
+  private final int cardinalityLimit;
+  private final Set<String> disabledModules;
+  private final List<File> extensions;
+  private final boolean debug;
+  private final Map<String, String> resourceAttributes;
+  private final List<String> warnings;
+
+  private WeftConfig(Sources s) throws ConfigException {
+    this.enabled = s.bool(ConfigKey.ENABLED, true);
+    this.debug = s.bool(ConfigKey.DEBUG, false);
+    this.metricsEnabled = s.bool(ConfigKey.METRICS_ENABLED, true);
+    this.jvmMetrics = s.bool(ConfigKey.METRICS_JVM, true);
+    this.metricsHost = s.text(ConfigKey.METRICS_HOST, "0.0.0.0");
+    this.metricsPort = s.integer(ConfigKey.METRICS_PORT, 9464, 0, 65535);
+    this.cardinalityLimit = s.integer(ConfigKey.CARDINALITY_LIMIT, 1000, 1, 1_000_000);
+    this.constantLabels = parseLabels(s);
+    this.disabledModules = new LinkedHashSet<>(s.list(ConfigKey.MODULES_DISABLED));
+    this.extensions = parseExtensions(s);
+    this.resourceAttributes = parseResourceAttributes(s);
+    this.serviceName = resolveServiceName(s, resourceAttributes);
+    this.warnings = Collections.unmodifiableList(new ArrayList<>(s.warnings));
+  }
+
+  /** Reads the real sources: agent arguments, system properties, environment, file. */
+  public static WeftConfig load(String agentArgs) throws ConfigException {
+    return load(agentArgs, System.getProperties(), System.getenv());
+  }
+
+  public static WeftConfig load(String agentArgs, Properties systemProperties, Map<String, String> env)
+      throws ConfigException {
+    return new WeftConfig(new Sources(agentArgs, systemProperties, env));
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  public String serviceName() {
+    return serviceName;
+  }
+
+  public boolean metricsEnabled() {
+    return metricsEnabled;
+  }
+
+  public String metricsHost() {
+    return metricsHost;
+  }
+
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  public Map<String, String> constantLabels() {
+    return constantLabels;
+  }
+
+  public boolean jvmMetrics() {
+    return jvmMetrics;
+  }
+
+  public int cardinalityLimit() {
+    return cardinalityLimit;
+  }
+
+  public Set<String> disabledModules() {
+    return disabledModules;
+  }
+
+  public List<File> extensions() {
+    return extensions;
+  }
+
+  public boolean debug() {
+    return debug;
+  }
+
+  public Map<String, String> resourceAttributes() {
+    return resourceAttributes;
+  }
+
+  /** Non-fatal remarks (unknown keys), to be logged once each at start-up. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  private static Map<String, String> parseLabels(Sources s) throws ConfigException {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String pair : s.list(ConfigKey.METRICS_LABELS)) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq).trim();
+      String value = eq < 0 ? "" : pair.substring(eq + 1).trim();
+      if (eq < 0
+          || !LABEL_NAME.matcher(name).matches()
+          || name.startsWith("__")
+          || RESERVED_LABELS.contains(name)
+          || value.isEmpty()
+          || labels.containsKey(name)) {
+        throw s.invalid(ConfigKey.METRICS_LABELS, "'" + pair + "' is not accepted");
+      }
+      labels.put(name, value);
+    }
+    return Collections.unmodifiableMap(labels);
+  }
+
+  private static List<File> parseExtensions(Sources s) throws ConfigException {
+    List<File> jars = new ArrayList<>();
+    for (String path : s.list(ConfigKey.EXTENSIONS)) {
+      File file = new File(path);
+      if (file.isDirectory()) {
+        File[] inside = file.listFiles((dir, name) -> name.endsWith(".jar"));
+        if (inside != null) {
+          Arrays.sort(inside);
+          jars.addAll(Arrays.asList(inside));
+        }
+      } else if (file.isFile() && file.canRead()) {
+        jars.add(file);
+      } else {
+        throw s.invalid(ConfigKey.EXTENSIONS, "'" + path + "' is not a readable file or folder");
+      }
+    }
+    return Collections.unmodifiableList(jars);
+  }
+
+  private static Map<String, String> parseResourceAttributes(Sources s) throws ConfigException {
+    Sources.Value raw = s.otel("otel.resource.attributes");
+    Map<String, String> attributes = new LinkedHashMap<>();
+    if (raw == null) {
+      return attributes;
+    }
+    for (String pair : raw.text.split(",")) {
+      if (pair.trim().isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException(
+            "bad configuration "
+                + raw.name
+                + "="
+                + raw.text
+                + " ("
+                + raw.source
+                + "): accepted values: comma-separated key=value pairs. Weft is not started; the"
+                + " application runs without it.");
+      }
+      attributes.put(pair.substring(0, eq).trim(), decode(pair.substring(eq + 1).trim()));
+    }
+    return Collections.unmodifiableMap(attributes);
+  }
+
+  private static String decode(String value) {
+    try {
+      return URLDecoder.decode(value.replace("+", "%2B"), "UTF-8");
+    } catch (UnsupportedEncodingException | IllegalArgumentException e) {
+      return value;
+    }
+  }
+
+  private static String resolveServiceName(Sources s, Map<String, String> resource)
+      throws ConfigException {
+    String own = s.text(ConfigKey.SERVICE_NAME, null);
+    if (own != null) {
+      return own;
+    }
+    Sources.Value otel = s.otel("otel.service.name");
+    if (otel != null && !otel.text.trim().isEmpty()) {
+      return otel.text.trim();
+    }
+    String fromResource = resource.get("service.name");
+    return fromResource != null && !fromResource.isEmpty() ? fromResource : "unknown_service:java";
+  }
+
+  /** The layered sources and the typed accessors that turn a bad value into one clear line. */
+  private static final class Sources {
+    private final Map<String, Value> values = new LinkedHashMap<>();
+    private final Properties systemProperties;
+    private final Map<String, String> env;
+    private final List<String> warnings = new ArrayList<>();
+
+    static final class Value {
+      final String name;
+      final String text;
+      final String source;
+
+      Value(String name, String text, String source) {
+        this.name = name;
+        this.text = text;
+        this.source = source;
+      }
+    }
+
+    Sources(String agentArgs, Properties systemProperties, Map<String, String> env)
+        throws ConfigException {
+      this.systemProperties = systemProperties;
+      this.env = env;
+      // Weakest first; each layer overwrites the one below.
+      Value file = null;
+      Map<String, Value> args = parseAgentArgs(agentArgs);
+      Value fromArgs = args.get(ConfigKey.CONFIG_FILE.key());
+      String fromProps = systemProperties.getProperty(ConfigKey.CONFIG_FILE.key());
+      String fromEnv = env.get(ConfigKey.CONFIG_FILE.envName());
+      if (fromArgs != null) {
+        file = fromArgs;
+      } else if (fromProps != null) {
+        file = new Value(ConfigKey.CONFIG_FILE.key(), fromProps, "system property");
+      } else if (fromEnv != null) {
+        file = new Value(ConfigKey.CONFIG_FILE.envName(), fromEnv, "environment");
+      }
+      if (file != null) {
+        values.put(ConfigKey.CONFIG_FILE.key(), file);
+        readFile(file);
+      }
+      for (Map.Entry<String, String> e : env.entrySet()) {
+        if (e.getKey().startsWith("WEFT_")) {
+          String key = e.getKey().toLowerCase(Locale.ROOT).replace('_', '.');
+          put(key, new Value(e.getKey(), e.getValue(), "environment"));
+        }
+      }
+      for (String name : systemProperties.stringPropertyNames()) {
+        if (name.startsWith("weft.")) {
+          put(name, new Value(name, systemProperties.getProperty(name), "system property"));
+        }
+      }
+      for (Map.Entry<String, Value> e : args.entrySet()) {
+        put(e.getKey(), e.getValue());
+      }
+    }
+
+    private void put(String key, Value value) {
+      if (ConfigKey.byKey(key) == null) {
+        String warning = "unknown configuration key " + value.name + " (" + value.source + ")";
+        if (!warnings.contains(warning)) {
+          warnings.add(warning + " is ignored; java -jar weft-agent.jar config lists the keys");
+        }
+        return;
+      }
+      values.put(key, value);
+    }
+
+    private void readFile(Value file) throws ConfigException {
+      Properties p = new Properties();
+      try (InputStream in = new FileInputStream(file.text)) {
+        p.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        throw invalid(
+            ConfigKey.CONFIG_FILE, file, "it cannot be read (" + e.getClass().getSimpleName() + ")");
+      }
+      for (String name : p.stringPropertyNames()) {
+        put(name, new Value(name, p.getProperty(name), "file " + file.text));
+      }
+    }
+
+    private static Map<String, Value> parseAgentArgs(String agentArgs) throws ConfigException {
+      Map<String, Value> args = new LinkedHashMap<>();
+      if (agentArgs == null || agentArgs.trim().isEmpty()) {
+        return args;
+      }
+      for (String part : agentArgs.split(";")) {
+        if (part.trim().isEmpty()) {
+          continue;
+        }
+        int eq = part.indexOf('=');
+        if (eq <= 0) {
+          throw new ConfigException(
+              "bad agent arguments '"
+                  + agentArgs
+                  + "': accepted values: key=value pairs separated by ';', e.g."
+                  + " weft.metrics.port=9465;weft.debug=true. Weft is not started; the"
+                  + " application runs without it.");
+        }
+        String key = part.substring(0, eq).trim();
+        args.put(key, new Value(key, part.substring(eq + 1).trim(), "agent argument"));
+      }
+      return args;
+    }
+
+    Value otel(String property) {
+      String prop = systemProperties.getProperty(property);
+      if (prop != null) {
+        return new Value(property, prop, "system property");
+      }
+      String envName = ConfigKey.envName(property);
+      String fromEnv = env.get(envName);
+      return fromEnv == null ? null : new Value(envName, fromEnv, "environment");
+    }
+
+    String text(ConfigKey key, String fallback) throws ConfigException {
+      Value v = values.get(key.key());
+      if (v == null) {
+        return fallback;
+      }
+      String t = v.text.trim();
+      if (t.isEmpty()) {
+        throw invalid(key, v, null);
+      }
+      return t;
+    }
+
+    boolean bool(ConfigKey key, boolean fallback) throws ConfigException {
+      Value v = values.get(key.key());
+      if (v == null) {
+        return fallback;
+      }
+      String t = v.text.trim().toLowerCase(Locale.ROOT);
+      if (t.equals("true")) {
+        return true;
+      }
+      if (t.equals("false")) {
+        return false;
+      }
+      throw invalid(key, v, null);
+    }
+
+    int integer(ConfigKey key, int fallback, int min, int max) throws ConfigException {
+      Value v = values.get(key.key());
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v.text.trim());
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException ignored) {
+        // falls through to the error below
+      }
+      throw invalid(key, v, null);
+    }
+
+    List<String> list(ConfigKey key) {
+      Value v = values.get(key.key());
+      List<String> items = new ArrayList<>();
+      if (v == null) {
+        return items;
+      }
+      for (String item : v.text.split(",")) {
+        if (!item.trim().isEmpty()) {
+          items.add(item.trim());
+        }
+      }
+      return items;
+    }
+
+    ConfigException invalid(ConfigKey key, String why) {
+      return invalid(key, values.get(key.key()), why);
+    }
+
+    static ConfigException invalid(ConfigKey key, Value v, String why) {
+      return new ConfigException(
+          "bad configuration "
+              + v.name
+              + "="
+              + printable(v.text)
+              + " ("
+              + v.source
+              + (why == null ? "" : "; " + why)
+              + "): accepted values: "
+              + key.accepted()
+              + ". Weft is not started; the application runs without it.");
+    }
+
+    /** Keeps the error on one line and short, whatever the value holds. */
+    private static String printable(String value) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < value.length() && b.length() < 200; i++) {
+        char c = value.charAt(i);
+        b.append(c < 0x20 || c == 0x7f ? '?' : c);
+      }
+      if (value.length() > 200) {
+        b.append("...");
+      }
+      return b.toString();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package dev.weft.runtime.install;
+
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+
+import dev.weft.bootstrap.WeftBridge;
+import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.metrics.AgentErrors;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * The one Byte Buddy installer: for every enabled module, for every type instrumentation, which
+ * advice goes where. Classes of Weft itself and of its class loaders are never touched.
+ */
+public final class Installer {
+
+  private Installer() {}
+
+  /** Applies the modules; returns the names of those applied. */
+  public static List<String> install(
+      Instrumentation inst, List<LoadedModule> modules, AgentErrors errors, ClassLoader weftLoader) {
+    // Creating an AgentBuilder makes Byte Buddy probe sun.misc.Unsafe, which JDK 24 and later
+    // report with a warning on the application's console. Weft never injects classes, so it
+    // switches that off for its own (relocated) copy of Byte Buddy: the property name carries
+    // the relocated package and so concerns no other Byte Buddy in the JVM.
+    String byteBuddyPackage = ByteBuddy.class.getName().substring(0, ByteBuddy.class.getName().lastIndexOf('.'));
+    if (System.getProperty(byteBuddyPackage + ".safe") == null) {
+      System.setProperty(byteBuddyPackage + ".safe", "true");
+    }
+    ElementMatcher<ClassLoader> weftLoaders =
+        loader -> loader == weftLoader || loader instanceof ExtensionClassLoader;
+    AgentBuilder builder =
+        new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+            .disableClassFormatChanges()
+            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+            .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
+            .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+            .with(new WeavingListener(errors))
+            // Advice inlined into named JDK modules (jdk.httpserver, ...) calls the bridge, which
+            // sits in the bootstrap loader's unnamed module: the woven module must read it.
+            .assureReadEdgeTo(inst, WeftBridge.class)
+            .ignore(nameStartsWith("dev.weft."))
+            .or(isSynthetic())
+            .or(net.bytebuddy.matcher.ElementMatchers.any(), weftLoaders);
+
+    List<String> applied = new ArrayList<>();
+    for (LoadedModule loaded : modules) {
+      if (!loaded.enabled()) {
+        WeftLog.debug("module " + loaded.name() + " is disabled");
+        continue;
+      }
+      try {
+        builder = apply(builder, loaded);
+        errors.declare(loaded.name());
+        applied.add(loaded.name());
+      } catch (ModuleTypeTransformer.UnsafeAdviceException e) {
+        WeftLog.error(e.getMessage());
+      } catch (RuntimeException | LinkageError e) {
+        WeftLog.error("module '" + loaded.name() + "' is not applied: " + e);
+      }
+    }
+    builder.installOn(inst);
+    return applied;
+  }
+
+  private static AgentBuilder apply(AgentBuilder builder, LoadedModule loaded) {
+    ElementMatcher.Junction<ClassLoader> moduleLoaders = loaded.module().classLoaderMatcher();
+    AgentBuilder result = builder;
+    // All type instrumentations are prepared first, so a module is applied whole or not at all.
+    List<TypeInstrumentation> instrumentations = loaded.module().typeInstrumentations();
+    List<ModuleTypeTransformer> prepared = new ArrayList<>();
+    for (TypeInstrumentation ti : instrumentations) {
+      ModuleTypeTransformer transformer = new ModuleTypeTransformer(loaded.name(), loaded.loader());
+      ti.transform(transformer);
+      prepared.add(transformer);
+    }
+    for (int i = 0; i < instrumentations.size(); i++) {
+      TypeInstrumentation ti = instrumentations.get(i);
+      List<AgentBuilder.Transformer> transformers = prepared.get(i).transformers();
+      if (transformers.isEmpty()) {
+        continue;
+      }
+      AgentBuilder.Identified.Narrowable narrowable =
+          result.type(ti.typeMatcher(), moduleLoaders.and(ti.classLoaderOptimization()));
+      AgentBuilder.Identified.Extendable extendable = narrowable.transform(transformers.get(0));
+      for (int t = 1; t < transformers.size(); t++) {
+        extendable = extendable.transform(transformers.get(t));
+      }
+      result = extendable;
+    }
+    return result;
+  }
+
+  /** Counts weaving failures; logs transformations when weft.debug is on. */
+  private static final class WeavingListener extends AgentBuilder.Listener.Adapter {
+    private final AgentErrors errors;
+
+    WeavingListener(AgentErrors errors) {
+      this.errors = errors;
+    }
+
+    @Override
+    public void onTransformation(
+        TypeDescription type,
+        ClassLoader loader,
+        JavaModule module,
+        boolean loaded,
+        DynamicType dynamicType) {
+      WeftLog.debug("woven: " + type.getName() + " (" + (loader == null ? "bootstrap" : loader) + ")");
+    }
+
+    @Override
+    public void onError(
+        String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
+      errors.internalFailure("weaving", "weaving " + typeName, error);
+    }
+  }
+}

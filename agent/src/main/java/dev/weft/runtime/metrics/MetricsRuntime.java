@@ -1,0 +1,229 @@
+package dev.weft.runtime.metrics;
+
+import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.log.WeftLog;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
+import java.io.IOException;
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Weft's metrics: its own {@link PrometheusRegistry} (never the default one, which belongs to
+ * the application), the recorders behind the bridge, and the /metrics server.
+ */
+public final class MetricsRuntime {
+
+  private final WeftConfig config;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Labels constLabels;
+  private final AgentErrors errors;
+  private final Counter labelOverflow;
+  private final HttpServerMetrics httpServer;
+  private volatile HTTPServer server;
+
+  public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
+    this.config = config;
+    this.errors = errors;
+    this.constLabels = toLabels(config.constantLabels());
+
+    Info.builder()
+        .name("weft_agent_info")
+        .help("The Weft agent running in this JVM.")
+        .labelNames("version")
+        .constLabels(constLabels)
+        .register(registry)
+        .setLabelValues(version);
+    Info target = targetInfo(config);
+    registry.register(target);
+    target.setLabelValues(targetInfoValues(config));
+
+    Counter errorsCounter =
+        Counter.builder()
+            .name("weft_agent_errors_total")
+            .help("Failures inside Weft, by module; the application never sees them.")
+            .labelNames("module")
+            .constLabels(constLabels)
+            .withoutExemplars()
+            .register(registry);
+    errors.bind(errorsCounter);
+    this.labelOverflow =
+        Counter.builder()
+            .name("weft_label_overflow_total")
+            .help(
+                "Observations recorded under the _other_ label value because a metric reached"
+                    + " weft.metrics.cardinality.limit distinct values.")
+            .labelNames("metric")
+            .constLabels(constLabels)
+            .withoutExemplars()
+            .register(registry);
+
+    this.httpServer =
+        new HttpServerMetrics(
+            registry,
+            constLabels,
+            config.cardinalityLimit(),
+            overflowOf("http_requests"),
+            errors);
+
+    if (config.jvmMetrics()) {
+      JvmMetrics.builder().constLabels(constLabels).register(registry);
+    }
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  public HttpServerMetrics httpServer() {
+    return httpServer;
+  }
+
+  public AgentErrors errors() {
+    return errors;
+  }
+
+  private CounterDataPoint overflowOf(String metric) {
+    return labelOverflow.labelValues(metric);
+  }
+
+  /**
+   * Starts the /metrics server. A taken port or a bad host is one line in the log; the
+   * application and the rest of Weft go on.
+   *
+   * @return the URL served, or null
+   */
+  public String startServer() {
+    String host = config.metricsHost();
+    int port = config.metricsPort();
+    try {
+      HTTPServer started =
+          HTTPServer.builder()
+              .hostname(host)
+              .port(port)
+              .registry(registry)
+              .executorService(serverExecutor())
+              .buildAndStart();
+      server = started;
+      return "http://" + host + ":" + started.getPort() + "/metrics";
+    } catch (BindException e) {
+      WeftLog.warn(
+          "cannot serve /metrics on "
+              + host
+              + ":"
+              + port
+              + ": port "
+              + port
+              + " is in use or the address is not local ("
+              + e.getMessage()
+              + "); the application runs on, set weft.metrics.port to a free port");
+    } catch (IOException | RuntimeException e) {
+      WeftLog.warn(
+          "cannot serve /metrics on "
+              + host
+              + ":"
+              + port
+              + " ("
+              + e
+              + "); the application runs on, check weft.metrics.host and weft.metrics.port");
+    }
+    return null;
+  }
+
+  public void stopServer() {
+    HTTPServer s = server;
+    if (s != null) {
+      s.stop();
+    }
+  }
+
+  /** Two daemon threads: scrapes never keep the JVM alive nor compete with the app's pools. */
+  private static ExecutorService serverExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "weft-metrics-http-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
+  }
+
+  private static Labels toLabels(Map<String, String> labels) {
+    Labels.Builder b = Labels.builder();
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      b.label(e.getKey(), e.getValue());
+    }
+    return b.build();
+  }
+
+  /**
+   * {@code target_info}: the service name and OTEL_RESOURCE_ATTRIBUTES, the way OpenTelemetry's
+   * Prometheus exporters publish a resource, so dashboards can join on it.
+   */
+  private Info targetInfo(WeftConfig config) {
+    return Info.builder()
+        .name("target_info")
+        .help("The service this JVM runs, with its resource attributes.")
+        .labelNames(targetInfoNames(config).toArray(new String[0]))
+        .constLabels(constLabels)
+        .build();
+  }
+
+  private List<String> targetInfoNames(WeftConfig config) {
+    List<String> names = new ArrayList<>();
+    names.add("service_name");
+    for (String key : config.resourceAttributes().keySet()) {
+      String name = sanitize(key);
+      if (!names.contains(name) && !config.constantLabels().containsKey(name)) {
+        names.add(name);
+      }
+    }
+    return names;
+  }
+
+  private String[] targetInfoValues(WeftConfig config) {
+    List<String> names = targetInfoNames(config);
+    String[] values = new String[names.size()];
+    values[0] = config.serviceName();
+    for (Map.Entry<String, String> e : config.resourceAttributes().entrySet()) {
+      int i = names.indexOf(sanitize(e.getKey()));
+      if (i > 0 && values[i] == null) {
+        values[i] = e.getValue();
+      }
+    }
+    return values;
+  }
+
+  /** Resource attribute keys (service.name) become label names (service_name). */
+  static String sanitize(String key) {
+    StringBuilder b = new StringBuilder(key.length() + 1);
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+          || (i > 0 && c >= '0' && c <= '9');
+      b.append(ok ? c : '_');
+    }
+    String name = b.length() == 0 ? "_" : b.toString();
+    return name.startsWith("__") ? "x" + name : name;
+  }
+}
