@@ -1,0 +1,186 @@
+package dev.weft.runtime.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.weft.bootstrap.HttpServerRecorder;
+import dev.weft.runtime.config.WeftConfig;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.HashMap;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The recorder behind every HTTP server module, exercised directly with exact numbers. */
+class HttpServerMetricsTest {
+
+  private final Object appHandler = new Object();
+
+  private MetricsRuntime runtime(int cardinalityLimit) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("weft.metrics.labels", "region=eu-west-1");
+    p.setProperty("weft.metrics.cardinality.limit", Integer.toString(cardinalityLimit));
+    p.setProperty("weft.metrics.jvm.enabled", "false");
+    return new MetricsRuntime(WeftConfig.load(null, p, new HashMap<>()), "test", new AgentErrors());
+  }
+
+  @Test
+  void countsStatusesErrorsAndDurationsExactly() throws Exception {
+    MetricsRuntime rt = runtime(100);
+    HttpServerMetrics m = rt.httpServer();
+    for (int i = 0; i < 7; i++) {
+      m.end(m.start(appHandler, "GET", "/hello"), 200, null);
+    }
+    for (int i = 0; i < 3; i++) {
+      m.end(m.start(appHandler, "GET", "/hello"), 503, null);
+    }
+    m.end(m.start(appHandler, "POST", "/boom"), -1, new IllegalStateException());
+    m.end(m.start(appHandler, "POST", "/silent"), -1, null);
+
+    assertEquals(7, counter(rt, "http_requests", "GET", "/hello", "200"));
+    assertEquals(3, counter(rt, "http_requests", "GET", "/hello", "503"));
+    assertEquals(1, counter(rt, "http_requests", "POST", "/boom", "500"));
+    assertEquals(1, counter(rt, "http_requests", "POST", "/silent", "500"));
+    assertEquals(7, histogramCount(rt, "GET", "/hello", "200"));
+    assertEquals(0, active(rt, "GET", "/hello"));
+  }
+
+  @Test
+  void nestedCallsOnOneThreadAreOneRequest() throws Exception {
+    MetricsRuntime rt = runtime(100);
+    HttpServerMetrics m = rt.httpServer();
+    long outer = m.start(appHandler, "GET", "/users/");
+    long filter = m.start(appHandler, "GET", "/users/");
+    long handler = m.start(appHandler, "GET", "/users/");
+    assertEquals(HttpServerRecorder.NESTED, filter);
+    assertEquals(1, active(rt, "GET", "/users/"));
+    m.end(handler, 200, null);
+    m.end(filter, 200, null);
+    m.end(outer, 200, null);
+    assertEquals(1, counter(rt, "http_requests", "GET", "/users/", "200"));
+    assertEquals(0, active(rt, "GET", "/users/"));
+    // The thread is clean again: the next request counts.
+    m.end(m.start(appHandler, "GET", "/users/"), 200, null);
+    assertEquals(2, counter(rt, "http_requests", "GET", "/users/", "200"));
+  }
+
+  @Test
+  void weftsOwnHandlersAreNotCounted() throws Exception {
+    MetricsRuntime rt = runtime(100);
+    HttpServerMetrics m = rt.httpServer();
+    Object ownHandler = new BoundedLabelMapTest(); // any class from Weft's own loader
+    assertEquals(HttpServerRecorder.SKIP, m.start(ownHandler, "GET", "/metrics"));
+  }
+
+  @Test
+  void unknownMethodsCollapseToOther() throws Exception {
+    MetricsRuntime rt = runtime(100);
+    HttpServerMetrics m = rt.httpServer();
+    m.end(m.start(appHandler, "get", "/x"), 200, null);
+    m.end(m.start(appHandler, "\u0000BREW\u00ff", "/x"), 200, null);
+    assertEquals(2, counter(rt, "http_requests", "_OTHER", "/x", "200"));
+  }
+
+  @Test
+  void endpointsBeyondTheLimitGoToOtherAndAreCounted() throws Exception {
+    MetricsRuntime rt = runtime(2);
+    HttpServerMetrics m = rt.httpServer();
+    for (String e : new String[] {"/a", "/b", "/c", "/d", "/c"}) {
+      m.end(m.start(appHandler, "GET", e), 200, null);
+    }
+    assertEquals(1, counter(rt, "http_requests", "GET", "/a", "200"));
+    assertEquals(3, counter(rt, "http_requests", "GET", BoundedLabelMap.OTHER, "200"));
+    assertEquals(3, overflow(rt, "http_requests"));
+  }
+
+  @Test
+  void concurrentRequestsAreCountedExactly() throws Exception {
+    MetricsRuntime rt = runtime(100);
+    HttpServerMetrics m = rt.httpServer();
+    int threads = 8;
+    int perThread = 5_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    for (int t = 0; t < threads; t++) {
+      pool.execute(
+          () -> {
+            try {
+              go.await();
+            } catch (InterruptedException e) {
+              return;
+            }
+            for (int i = 0; i < perThread; i++) {
+              m.end(m.start(appHandler, "GET", "/c"), i % 10 == 0 ? 500 : 200, null);
+            }
+          });
+    }
+    go.countDown();
+    pool.shutdown();
+    pool.awaitTermination(60, TimeUnit.SECONDS);
+    assertEquals(threads * perThread / 10, counter(rt, "http_requests", "GET", "/c", "500"));
+    assertEquals(threads * perThread * 9 / 10, counter(rt, "http_requests", "GET", "/c", "200"));
+    assertEquals(threads * perThread * 9 / 10, histogramCount(rt, "GET", "/c", "200"));
+    assertEquals(0, active(rt, "GET", "/c"));
+  }
+
+  private static MetricSnapshot snapshot(MetricsRuntime rt, String name) {
+    MetricSnapshots all = rt.registry().scrape();
+    for (MetricSnapshot s : all) {
+      if (s.getMetadata().getName().equals(name)) {
+        return s;
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
+  private static Labels labels(String method, String endpoint, String status) {
+    return Labels.of("endpoint", endpoint, "method", method, "region", "eu-west-1", "status", status);
+  }
+
+  private static long counter(MetricsRuntime rt, String name, String m, String e, String s) {
+    for (CounterSnapshot.CounterDataPointSnapshot p :
+        ((CounterSnapshot) snapshot(rt, name)).getDataPoints()) {
+      if (p.getLabels().equals(labels(m, e, s))) {
+        return (long) p.getValue();
+      }
+    }
+    return 0;
+  }
+
+  private static long histogramCount(MetricsRuntime rt, String m, String e, String s) {
+    for (HistogramSnapshot.HistogramDataPointSnapshot p :
+        ((HistogramSnapshot) snapshot(rt, "http_request_duration_seconds")).getDataPoints()) {
+      if (p.getLabels().equals(labels(m, e, s))) {
+        return p.getCount();
+      }
+    }
+    return 0;
+  }
+
+  private static long active(MetricsRuntime rt, String m, String e) {
+    for (GaugeSnapshot.GaugeDataPointSnapshot p :
+        ((GaugeSnapshot) snapshot(rt, "http_requests_active")).getDataPoints()) {
+      if (p.getLabels().equals(Labels.of("endpoint", e, "method", m, "region", "eu-west-1"))) {
+        return (long) p.getValue();
+      }
+    }
+    return 0;
+  }
+
+  private static long overflow(MetricsRuntime rt, String metric) {
+    for (CounterSnapshot.CounterDataPointSnapshot p :
+        ((CounterSnapshot) snapshot(rt, "weft_label_overflow")).getDataPoints()) {
+      if (p.getLabels().get("metric").equals(metric)) {
+        return (long) p.getValue();
+      }
+    }
+    return 0;
+  }
+}
