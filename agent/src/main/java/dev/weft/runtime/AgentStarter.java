@@ -51,6 +51,7 @@ public final class AgentStarter {
   }
 
   private static void run(Instrumentation inst, WeftConfig config, boolean attached) {
+    long t0 = System.nanoTime();
     ClassLoader weftLoader = AgentStarter.class.getClassLoader();
     // Modules' defaultEnabled() reads this holder of the extension API.
     AgentDistributionConfig.set(AgentDistributionConfig.create());
@@ -64,23 +65,50 @@ public final class AgentStarter {
       WeftBridge.install(errors, null);
     }
 
+    long t1 = System.nanoTime();
     List<LoadedModule> modules =
         ModuleRegistry.discover(weftLoader, config.extensions(), config.disabledModules());
     for (String unknown : ModuleRegistry.unknownNames(modules, config.disabledModules())) {
       WeftLog.warn("weft.modules.disabled names '" + unknown + "', which no module carries");
     }
-    List<String> applied = Installer.install(inst, modules, errors, weftLoader);
+    long t2 = System.nanoTime();
+    List<String> applied = Installer.install(inst, modules, errors, weftLoader, attached);
+    long t3 = System.nanoTime();
 
-    String url = metrics == null ? null : metrics.startServer();
-    WeftLog.info(
-        "Weft "
-            + AgentVersion.get()
-            + (attached ? " attached" : " started")
-            + " for service '"
-            + config.serviceName()
-            + "': metrics "
-            + (url == null ? "not served" : "at " + url)
-            + "; modules applied: "
-            + (applied.isEmpty() ? "none" : String.join(", ", applied)));
+    WeftLog.debug(
+        String.format(
+            "start-up on the application's thread: metrics %d ms, modules %d ms, weaving %d ms",
+            (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
+
+    // What is not needed before the application's first class loads (JVM metrics read MXBeans,
+    // the /metrics server binds a socket) runs on a daemon thread, in parallel with the
+    // application's own start-up.
+    MetricsRuntime started = metrics;
+    Thread background =
+        new Thread(
+            () -> {
+              try {
+                String url = null;
+                if (started != null) {
+                  started.registerJvmMetrics();
+                  url = started.startServer();
+                }
+                WeftLog.info(
+                    "Weft "
+                        + AgentVersion.get()
+                        + (attached ? " attached" : " started")
+                        + " for service '"
+                        + config.serviceName()
+                        + "': metrics "
+                        + (url == null ? "not served" : "at " + url)
+                        + "; modules applied: "
+                        + (applied.isEmpty() ? "none" : String.join(", ", applied)));
+              } catch (Throwable t) {
+                errors.internalFailure("agent", "starting the /metrics server", t);
+              }
+            },
+            "weft-start");
+    background.setDaemon(true);
+    background.start();
   }
 }

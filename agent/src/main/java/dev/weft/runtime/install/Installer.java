@@ -28,7 +28,11 @@ public final class Installer {
 
   /** Applies the modules; returns the names of those applied. */
   public static List<String> install(
-      Instrumentation inst, List<LoadedModule> modules, AgentErrors errors, ClassLoader weftLoader) {
+      Instrumentation inst,
+      List<LoadedModule> modules,
+      AgentErrors errors,
+      ClassLoader weftLoader,
+      boolean attached) {
     // Creating an AgentBuilder makes Byte Buddy probe sun.misc.Unsafe, which JDK 24 and later
     // report with a warning on the application's console. Weft never injects classes, so it
     // switches that off for its own (relocated) copy of Byte Buddy: the property name carries
@@ -42,14 +46,24 @@ public final class Installer {
     AgentBuilder builder =
         new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
             .disableClassFormatChanges()
-            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+            // At start-up almost nothing is loaded yet and the JDK classes that are cannot be
+            // targets of the modules, so only an attach to a running JVM pays for the scan and
+            // retransformation of the classes already loaded.
+            .with(
+                attached
+                    ? AgentBuilder.RedefinitionStrategy.RETRANSFORMATION
+                    : AgentBuilder.RedefinitionStrategy.DISABLED)
+            .with(AgentBuilder.PoolStrategy.Default.FAST)
             .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
             .with(AgentBuilder.TypeStrategy.Default.DECORATE)
             .with(new WeavingListener(errors))
             // Advice inlined into named JDK modules (jdk.httpserver, ...) calls the bridge, which
             // sits in the bootstrap loader's unnamed module: the woven module must read it.
             .assureReadEdgeTo(inst, WeftBridge.class)
-            .ignore(nameStartsWith("dev.weft."))
+            // Weft's classes on the bootstrap and system paths by name; everything in Weft's own
+            // loaders (runtime, modules, relocated libraries) by loader. Not all of dev.weft: an
+            // application may well live in that namespace too.
+            .ignore(nameStartsWith("dev.weft.agent.").or(nameStartsWith("dev.weft.bootstrap.")))
             .or(isSynthetic())
             .or(net.bytebuddy.matcher.ElementMatchers.any(), weftLoaders);
 

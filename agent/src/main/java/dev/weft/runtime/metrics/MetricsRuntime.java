@@ -77,7 +77,10 @@ public final class MetricsRuntime {
             config.cardinalityLimit(),
             overflowOf("http_requests"),
             errors);
+  }
 
+  /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
+  public void registerJvmMetrics() {
     if (config.jvmMetrics()) {
       JvmMetrics.builder().constLabels(constLabels).register(registry);
     }

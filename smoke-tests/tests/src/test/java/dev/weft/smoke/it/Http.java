@@ -1,0 +1,76 @@
+package dev.weft.smoke.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.opentest4j.AssertionFailedError;
+
+/** The real client the tests drive services with: {@link java.net.http.HttpClient}, HTTP/1.1. */
+public final class Http {
+
+  public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  private Http() {}
+
+  public static HttpClient newClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+  }
+
+  public static String url(int port, String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+
+  public static HttpResponse<String> get(HttpClient client, String url)
+      throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(REQUEST_TIMEOUT).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  public static HttpResponse<String> get(HttpClient client, String url, String accept)
+      throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(REQUEST_TIMEOUT)
+            .header("Accept", accept)
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Scrapes {@code http://127.0.0.1:<port>/metrics} (Prometheus text) and parses it. */
+  public static MetricsScrape scrape(HttpClient client, int port)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response = get(client, url(port, "/metrics"));
+    if (response.statusCode() != 200) {
+      throw new AssertionFailedError(
+          "GET " + url(port, "/metrics") + " answered " + response.statusCode() + ": "
+              + response.body());
+    }
+    return MetricsScrape.parse(response.body());
+  }
+
+  /**
+   * Polls until {@code /metrics} on {@code port} answers (the agent starts its server during or
+   * right after premain); fails at once if the service exits.
+   */
+  public static MetricsScrape awaitMetrics(
+      ServiceProcess service, HttpClient client, int port, Duration timeout) {
+    return Poll.untilValue(
+        Poll.deadline(timeout),
+        () -> {
+          service.requireAlive("Weft's /metrics answered on port " + port);
+          return scrape(client, port);
+        },
+        scrape -> true,
+        scrape -> "Weft's /metrics on port " + port + " did not answer within " + timeout + "\n"
+            + service.describe());
+  }
+}

@@ -1,0 +1,38 @@
+package dev.weft.smoke.it;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Launches the smoke services the way a user would. */
+public final class Services {
+
+  /** Generous: 2 cores may be busy with the build while a JVM and the agent start. */
+  public static final Duration STARTUP = Duration.ofSeconds(60);
+
+  private Services() {}
+
+  /**
+   * Starts {@code jdk-http-service --port <appPort>} with {@code java} and, if {@code withAgent},
+   * {@code -javaagent:weft-agent.jar}; returns once the service printed its listening line.
+   */
+  public static ServiceProcess jdkHttpService(
+      String name, Path java, boolean withAgent, int appPort, String... jvmArgs) {
+    ServiceProcess.Builder builder = ServiceProcess.builder(name).java(java);
+    if (withAgent) {
+      builder.agent(SmokeEnv.agentJar());
+    }
+    ServiceProcess service =
+        builder
+            .jvmArgs(jvmArgs)
+            .jar(SmokeEnv.jdkHttpServiceJar())
+            .args("--port", Integer.toString(appPort))
+            .start();
+    try {
+      service.awaitStdoutLine("jdk-http-service listening on http://127.0.0.1:" + appPort, STARTUP);
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+    return service;
+  }
+}

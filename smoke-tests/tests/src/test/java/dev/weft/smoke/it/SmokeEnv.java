@@ -1,0 +1,169 @@
+package dev.weft.smoke.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where the things under test live. Paths come from surefire's {@code systemPropertyVariables}
+ * (see the module's pom); the fallbacks make the tests runnable from an IDE whose working
+ * directory is this module. Anything missing makes the test FAIL with what to build or install.
+ */
+public final class SmokeEnv {
+
+  public static final String TEMURIN_25_HOME = "/usr/lib/jvm/temurin-25-jdk-amd64";
+
+  private SmokeEnv() {}
+
+  public static Path agentJar() {
+    return existingFile(
+        "weft.smoke.agentJar",
+        "../../agent/target/weft-agent.jar",
+        "the Weft agent jar",
+        "build it with: mvn -B -pl agent -am package (from the repository root)");
+  }
+
+  public static Path jdkHttpServiceJar() {
+    return existingFile(
+        "weft.smoke.jdkHttpServiceJar",
+        "../jdk-http-service/target/jdk-http-service.jar",
+        "the jdk-http-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/jdk-http-service package");
+  }
+
+  public static Path bundledLibsServiceJar() {
+    return existingFile(
+        "weft.smoke.bundledLibsServiceJar",
+        "../bundled-libs-service/target/bundled-libs-service.jar",
+        "the bundled-libs-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/bundled-libs-service package");
+  }
+
+  public static Path throwingExtensionJar() {
+    return existingFile(
+        "weft.smoke.throwingExtensionJar",
+        "../throwing-extension/target/throwing-extension.jar",
+        "the throwing test extension jar",
+        "build it with: mvn -B -pl smoke-tests/throwing-extension package");
+  }
+
+  /** The project version the agent jar must report. */
+  public static String projectVersion() {
+    String version = System.getProperty("weft.smoke.version");
+    if (version == null || version.isBlank()) {
+      fail("system property weft.smoke.version is not set: run the tests through Maven"
+          + " (mvn -pl smoke-tests/tests verify) or pass -Dweft.smoke.version=<project version>");
+    }
+    return version;
+  }
+
+  public static Path logDir() {
+    Path dir = Paths.get(System.getProperty("weft.smoke.logDir", "target/smoke-logs"));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the smoke log folder " + dir, e);
+    }
+    return dir;
+  }
+
+  /** The {@code java} launcher of the JVM running the tests. */
+  public static Path currentJava() {
+    return javaOf(Paths.get(System.getProperty("java.home")));
+  }
+
+  /**
+   * The JDK homes the multi-JDK tests run on: {@code -Dweft.test.jdks=<home>,<home>} (or the
+   * environment variable {@code WEFT_TEST_JDKS}) or, by default, the JDK running the tests plus
+   * Temurin 25.
+   */
+  public static List<Path> jdkHomes() {
+    Set<Path> homes = new LinkedHashSet<>();
+    String override = System.getProperty("weft.test.jdks");
+    if (override == null || override.isBlank()) {
+      override = System.getenv("WEFT_TEST_JDKS");
+    }
+    if (override != null && !override.isBlank()) {
+      for (String home : override.split(",")) {
+        if (!home.isBlank()) {
+          homes.add(Paths.get(home.trim()).toAbsolutePath().normalize());
+        }
+      }
+    } else {
+      homes.add(Paths.get(System.getProperty("java.home")).toAbsolutePath().normalize());
+      homes.add(Paths.get(TEMURIN_25_HOME));
+    }
+    return new ArrayList<>(homes);
+  }
+
+  /** {@code <home>/bin/java}; fails with install instructions when it is not there. */
+  public static Path javaOf(Path home) {
+    Path java = home.resolve("bin").resolve("java");
+    if (!Files.isExecutable(java)) {
+      fail("no JDK at " + home + " (" + java + " is missing or not executable). Install it"
+          + (home.toString().contains("temurin-25")
+              ? " (e.g. apt-get install temurin-25-jdk from the Adoptium repository)"
+              : "")
+          + " or choose the JDKs to test with -Dweft.test.jdks=<java home>,<java home>"
+          + " (or WEFT_TEST_JDKS)");
+    }
+    return java;
+  }
+
+  /** The promtool binary: {@code -Dweft.test.promtool}, else /usr/bin/promtool, else PATH. */
+  public static Path promtool() {
+    List<Path> candidates = new ArrayList<>();
+    String configured = System.getProperty("weft.test.promtool");
+    if (configured != null && !configured.isBlank()) {
+      candidates.add(Paths.get(configured));
+    }
+    candidates.add(Paths.get("/usr/bin/promtool"));
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        if (!dir.isEmpty()) {
+          candidates.add(Paths.get(dir, "promtool"));
+        }
+      }
+    }
+    for (Path candidate : candidates) {
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return fail("promtool not found (looked at " + candidates + "). Install it, e.g. apt-get install"
+        + " prometheus, or download it from https://prometheus.io/download/ and pass"
+        + " -Dweft.test.promtool=/path/to/promtool");
+  }
+
+  /** A port that was free on the loopback interface a moment ago. */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port", e);
+    }
+  }
+
+  private static Path existingFile(String property, String fallback, String what, String howTo) {
+    String configured = System.getProperty(property);
+    Path path = Paths.get(configured == null || configured.isBlank() ? fallback : configured)
+        .toAbsolutePath()
+        .normalize();
+    if (!Files.isRegularFile(path)) {
+      fail(what + " is missing at " + path + ": " + howTo);
+    }
+    return path;
+  }
+}
