@@ -1,0 +1,91 @@
+package dev.weft.bench.macro;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The configurations compared: which agent, if any, and with which settings. */
+enum AgentConfig {
+    /** No agent: the baseline every ratio is relative to. */
+    NONE("none"),
+    /** Weft, serving its Prometheus {@code /metrics} on a free loopback port. */
+    WEFT("weft"),
+    /** The OpenTelemetry agent with only its Prometheus metrics exporter (no traces, no logs). */
+    OTEL_METRICS("otel-metrics"),
+    /**
+     * The OpenTelemetry agent with its Prometheus metrics exporter and traces exported over
+     * OTLP/HTTP to the driver's loopback sink, 10 % of root traces sampled.
+     */
+    OTEL_TRACES("otel-traces");
+
+    final String id;
+
+    AgentConfig(String id) {
+        this.id = id;
+    }
+
+    static AgentConfig parse(String id) {
+        for (AgentConfig c : values()) {
+            if (c.id.equals(id.trim().toLowerCase(Locale.ROOT))) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown configuration '" + id + "' (expected none, weft, otel-metrics, otel-traces)");
+    }
+
+    boolean usesWeft() {
+        return this == WEFT;
+    }
+
+    boolean usesOtel() {
+        return this == OTEL_METRICS || this == OTEL_TRACES;
+    }
+
+    /** Whether the agent serves its own {@code /metrics} endpoint (every configuration but none). */
+    boolean hasMetricsEndpoint() {
+        return this != NONE;
+    }
+
+    /**
+     * The JVM flags this configuration adds to the common ones.
+     *
+     * @param metricsPort the agent's metrics port (ignored for {@link #NONE})
+     * @param otlpEndpoint the sink's base URL (used by {@link #OTEL_TRACES} only)
+     */
+    List<String> jvmFlags(Path weftAgent, Path otelAgent, int metricsPort, String otlpEndpoint) {
+        List<String> flags = new ArrayList<>();
+        switch (this) {
+            case NONE -> { }
+            case WEFT -> {
+                flags.add("-javaagent:" + weftAgent);
+                flags.add("-Dweft.metrics.port=" + metricsPort);
+                flags.add("-Dweft.metrics.host=127.0.0.1");
+            }
+            case OTEL_METRICS, OTEL_TRACES -> {
+                flags.add("-javaagent:" + otelAgent);
+                flags.add("-Dotel.service.name=macro");
+                flags.add("-Dotel.metrics.exporter=prometheus");
+                flags.add("-Dotel.exporter.prometheus.host=127.0.0.1");
+                flags.add("-Dotel.exporter.prometheus.port=" + metricsPort);
+                flags.add("-Dotel.logs.exporter=none");
+                if (this == OTEL_METRICS) {
+                    flags.add("-Dotel.traces.exporter=none");
+                } else {
+                    flags.add("-Dotel.traces.exporter=otlp");
+                    flags.add("-Dotel.exporter.otlp.protocol=http/protobuf");
+                    flags.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
+                    flags.add("-Dotel.traces.sampler=parentbased_traceidratio");
+                    flags.add("-Dotel.traces.sampler.arg=0.1");
+                }
+            }
+            default -> throw new AssertionError(this);
+        }
+        return flags;
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

@@ -1,0 +1,404 @@
+package dev.weft.bench.micro;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.weft.testing.kafka.KafkaBroker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs every micro benchmark in fresh JVM forks under each agent configuration, alternating the
+ * configurations within each round (the machine is noisy: a slow minute hits all of them), and
+ * writes the medians, their spread and the cost each agent adds per operation as Markdown.
+ *
+ * <pre>
+ * java -jar micro-benchmarks.jar --weft-agent agent/target/weft-agent.jar \
+ *     --otel-agent benchmark/micro/target/agents/opentelemetry-javaagent.jar --out micro.md
+ * </pre>
+ */
+public final class MicroBenchmarkRunner {
+
+  static final List<Class<?>> BENCHMARKS =
+      List.of(
+          HttpServerRequestBenchmark.class,
+          JdbcPreparedQueryBenchmark.class,
+          RedisGetBenchmark.class,
+          KafkaSendBenchmark.class,
+          LogCallBenchmark.class);
+
+  static final Map<Class<?>, String> LABELS =
+      Map.of(
+          HttpServerRequestBenchmark.class, "HTTP request, JDK server + JDK client, loopback",
+          JdbcPreparedQueryBenchmark.class, "JDBC prepared query, H2 in memory",
+          RedisGetBenchmark.class, "Redis GET, Jedis, local Redis",
+          KafkaSendBenchmark.class, "Kafka send, acks=all, local broker",
+          LogCallBenchmark.class, "Log call, SLF4J + Logback");
+
+  private final Map<String, String> options;
+  private final boolean smoke;
+
+  private MicroBenchmarkRunner(Map<String, String> options) {
+    this.options = options;
+    this.smoke = options.containsKey("smoke");
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = parse(args);
+    System.exit(new MicroBenchmarkRunner(options).run());
+  }
+
+  int run() throws Exception {
+    Path weftAgent = existing(option("weft-agent", "agent/target/weft-agent.jar"), "Weft agent");
+    Path otelAgent =
+        existing(
+            option("otel-agent", "benchmark/micro/target/agents/opentelemetry-javaagent.jar"),
+            "upstream OpenTelemetry agent");
+    int rounds = smoke ? 1 : Integer.parseInt(option("rounds", "3"));
+    List<String> configNames =
+        Arrays.asList(option("configs", "none,weft,otel-metrics,otel-traces").split(","));
+    List<Class<?>> selected = selectedBenchmarks();
+    Path out = Paths.get(option("out", "micro-results.md"));
+
+    KafkaBroker broker = null;
+    String kafka = options.get("kafka");
+    if (kafka == null && selected.contains(KafkaSendBenchmark.class)) {
+      broker = KafkaBroker.start(Files.createTempDirectory("weft-bench-kafka"));
+      kafka = broker.bootstrapServers();
+    }
+    OtlpSink sink = OtlpSink.start();
+    try {
+      Map<String, Config> configs = new LinkedHashMap<>();
+      for (String name : configNames) {
+        configs.put(name, Config.of(name, weftAgent, otelAgent, sink.port()));
+      }
+      Results results = new Results();
+      for (int round = 1; round <= rounds; round++) {
+        for (Class<?> benchmark : selected) {
+          for (Config config : configs.values()) {
+            double score = runOnce(benchmark, config, kafka);
+            results.add(benchmark, config.name, score);
+            System.out.printf(
+                Locale.ROOT,
+                "[round %d/%d] %-28s %-13s %12.0f ns/op%n",
+                round,
+                rounds,
+                benchmark.getSimpleName(),
+                config.name,
+                score);
+          }
+        }
+      }
+      String table = results.markdown(selected, configNames, rounds, sink.requests());
+      Files.writeString(out, table);
+      System.out.println();
+      System.out.println(table);
+      return 0;
+    } finally {
+      sink.stop();
+      if (broker != null) {
+        broker.close();
+      }
+    }
+  }
+
+  private double runOnce(Class<?> benchmark, Config config, String kafka) throws RunnerException {
+    List<String> jvmArgs = new ArrayList<>(config.jvmArgs());
+    jvmArgs.add("-Xmx512m");
+    // Without it the JDK server's separate header and body writes meet the client's delayed ACK
+    // and every request takes 40 ms of pure waiting, which would drown what is measured.
+    jvmArgs.add("-Dsun.net.httpserver.nodelay=true");
+    if (kafka != null) {
+      jvmArgs.add("-Dbench.kafka=" + kafka);
+    }
+    ChainedOptionsBuilder b =
+        new OptionsBuilder()
+            .include("^" + Pattern.quote(benchmark.getName()) + "\\.")
+            .forks(1)
+            .threads(1)
+            .mode(org.openjdk.jmh.annotations.Mode.AverageTime)
+            .timeUnit(TimeUnit.NANOSECONDS)
+            .jvmArgsAppend(jvmArgs.toArray(new String[0]))
+            .shouldFailOnError(true)
+            .verbosity(VerboseMode.SILENT);
+    if (smoke) {
+      b.warmupIterations(1)
+          .warmupTime(TimeValue.milliseconds(200))
+          .measurementIterations(1)
+          .measurementTime(TimeValue.milliseconds(200));
+    } else {
+      b.warmupIterations(Integer.parseInt(option("warmup-iterations", "3")))
+          .warmupTime(TimeValue.seconds(1))
+          .measurementIterations(Integer.parseInt(option("measurement-iterations", "4")))
+          .measurementTime(TimeValue.seconds(1));
+    }
+    Collection<RunResult> results = new Runner(b.build()).run();
+    if (results.isEmpty()) {
+      throw new IllegalStateException(benchmark.getSimpleName() + " under " + config.name + " gave no result");
+    }
+    return results.iterator().next().getPrimaryResult().getScore();
+  }
+
+  private List<Class<?>> selectedBenchmarks() {
+    String only = options.get("benchmarks");
+    if (only == null) {
+      return BENCHMARKS;
+    }
+    List<Class<?>> selected = new ArrayList<>();
+    for (String name : only.split(",")) {
+      for (Class<?> b : BENCHMARKS) {
+        if (b.getSimpleName().startsWith(name.trim())) {
+          selected.add(b);
+        }
+      }
+    }
+    return selected;
+  }
+
+  private String option(String name, String fallback) {
+    return options.getOrDefault(name, fallback);
+  }
+
+  private static Path existing(String path, String what) {
+    Path p = Paths.get(path);
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalArgumentException(
+          what + " not found at " + p.toAbsolutePath() + " (build with: mvn -B -DskipTests package)");
+    }
+    return p.toAbsolutePath();
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + args[i]);
+      }
+      String name = args[i].substring(2);
+      if (name.equals("smoke")) {
+        options.put(name, "true");
+      } else if (i + 1 < args.length) {
+        options.put(name, args[++i]);
+      } else {
+        throw new IllegalArgumentException("--" + name + " needs a value");
+      }
+    }
+    return options;
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The JVM flags of one side of the comparison. */
+  static final class Config {
+    final String name;
+    private final List<String> flags;
+
+    private Config(String name, List<String> flags) {
+      this.name = name;
+      this.flags = flags;
+    }
+
+    List<String> jvmArgs() {
+      // A fresh metrics port per fork: forks of one run never overlap, but a stuck one might.
+      List<String> args = new ArrayList<>();
+      for (String f : flags) {
+        args.add(f.replace("{port}", Integer.toString(freePort())));
+      }
+      return args;
+    }
+
+    static Config of(String name, Path weft, Path otel, int sinkPort) {
+      List<String> otelMetrics =
+          List.of(
+              "-javaagent:" + otel,
+              "-Dotel.service.name=bench",
+              "-Dotel.metrics.exporter=prometheus",
+              "-Dotel.exporter.prometheus.port={port}",
+              "-Dotel.logs.exporter=none");
+      switch (name) {
+        case "none":
+          return new Config(name, List.of());
+        case "weft":
+          return new Config(name, List.of("-javaagent:" + weft, "-Dweft.metrics.port={port}"));
+        case "otel-metrics":
+          return new Config(name, concat(otelMetrics, List.of("-Dotel.traces.exporter=none")));
+        case "otel-traces":
+          return new Config(
+              name,
+              concat(
+                  otelMetrics,
+                  List.of(
+                      "-Dotel.traces.exporter=otlp",
+                      "-Dotel.exporter.otlp.protocol=http/protobuf",
+                      "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + sinkPort,
+                      "-Dotel.traces.sampler=parentbased_traceidratio",
+                      "-Dotel.traces.sampler.arg=0.1")));
+        default:
+          throw new IllegalArgumentException(
+              "unknown configuration " + name + "; accepted: none, weft, otel-metrics, otel-traces");
+      }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+      List<String> all = new ArrayList<>(a);
+      all.addAll(b);
+      return all;
+    }
+  }
+
+  /** Accepts OTLP/HTTP trace exports and discards them, so exporting costs what it costs. */
+  static final class OtlpSink {
+    private final HttpServer server;
+    private final AtomicLong requests = new AtomicLong();
+
+    private OtlpSink(HttpServer server) {
+      this.server = server;
+    }
+
+    static OtlpSink start() throws IOException {
+      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      OtlpSink sink = new OtlpSink(server);
+      server.createContext(
+          "/",
+          exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+              in.readAllBytes();
+            }
+            sink.requests.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+          });
+      server.start();
+      return sink;
+    }
+
+    int port() {
+      return server.getAddress().getPort();
+    }
+
+    long requests() {
+      return requests.get();
+    }
+
+    void stop() {
+      server.stop(0);
+    }
+  }
+
+  /** Scores per benchmark and configuration, and their Markdown rendering. */
+  static final class Results {
+    private final Map<String, List<Double>> scores = new LinkedHashMap<>();
+
+    void add(Class<?> benchmark, String config, double score) {
+      scores.computeIfAbsent(benchmark.getName() + "|" + config, k -> new ArrayList<>()).add(score);
+    }
+
+    List<Double> of(Class<?> benchmark, String config) {
+      return scores.getOrDefault(benchmark.getName() + "|" + config, List.of());
+    }
+
+    String markdown(List<Class<?>> benchmarks, List<String> configs, int rounds, long otlpRequests) {
+      StringBuilder md = new StringBuilder();
+      md.append("| operation |");
+      for (String c : configs) {
+        md.append(' ').append(c).append(" ns/op |");
+      }
+      for (String c : configs) {
+        if (!c.equals("none")) {
+          md.append(" added by ").append(c).append(" |");
+        }
+      }
+      md.append(" Weft's added cost / upstream's (metrics) |\n|---|");
+      for (int i = 0; i < configs.size() * 2; i++) {
+        md.append("---:|");
+      }
+      md.append('\n');
+      for (Class<?> b : benchmarks) {
+        md.append("| ").append(LABELS.get(b)).append(" |");
+        for (String c : configs) {
+          md.append(' ').append(Stats.format(of(b, c))).append(" |");
+        }
+        double base = Stats.median(of(b, "none"));
+        for (String c : configs) {
+          if (!c.equals("none")) {
+            double added = Stats.median(of(b, c)) - base;
+            md.append(' ').append(String.format(Locale.ROOT, "%+,.0f ns", added)).append(" |");
+          }
+        }
+        double weftAdded = Stats.median(of(b, "weft")) - base;
+        double otelAdded = Stats.median(of(b, "otel-metrics")) - base;
+        md.append(' ').append(Stats.ratio(weftAdded, otelAdded)).append(" |\n");
+      }
+      md.append('\n')
+          .append("Median of ")
+          .append(rounds)
+          .append(" alternating rounds (one fresh JVM fork per benchmark, configuration and round),")
+          .append(" min–max in parentheses. \"added\" is the configuration's median minus the no-agent")
+          .append(" median. OTLP export requests received from otel-traces: ")
+          .append(otlpRequests)
+          .append(".\n");
+      return md.toString();
+    }
+  }
+
+  /** Medians and spreads. */
+  static final class Stats {
+    private Stats() {}
+
+    static double median(List<Double> values) {
+      if (values.isEmpty()) {
+        return Double.NaN;
+      }
+      List<Double> sorted = new ArrayList<>(values);
+      sorted.sort(Double::compare);
+      int n = sorted.size();
+      return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    static String format(List<Double> values) {
+      if (values.isEmpty()) {
+        return "n/a";
+      }
+      double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+      double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+      return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", median(values), min, max);
+    }
+
+    static String ratio(double weftAdded, double otelAdded) {
+      if (Double.isNaN(weftAdded) || Double.isNaN(otelAdded)) {
+        return "n/a";
+      }
+      if (otelAdded <= 0) {
+        return "upstream adds nothing measurable";
+      }
+      return String.format(Locale.ROOT, "%.2f", Math.max(0, weftAdded) / otelAdded);
+    }
+  }
+}

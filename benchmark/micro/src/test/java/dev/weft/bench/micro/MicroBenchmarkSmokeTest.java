@@ -1,0 +1,59 @@
+package dev.weft.bench.micro;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CI's proof that the benchmarks still start: the packaged runner in smoke mode (one short
+ * iteration each) runs every benchmark under no agent, Weft and the upstream agent, against the
+ * real Redis and a real Kafka broker, and writes its table. Numbers from this run mean nothing.
+ */
+class MicroBenchmarkSmokeTest {
+
+  @Test
+  void everyBenchmarkStartsUnderEveryAgent(@TempDir Path dir) throws Exception {
+    Path jar = Paths.get(System.getProperty("bench.jar"));
+    assertTrue(Files.isRegularFile(jar), "build the benchmark jar first: " + jar);
+    Path out = dir.resolve("micro.md");
+    Path log = dir.resolve("runner.log");
+    Process p =
+        new ProcessBuilder(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "--smoke",
+                "--configs",
+                "none,weft,otel-metrics",
+                "--weft-agent",
+                System.getProperty("bench.weft.agent"),
+                "--otel-agent",
+                System.getProperty("bench.otel.agent"),
+                "--out",
+                out.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    boolean finished = p.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String output = Files.readString(log);
+    assertTrue(finished, "the smoke run did not finish in 5 minutes:\n" + output);
+    assertEquals(0, p.exitValue(), "the smoke run failed (is Redis running on 127.0.0.1:6379?):\n" + output);
+    List<String> table = Files.readAllLines(out);
+    for (String label : MicroBenchmarkRunner.LABELS.values()) {
+      assertTrue(
+          table.stream().anyMatch(l -> l.startsWith("| " + label + " |") && !l.contains("n/a")),
+          "no complete row for " + label + " in:\n" + String.join(File.separator, table));
+    }
+  }
+}
