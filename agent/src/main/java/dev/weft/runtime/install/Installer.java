@@ -1,6 +1,6 @@
 package dev.weft.runtime.install;
 
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.weft.bootstrap.WeftBridge;
@@ -60,12 +60,12 @@ public final class Installer {
             // Advice inlined into named JDK modules (jdk.httpserver, ...) calls the bridge, which
             // sits in the bootstrap loader's unnamed module: the woven module must read it.
             .assureReadEdgeTo(inst, WeftBridge.class)
-            // Weft's classes on the bootstrap and system paths by name; everything in Weft's own
-            // loaders (runtime, modules, relocated libraries) by loader. Not all of dev.weft: an
-            // application may well live in that namespace too.
-            .ignore(nameStartsWith("dev.weft.agent.").or(nameStartsWith("dev.weft.bootstrap.")))
-            .or(isSynthetic())
-            .or(net.bytebuddy.matcher.ElementMatchers.any(), weftLoaders);
+            // Everything in Weft's own loaders (runtime, modules, relocated libraries) by loader;
+            // Weft's classes on the bootstrap and system paths by name. Not all of dev.weft: an
+            // application may live in that namespace too. Only names and loaders are looked at,
+            // so the class file of an ignored class is never parsed.
+            .ignore(any(), weftLoaders)
+            .or(nameStartsWith("dev.weft.agent.").or(nameStartsWith("dev.weft.bootstrap.")));
 
     List<String> applied = new ArrayList<>();
     for (LoadedModule loaded : modules) {
