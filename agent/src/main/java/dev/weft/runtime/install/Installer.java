@@ -68,13 +68,14 @@ public final class Installer {
             .or(nameStartsWith("dev.weft.agent.").or(nameStartsWith("dev.weft.bootstrap.")));
 
     List<String> applied = new ArrayList<>();
+    List<ElementMatcher<? super TypeDescription>> typeMatchers = new ArrayList<>();
     for (LoadedModule loaded : modules) {
       if (!loaded.enabled()) {
         WeftLog.debug("module " + loaded.name() + " is disabled");
         continue;
       }
       try {
-        builder = apply(builder, loaded);
+        builder = apply(builder, loaded, typeMatchers);
         errors.declare(loaded.name());
         applied.add(loaded.name());
       } catch (ModuleTypeTransformer.UnsafeAdviceException e) {
@@ -83,11 +84,14 @@ public final class Installer {
         WeftLog.error("module '" + loaded.name() + "' is not applied: " + e);
       }
     }
-    builder.installOn(inst);
+    builder.with(NameFilteringTransformer.decorator(typeMatchers, weftLoaders)).installOn(inst);
     return applied;
   }
 
-  private static AgentBuilder apply(AgentBuilder builder, LoadedModule loaded) {
+  private static AgentBuilder apply(
+      AgentBuilder builder,
+      LoadedModule loaded,
+      List<ElementMatcher<? super TypeDescription>> typeMatchers) {
     ElementMatcher.Junction<ClassLoader> moduleLoaders = loaded.module().classLoaderMatcher();
     AgentBuilder result = builder;
     // All type instrumentations are prepared first, so a module is applied whole or not at all.
@@ -104,6 +108,7 @@ public final class Installer {
       if (transformers.isEmpty()) {
         continue;
       }
+      typeMatchers.add(ti.typeMatcher());
       AgentBuilder.Identified.Narrowable narrowable =
           result.type(ti.typeMatcher(), moduleLoaders.and(ti.classLoaderOptimization()));
       AgentBuilder.Identified.Extendable extendable = narrowable.transform(transformers.get(0));
