@@ -61,6 +61,7 @@ enum AgentConfig {
                 flags.add("-javaagent:" + weftAgent);
                 flags.add("-Dweft.metrics.port=" + metricsPort);
                 flags.add("-Dweft.metrics.host=127.0.0.1");
+                flags.add("-Dweft.service.name=macro");
             }
             case OTEL_METRICS, OTEL_TRACES -> {
                 flags.add("-javaagent:" + otelAgent);

@@ -9,6 +9,11 @@ enum Metric {
     THROUGHPUT_RPS("throughputRps", "throughput (req/s)", 1, 0),
     P50_MS("p50Ms", "latency p50 (ms)", 1, 2),
     P99_MS("p99Ms", "latency p99 (ms)", 1, 2),
+    /**
+     * The service process's CPU time (user + system) during the measured load per successful
+     * request: less sensitive than throughput to other processes taking CPU on a noisy machine.
+     */
+    CPU_PER_REQUEST("serviceCpuPerRequestUs", "service CPU per request (µs)", 1, 0),
     ERRORS("errors", "errors", 1, 0),
     HEAP_AFTER_GC("heapUsedAfterGcBytes", "heap used after GC (MiB)", 1024 * 1024, 1),
     LOADED_CLASSES("loadedClassCount", "classes loaded", 1, 0),

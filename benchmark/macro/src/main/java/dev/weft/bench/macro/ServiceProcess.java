@@ -125,6 +125,11 @@ final class ServiceProcess implements AutoCloseable {
     record HttpAnswer(int status, String body) {
     }
 
+    /** CPU time (user + system) the service process has used so far, in nanoseconds, if known. */
+    OptionalLong cpuNanos() {
+        return process.info().totalCpuDuration().map(d -> OptionalLong.of(d.toNanos())).orElse(OptionalLong.empty());
+    }
+
     /** A field of /proc/&lt;pid&gt;/status in bytes ({@code VmRSS}, {@code VmHWM}), if readable. */
     OptionalLong procStatusBytes(String field) {
         try {
