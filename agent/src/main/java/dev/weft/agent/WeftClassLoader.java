@@ -1,6 +1,5 @@
 package dev.weft.agent;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +8,6 @@ import java.net.URL;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -57,7 +55,7 @@ public final class WeftClassLoader extends ClassLoader {
     }
     byte[] bytes;
     try (InputStream in = jar.getInputStream(entry)) {
-      bytes = readAll(in);
+      bytes = in.readAllBytes();
     } catch (IOException e) {
       throw new ClassNotFoundException(name, e);
     }
@@ -96,11 +94,7 @@ public final class WeftClassLoader extends ClassLoader {
   @Override
   protected Enumeration<URL> findResources(String name) {
     URL url = findResource(name);
-    List<URL> urls = new ArrayList<>(1);
-    if (url != null) {
-      urls.add(url);
-    }
-    return Collections.enumeration(urls);
+    return Collections.enumeration(url == null ? List.<URL>of() : List.of(url));
   }
 
   private static String entryName(String name) {
@@ -113,15 +107,6 @@ public final class WeftClassLoader extends ClassLoader {
     return PREFIX + name;
   }
 
-  private static byte[] readAll(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, in.available()));
-    byte[] buffer = new byte[8192];
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
-  }
 
   @Override
   public String toString() {

@@ -1,7 +1,6 @@
 package dev.weft.runtime.install;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +9,6 @@ import java.net.URL;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -80,7 +78,7 @@ public final class ExtensionClassLoader extends ClassLoader {
       return null;
     }
     try (InputStream in = jar.getInputStream(entry)) {
-      byte[] original = readAll(in);
+      byte[] original = in.readAllBytes();
       if (!Relocation.active()) {
         return original;
       }
@@ -128,20 +126,7 @@ public final class ExtensionClassLoader extends ClassLoader {
   @Override
   protected Enumeration<URL> findResources(String name) {
     URL url = findResource(name);
-    List<URL> urls = new ArrayList<>(1);
-    if (url != null) {
-      urls.add(url);
-    }
-    return Collections.enumeration(urls);
+    return Collections.enumeration(url == null ? List.<URL>of() : List.of(url));
   }
 
-  private static byte[] readAll(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[8192];
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
-  }
 }
