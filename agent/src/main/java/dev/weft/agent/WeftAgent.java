@@ -53,8 +53,14 @@ public final class WeftAgent {
   private static void start(String agentArgs, Instrumentation inst, boolean attached) {
     try {
       File jar = agentJar();
-      inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
-      ClassLoader loader = newWeftClassLoader(jar, true);
+      JarFile jarFile = new JarFile(jar);
+      boolean appended = false;
+      if (!BootstrapBridge.define(inst, jarFile)) {
+        // The JVM then turns class-data sharing off for non-boot classes and says so on stdout.
+        inst.appendToBootstrapClassLoaderSearch(jarFile);
+        appended = true;
+      }
+      ClassLoader loader = newWeftClassLoader(jar, appended);
       Method start =
           loader
               .loadClass(STARTER)
@@ -67,12 +73,12 @@ public final class WeftAgent {
     }
   }
 
-  private static ClassLoader newWeftClassLoader(File jar, boolean bridgeOnBootstrap)
+  private static ClassLoader newWeftClassLoader(File jar, boolean jarOnBootstrapPath)
       throws ReflectiveOperationException {
     // Through the bootstrap copy when the jar is on the bootstrap path, so that there is exactly
     // one WeftClassLoader class in the JVM whatever loaded this entry point.
     Class<?> type =
-        bridgeOnBootstrap
+        jarOnBootstrapPath
             ? Class.forName(LOADER, true, null)
             : Class.forName(LOADER, true, WeftAgent.class.getClassLoader());
     return (ClassLoader) type.getConstructor(File.class).newInstance(jar);

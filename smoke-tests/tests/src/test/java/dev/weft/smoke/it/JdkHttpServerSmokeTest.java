@@ -145,6 +145,13 @@ class JdkHttpServerSmokeTest {
     assertTrue(after.find("weft_agent_info", Map.of()).isPresent(),
         "weft_agent_info missing\n" + after.names());
     assertEquals(List.of(), errorLines(), "Weft logged errors on a clean run");
+    // Weft defines its bridge in the boot loader instead of appending its jar to the boot class
+    // path, so the JVM keeps class-data sharing and prints nothing about it.
+    List<String> vmWarnings =
+        Stream.concat(service.stdoutLines().stream(), service.stderrLines().stream())
+            .filter(l -> l.contains("VM warning"))
+            .collect(Collectors.toList());
+    assertEquals(List.of(), vmWarnings, "the agent made the JVM print warnings");
   }
 
   @ParameterizedTest(name = "{0}")
