@@ -45,7 +45,8 @@ public final class AgentErrors implements AdviceErrorSink {
   public void internalFailure(String module, String what, Throwable failure) {
     count(module);
     WeftLog.errorOnce(
-        "internal:" + module + ":" + what,
+        // Once per module, whatever failed: "weaving <class>" must not log once per class.
+        "internal:" + module,
         what
             + " failed in module '"
             + module
