@@ -110,7 +110,9 @@ public final class Installer {
       }
       typeMatchers.add(ti.typeMatcher());
       AgentBuilder.Identified.Narrowable narrowable =
-          result.type(ti.typeMatcher(), moduleLoaders.and(ti.classLoaderOptimization()));
+          result.type(
+              ti.typeMatcher(),
+              moduleLoaders.and(ti.classLoaderOptimization()).and(prepared.get(i).references()));
       AgentBuilder.Identified.Extendable extendable = narrowable.transform(transformers.get(0));
       for (int t = 1; t < transformers.size(); t++) {
         extendable = extendable.transform(transformers.get(t));

@@ -32,6 +32,7 @@ final class ModuleTypeTransformer implements TypeTransformer {
   private final ClassLoader adviceLoader;
   private final Advice.ExceptionHandler exceptionHandler;
   private final List<AgentBuilder.Transformer> transformers = new ArrayList<>();
+  private final List<String> adviceClassNames = new ArrayList<>();
   private final TypePool advicePool;
 
   ModuleTypeTransformer(String moduleName, ClassLoader adviceLoader) {
@@ -61,6 +62,7 @@ final class ModuleTypeTransformer implements TypeTransformer {
       Function<Advice.WithCustomMapping, Advice.WithCustomMapping> mappingCustomizer,
       String adviceClassName) {
     requireSuppressingAdvice(adviceClassName);
+    adviceClassNames.add(adviceClassName);
     transformers.add(
         new AgentBuilder.Transformer.ForAdvice(mappingCustomizer.apply(Advice.withCustomMapping()))
             .include(adviceLoader)
@@ -75,6 +77,11 @@ final class ModuleTypeTransformer implements TypeTransformer {
 
   List<AgentBuilder.Transformer> transformers() {
     return transformers;
+  }
+
+  /** The library methods the advice calls, to be checked in each class loader before weaving. */
+  AdviceReferences references() {
+    return AdviceReferences.of(moduleName, adviceLoader, adviceClassNames);
   }
 
   private void requireSuppressingAdvice(String adviceClassName) {
