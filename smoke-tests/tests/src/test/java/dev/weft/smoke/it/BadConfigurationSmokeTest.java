@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,20 +19,12 @@ import org.junit.jupiter.api.Timeout;
  * the way, and the application starts and serves as usual.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class BadConfigurationSmokeTest {
+class BadConfigurationSmokeTest extends ServiceSmokeTest {
 
   static final int DEFAULT_METRICS_PORT = 9464;
   /** A Weft line that announces where metrics are served. */
   static final Pattern METRICS_URL = Pattern.compile("https?://\\S+/metrics");
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   @Test
   void nonNumericMetricsPortIsOneErrorLineAndWeftStaysOut() throws Exception {

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,21 +25,13 @@ import org.junit.jupiter.api.Timeout;
  * versions, its own metrics stay its own, and Weft's stay Weft's.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class BundledLibrariesSmokeTest {
+class BundledLibrariesSmokeTest extends ServiceSmokeTest {
 
   static final int ORDERS = 200;
   static final String APP_BYTE_BUDDY = "1.14.18";
   static final String APP_JACKSON = "2.15.4";
   static final String APP_PROMETHEUS = "1.3.1";
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   @Test
   void appKeepsItsOwnLibrariesAndMetrics() throws Exception {

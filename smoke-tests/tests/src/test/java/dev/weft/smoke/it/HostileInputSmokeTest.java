@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,16 +28,8 @@ import org.junit.jupiter.api.Timeout;
  * reaches a label.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class HostileInputSmokeTest {
+class HostileInputSmokeTest extends ServiceSmokeTest {
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   @Test
   void hostileRequestsAreCountedSafelyAndLeakNothing() throws Exception {

@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * negotiation.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class JdkHttpServerSmokeTest {
+class JdkHttpServerSmokeTest extends ServiceSmokeTest {
 
   static final Map<String, String> CONSTANT_LABELS = labels("region", "eu-west-1", "cluster", "blue");
   static final String LABELS_PROPERTY = "-Dweft.metrics.labels=region=eu-west-1,cluster=blue";
@@ -58,14 +57,6 @@ class JdkHttpServerSmokeTest {
   static final int USERS = TOTAL - FAIL - BOOM - HELLO; // 450
   static final int CLIENT_THREADS = 8;
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   static Stream<Named<Path>> jdks() {
     return SmokeEnv.jdkHomes().stream().map(home -> Named.of("JDK " + home, home));

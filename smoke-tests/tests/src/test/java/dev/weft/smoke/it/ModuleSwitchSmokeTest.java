@@ -11,23 +11,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every module can be switched off by name, from any configuration source. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class ModuleSwitchSmokeTest {
+class ModuleSwitchSmokeTest extends ServiceSmokeTest {
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   @Test
   void disabledModuleIsNotWovenAndWeftStillServesMetrics(@TempDir Path dir) throws Exception {

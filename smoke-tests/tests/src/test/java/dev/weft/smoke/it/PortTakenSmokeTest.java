@@ -10,22 +10,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Never hurt the host: a metrics port already in use is one clear line, and the app runs. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class PortTakenSmokeTest {
+class PortTakenSmokeTest extends ServiceSmokeTest {
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   @Test
   void metricsPortInUseIsOneLineAndTheAppStillServes() throws Exception {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,20 +20,12 @@ import org.junit.jupiter.api.Timeout;
  * name and logs it once.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class ThrowingExtensionSmokeTest {
+class ThrowingExtensionSmokeTest extends ServiceSmokeTest {
 
   static final int REQUESTS = 50;
   static final String MODULE = "test-throwing";
   static final String LOG_MARKER = "advice of module 'test-throwing' failed";
 
-  private ServiceProcess service;
-
-  @AfterEach
-  void stopService() {
-    if (service != null) {
-      service.close();
-    }
-  }
 
   @Test
   void throwingAdviceIsSwallowedCountedAndLoggedOnce() throws Exception {
