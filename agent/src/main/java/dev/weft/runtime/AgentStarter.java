@@ -3,12 +3,16 @@ package dev.weft.runtime;
 import dev.weft.bootstrap.WeftBridge;
 import dev.weft.runtime.config.ConfigException;
 import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.http.HttpClientInstrumenter;
+import dev.weft.runtime.http.HttpServerInstrumenter;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
 import dev.weft.runtime.log.WeftLog;
 import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
+import dev.weft.runtime.trace.Tracing;
+import dev.weft.runtime.trace.TracingStarter;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.AgentDistributionConfig;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
@@ -60,10 +64,15 @@ public final class AgentStarter {
     MetricsRuntime metrics = null;
     if (config.metricsEnabled()) {
       metrics = new MetricsRuntime(config, AgentVersion.get(), errors);
-      WeftBridge.install(errors, metrics.httpServer());
-    } else {
-      WeftBridge.install(errors, null);
     }
+    Tracing tracing = TracingStarter.start(config, metrics, errors);
+    WeftBridge.install(
+        errors,
+        new HttpServerInstrumenter(
+            metrics == null ? null : metrics.httpServer(), tracing, errors));
+    WeftBridge.install(
+        new HttpClientInstrumenter(metrics == null ? null : metrics.httpClient(), tracing, errors),
+        tracing.contextBridge());
 
     long t1 = System.nanoTime();
     List<LoadedModule> modules =
@@ -101,6 +110,8 @@ public final class AgentStarter {
                         + config.serviceName()
                         + "': metrics "
                         + (url == null ? "not served" : "at " + url)
+                        + "; traces "
+                        + TracingStarter.describe(config)
                         + "; modules applied: "
                         + (applied.isEmpty() ? "none" : String.join(", ", applied)));
               } catch (Throwable t) {

@@ -1,47 +1,81 @@
 package dev.weft.bootstrap;
 
 /**
- * What HTTP server advice reports. Advice extracts plain values from the server's own types and
- * hands them over, so this contract never names a library type.
+ * What HTTP server advice reports. Advice extracts plain values from the server's own types
+ * (strings, ints) and hands them over, so this contract never names a library type.
  *
- * <p>{@link #start} returns a token that the advice must pass back to {@link #end} from its exit
- * advice: {@link #SKIP} when nothing was started (end is not needed), {@link #NESTED} when this
- * call sits inside an outer request on the same thread (a filter chain calling itself), and
- * otherwise the start time in nanoseconds (never equal to either marker). The recorder keeps the
- * request's labels per thread between the two calls, so the exit advice only has to read the
- * status, which it does inside its own try/catch: end is then always reached.
+ * <p>{@link #start} returns a handle that the advice passes back to {@link #end} (or, for a
+ * request that goes asynchronous, to {@link #suspend} and later {@link #end}): {@code null} when
+ * nothing was started (no end needed), {@link #NESTED} when this call sits inside an outer
+ * request on the same thread (a filter chain or servlet calling the next one), and otherwise an
+ * opaque object owned by the runtime. While a request is in its dispatch, its server span is the
+ * thread's current context, so clients and thread pools called from the handler continue its
+ * trace.
  */
 public abstract class HttpServerRecorder {
 
-  public static final long SKIP = 0L;
-  public static final long NESTED = Long.MIN_VALUE;
+  /** The handle of a nested call: pass it to {@link #end} like any other. */
+  public static final Object NESTED = new Object();
 
   public static final HttpServerRecorder NOOP =
       new HttpServerRecorder() {
         @Override
-        public long start(Object owner, String method, String endpoint) {
-          return SKIP;
+        public Object start(
+            Object owner,
+            String method,
+            String endpoint,
+            String scheme,
+            String path,
+            String traceparent,
+            String tracestate,
+            String baggage) {
+          return null;
         }
 
         @Override
-        public void end(long token, int status, Throwable error) {}
+        public void suspend(Object handle) {}
+
+        @Override
+        public void end(Object handle, int status, Throwable error, String route) {}
       };
 
   /**
    * A request enters the server's dispatch.
    *
-   * @param owner the object that serves the request (the handler); lets Weft ignore its own
-   *     /metrics server
+   * @param owner the object that serves the request (handler or servlet); lets Weft ignore its
+   *     own /metrics server
    * @param method the request method as the client sent it
-   * @param endpoint the route template (never the raw path)
+   * @param endpoint the route template known at dispatch (never the raw path); may be refined at
+   *     {@link #end}
+   * @param scheme {@code http} or {@code https}
+   * @param path the request path without query string (span attribute only, never a label)
+   * @param traceparent the W3C header of that name, or null
+   * @param tracestate the W3C header of that name, or null
+   * @param baggage the W3C header of that name, or null
    */
-  public abstract long start(Object owner, String method, String endpoint);
+  public abstract Object start(
+      Object owner,
+      String method,
+      String endpoint,
+      String scheme,
+      String path,
+      String traceparent,
+      String tracestate,
+      String baggage);
 
   /**
-   * The request leaves the server's dispatch.
+   * The dispatch returned but the request goes on asynchronously (a servlet's async context):
+   * the thread lets go of the request's context; {@link #end} follows later, from any thread.
+   */
+  public abstract void suspend(Object handle);
+
+  /**
+   * The request is complete.
    *
    * @param status the response status; values below 100 mean no response was sent
    * @param error what the handler threw, or null
+   * @param route the route template found during dispatch (Spring MVC's matched pattern), or
+   *     null to keep the endpoint given at start
    */
-  public abstract void end(long token, int status, Throwable error);
+  public abstract void end(Object handle, int status, Throwable error, String route);
 }

@@ -11,6 +11,8 @@ public final class WeftBridge {
 
   private static volatile AdviceErrorSink adviceErrors = AdviceErrorSink.NOOP;
   private static volatile HttpServerRecorder httpServer = HttpServerRecorder.NOOP;
+  private static volatile HttpClientRecorder httpClient = HttpClientRecorder.NOOP;
+  private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile boolean installed;
 
   private WeftBridge() {}
@@ -18,6 +20,16 @@ public final class WeftBridge {
   /** The recorder behind HTTP server advice. Never null. */
   public static HttpServerRecorder httpServer() {
     return httpServer;
+  }
+
+  /** The recorder behind HTTP client advice. Never null. */
+  public static HttpClientRecorder httpClient() {
+    return httpClient;
+  }
+
+  /** Hands the trace context across threads. Never null. */
+  public static ContextBridge context() {
+    return context;
   }
 
   /**
@@ -51,6 +63,15 @@ public final class WeftBridge {
     }
     if (server != null) {
       httpServer = server;
+    }
+  }
+
+  public static void install(HttpClientRecorder client, ContextBridge contextBridge) {
+    if (client != null) {
+      httpClient = client;
+    }
+    if (contextBridge != null) {
+      context = contextBridge;
     }
   }
 }

@@ -54,6 +54,83 @@ public enum ConfigKey {
       "(none)",
       "comma-separated paths of extension jars or folders holding them",
       "Extra instrumentation modules written against the OpenTelemetry extension API."),
+  TRACES_EXPORTER(
+      "otel.traces.exporter",
+      "otlp",
+      "otlp, zipkin, none",
+      "Where spans go. none switches tracing off: no spans, no propagation headers."),
+  TRACES_SAMPLER(
+      "otel.traces.sampler",
+      "parentbased_always_on",
+      "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off,"
+          + " parentbased_traceidratio",
+      "Which traces are recorded; parentbased_* follow the caller's decision."),
+  TRACES_SAMPLER_ARG(
+      "otel.traces.sampler.arg",
+      "1.0",
+      "a number from 0 to 1",
+      "The ratio of the traceidratio samplers, e.g. 0.1 for 10%."),
+  OTLP_ENDPOINT(
+      "otel.exporter.otlp.endpoint",
+      "http://localhost:4318 (http/protobuf), http://localhost:4317 (grpc)",
+      "an http:// or https:// URL",
+      "The OTLP receiver (collector, Tempo, Jaeger); /v1/traces is appended for http/protobuf."),
+  OTLP_TRACES_ENDPOINT(
+      "otel.exporter.otlp.traces.endpoint",
+      "(from otel.exporter.otlp.endpoint)",
+      "an http:// or https:// URL",
+      "The full URL spans are sent to; wins over otel.exporter.otlp.endpoint."),
+  OTLP_PROTOCOL(
+      "otel.exporter.otlp.protocol",
+      "http/protobuf",
+      "http/protobuf, grpc",
+      "The OTLP transport (otel.exporter.otlp.traces.protocol wins over it)."),
+  OTLP_TRACES_PROTOCOL(
+      "otel.exporter.otlp.traces.protocol",
+      "(from otel.exporter.otlp.protocol)",
+      "http/protobuf, grpc",
+      "The OTLP transport for spans."),
+  OTLP_HEADERS(
+      "otel.exporter.otlp.headers",
+      "(none)",
+      "comma-separated key=value pairs",
+      "Headers sent with every export, e.g. authorization tokens of a hosted backend."),
+  OTLP_TIMEOUT(
+      "otel.exporter.otlp.timeout",
+      "10000",
+      "milliseconds, an integer 1-600000",
+      "How long one export may take."),
+  OTLP_COMPRESSION(
+      "otel.exporter.otlp.compression",
+      "none",
+      "none, gzip",
+      "Compression of OTLP exports."),
+  ZIPKIN_ENDPOINT(
+      "otel.exporter.zipkin.endpoint",
+      "http://localhost:9411/api/v2/spans",
+      "an http:// or https:// URL",
+      "The Zipkin collector, when otel.traces.exporter=zipkin."),
+  BSP_MAX_QUEUE(
+      "otel.bsp.max.queue.size",
+      "2048",
+      "an integer 1-1000000",
+      "Spans waiting for export; when full, new spans are dropped and counted in"
+          + " weft_spans_dropped_total."),
+  BSP_MAX_BATCH(
+      "otel.bsp.max.export.batch.size",
+      "512",
+      "an integer 1-1000000, at most otel.bsp.max.queue.size",
+      "Spans per export request."),
+  BSP_SCHEDULE_DELAY(
+      "otel.bsp.schedule.delay",
+      "5000",
+      "milliseconds, an integer 0-600000",
+      "Longest wait between two exports."),
+  BSP_EXPORT_TIMEOUT(
+      "otel.bsp.export.timeout",
+      "30000",
+      "milliseconds, an integer 1-600000",
+      "Longest wait for one export before its spans count as dropped."),
   DEBUG("weft.debug", "false", "true, false", "Logs every class Weft transforms."),
   CONFIG_FILE(
       "weft.config.file",

@@ -54,6 +54,7 @@ public final class WeftConfig {
   private final boolean debug;
   private final Map<String, String> resourceAttributes;
   private final List<String> warnings;
+  private final TracingSettings tracing;
 
   private WeftConfig(Sources s) throws ConfigException {
     this.enabled = s.bool(ConfigKey.ENABLED, true);
@@ -68,7 +69,87 @@ public final class WeftConfig {
     this.extensions = parseExtensions(s);
     this.resourceAttributes = parseResourceAttributes(s);
     this.serviceName = resolveServiceName(s, resourceAttributes);
+    this.tracing = parseTracing(s);
     this.warnings = Collections.unmodifiableList(new ArrayList<>(s.warnings));
+  }
+
+  public TracingSettings tracing() {
+    return tracing;
+  }
+
+  private static TracingSettings parseTracing(Sources s) throws ConfigException {
+    String exporter = s.choice(ConfigKey.TRACES_EXPORTER, "otlp", "otlp", "zipkin", "none");
+    String sampler =
+        s.choice(
+            ConfigKey.TRACES_SAMPLER,
+            "parentbased_always_on",
+            "always_on",
+            "always_off",
+            "traceidratio",
+            "parentbased_always_on",
+            "parentbased_always_off",
+            "parentbased_traceidratio");
+    double ratio = 1.0;
+    Sources.Value arg = s.standard(ConfigKey.TRACES_SAMPLER_ARG);
+    if (arg != null) {
+      try {
+        ratio = Double.parseDouble(arg.text.trim());
+      } catch (NumberFormatException e) {
+        ratio = -1;
+      }
+      if (!(ratio >= 0 && ratio <= 1)) {
+        throw Sources.invalid(ConfigKey.TRACES_SAMPLER_ARG, arg, null);
+      }
+    }
+    String protocol = s.choice(ConfigKey.OTLP_PROTOCOL, "http/protobuf", "http/protobuf", "grpc");
+    protocol = s.choice(ConfigKey.OTLP_TRACES_PROTOCOL, protocol, "http/protobuf", "grpc");
+    String endpoint = s.url(ConfigKey.OTLP_TRACES_ENDPOINT);
+    if (endpoint == null) {
+      String base = s.url(ConfigKey.OTLP_ENDPOINT);
+      if (base == null) {
+        base = protocol.equals("grpc") ? "http://localhost:4317" : "http://localhost:4318";
+      }
+      if (protocol.equals("grpc")) {
+        endpoint = base;
+      } else {
+        endpoint = (base.endsWith("/") ? base : base + "/") + "v1/traces";
+      }
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    Sources.Value rawHeaders = s.standard(ConfigKey.OTLP_HEADERS);
+    if (rawHeaders != null) {
+      for (String pair : rawHeaders.text.split(",")) {
+        if (pair.trim().isEmpty()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        if (eq <= 0) {
+          throw Sources.invalid(ConfigKey.OTLP_HEADERS, rawHeaders, "'" + pair + "' has no '='");
+        }
+        headers.put(pair.substring(0, eq).trim(), decode(pair.substring(eq + 1).trim()));
+      }
+    }
+    int timeout = s.standardInt(ConfigKey.OTLP_TIMEOUT, 10_000, 1, 600_000);
+    String compression = s.choice(ConfigKey.OTLP_COMPRESSION, "none", "none", "gzip");
+    String zipkin = s.url(ConfigKey.ZIPKIN_ENDPOINT);
+    int queue = s.standardInt(ConfigKey.BSP_MAX_QUEUE, 2048, 1, 1_000_000);
+    int batch = s.standardInt(ConfigKey.BSP_MAX_BATCH, Math.min(512, queue), 1, queue);
+    int delay = s.standardInt(ConfigKey.BSP_SCHEDULE_DELAY, 5000, 0, 600_000);
+    int exportTimeout = s.standardInt(ConfigKey.BSP_EXPORT_TIMEOUT, 30_000, 1, 600_000);
+    return new TracingSettings(
+        exporter,
+        sampler,
+        ratio,
+        protocol,
+        endpoint,
+        Collections.unmodifiableMap(headers),
+        timeout,
+        compression,
+        zipkin == null ? "http://localhost:9411/api/v2/spans" : zipkin,
+        queue,
+        batch,
+        delay,
+        exportTimeout);
   }
 
   /** Reads the real sources: agent arguments, system properties, environment, file. */
@@ -333,6 +414,67 @@ public final class WeftConfig {
       String envName = ConfigKey.envName(property);
       String fromEnv = env.get(envName);
       return fromEnv == null ? null : new Value(envName, fromEnv, "environment");
+    }
+
+    /**
+     * A standard OpenTelemetry key: agent arguments and the properties file may carry it under
+     * its otel.* name; else the otel.* system property, else the OTEL_* variable.
+     */
+    Value standard(ConfigKey key) {
+      Value own = values.get(key.key());
+      if (own != null) {
+        return own;
+      }
+      Value v = otel(key.key());
+      return v == null || v.text.trim().isEmpty() ? null : v;
+    }
+
+    String choice(ConfigKey key, String fallback, String... accepted) throws ConfigException {
+      Value v = standard(key);
+      if (v == null) {
+        return fallback;
+      }
+      String t = v.text.trim().toLowerCase(Locale.ROOT);
+      for (String a : accepted) {
+        if (a.equals(t)) {
+          return a;
+        }
+      }
+      throw invalid(key, v, null);
+    }
+
+    int standardInt(ConfigKey key, int fallback, int min, int max) throws ConfigException {
+      Value v = standard(key);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v.text.trim());
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException ignored) {
+        // falls through to the error below
+      }
+      throw invalid(key, v, null);
+    }
+
+    String url(ConfigKey key) throws ConfigException {
+      Value v = standard(key);
+      if (v == null) {
+        return null;
+      }
+      String t = v.text.trim();
+      try {
+        java.net.URI uri = new java.net.URI(t);
+        if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+            && uri.getHost() != null) {
+          return t;
+        }
+      } catch (java.net.URISyntaxException ignored) {
+        // falls through to the error below
+      }
+      throw invalid(key, v, null);
     }
 
     String text(ConfigKey key, String fallback) throws ConfigException {

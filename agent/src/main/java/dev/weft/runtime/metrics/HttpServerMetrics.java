@@ -1,6 +1,5 @@
 package dev.weft.runtime.metrics;
 
-import dev.weft.bootstrap.HttpServerRecorder;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
@@ -19,9 +18,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
  * and status, then the data points' own lock-free updates. Data points are bound once per label
  * set and kept; nothing is allocated per request once a label set has been seen.
  */
-public final class HttpServerMetrics extends HttpServerRecorder {
-
-  static final String MODULE = "http-server";
+public final class HttpServerMetrics {
 
   /** HTTP methods keep their name; anything else becomes _OTHER, so clients cannot add series. */
   static final String[] METHODS = {
@@ -46,18 +43,13 @@ public final class HttpServerMetrics extends HttpServerRecorder {
   private final Counter requests;
   private final Histogram duration;
   private final Gauge active;
-  private final BoundedLabelMap<EndpointSeries> endpoints;
-  private final AgentErrors errors;
-  private final ClassLoader ownLoader = HttpServerMetrics.class.getClassLoader();
-  private final ThreadLocal<RequestState> state = ThreadLocal.withInitial(RequestState::new);
+  private final BoundedLabelMap<Series> endpoints;
 
   HttpServerMetrics(
       PrometheusRegistry registry,
       Labels constLabels,
       int cardinalityLimit,
-      CounterDataPoint endpointOverflow,
-      AgentErrors errors) {
-    this.errors = errors;
+      CounterDataPoint endpointOverflow) {
     this.requests =
         Counter.builder()
             .name("http_requests_total")
@@ -86,60 +78,39 @@ public final class HttpServerMetrics extends HttpServerRecorder {
             .withoutExemplars()
             .register(registry);
     this.endpoints =
-        new BoundedLabelMap<>(cardinalityLimit, EndpointSeries::new, endpointOverflow::inc);
+        new BoundedLabelMap<>(cardinalityLimit, Series::new, endpointOverflow::inc);
   }
 
-  @Override
-  public long start(Object owner, String method, String endpoint) {
-    try {
-      if (owner != null && owner.getClass().getClassLoader() == ownLoader) {
-        return SKIP; // Weft's own /metrics server is not the application's traffic.
-      }
-      RequestState st = state.get();
-      if (st.depth++ > 0) {
-        return NESTED;
-      }
-      st.method = methodIndex(method);
-      st.series = null;
-      EndpointSeries series = endpoints.get(endpoint);
-      series.active(st.method).inc();
-      st.series = series;
-      long now = System.nanoTime();
-      return now == SKIP || now == NESTED ? now + 1 : now;
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a request start", t);
-      return NESTED; // depth was raised (or not at all): end() unwinds without recording
-    }
+  /** The series of an endpoint (route template), through the cardinality guard. */
+  public Series series(String endpoint) {
+    return endpoints.get(endpoint);
   }
 
-  @Override
-  public void end(long token, int status, Throwable error) {
-    if (token == SKIP) {
-      return;
-    }
-    try {
-      RequestState st = state.get();
-      if (st.depth > 0) {
-        st.depth--;
-      }
-      if (token == NESTED || st.depth != 0) {
-        return;
-      }
-      EndpointSeries series = st.series;
-      st.series = null;
-      if (series == null) {
-        return;
-      }
-      double seconds = (System.nanoTime() - token) / 1e9;
-      int code = error != null || status < 100 ? 500 : status;
-      series.active(st.method).dec();
-      series.bind(st.method, code).record(seconds);
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a request end", t);
-    }
+  /** A request of this method starts on this series: the active gauge goes up. */
+  public void started(Series series, int method) {
+    series.active(method).inc();
   }
 
-  static int methodIndex(String method) {
+  /**
+   * A request ends: the active gauge of the series it started on goes down, and the request is
+   * recorded on its final series (the same, or the route found during dispatch).
+   *
+   * @param traceId the trace id of the request's sampled span, or null: becomes an exemplar
+   */
+  public void finished(
+      Series startSeries,
+      Series finalSeries,
+      int method,
+      int status,
+      double seconds,
+      String traceId,
+      String spanId) {
+    startSeries.active(method).dec();
+    int code = status < 100 ? 500 : status;
+    finalSeries.bind(method, code).record(seconds, traceId, spanId);
+  }
+
+  public static int methodIndex(String method) {
     if (method == null) {
       return OTHER_METHOD;
     }
@@ -167,19 +138,13 @@ public final class HttpServerMetrics extends HttpServerRecorder {
     }
   }
 
-  private static final class RequestState {
-    int depth;
-    int method;
-    EndpointSeries series;
-  }
-
   /** The bound data points of one endpoint, by method and status. */
-  private final class EndpointSeries {
+  public final class Series {
     private final String endpoint;
     private final GaugeDataPoint[] activeByMethod = new GaugeDataPoint[METHODS.length];
     private final Bound[][] byMethodAndStatus = new Bound[METHODS.length][];
 
-    EndpointSeries(String endpoint) {
+    Series(String endpoint) {
       this.endpoint = endpoint;
     }
 
@@ -221,9 +186,13 @@ public final class HttpServerMetrics extends HttpServerRecorder {
       this.duration = duration;
     }
 
-    void record(double seconds) {
+    void record(double seconds, String traceId, String spanId) {
       count.inc();
-      duration.observe(seconds);
+      if (traceId == null) {
+        duration.observe(seconds);
+      } else {
+        duration.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
+      }
     }
   }
 }

@@ -32,6 +32,7 @@ public final class MetricsRuntime {
   private final AgentErrors errors;
   private final Counter labelOverflow;
   private final HttpServerMetrics httpServer;
+  private final HttpClientMetrics httpClient;
   private volatile HTTPServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
@@ -75,8 +76,10 @@ public final class MetricsRuntime {
             registry,
             constLabels,
             config.cardinalityLimit(),
-            overflowOf("http_requests"),
-            errors);
+            overflowOf("http_requests"));
+    this.httpClient =
+        new HttpClientMetrics(
+            registry, constLabels, config.cardinalityLimit(), overflowOf("http_client_requests"));
   }
 
   /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
@@ -92,6 +95,15 @@ public final class MetricsRuntime {
 
   public HttpServerMetrics httpServer() {
     return httpServer;
+  }
+
+  public HttpClientMetrics httpClient() {
+    return httpClient;
+  }
+
+  /** A counter of Weft's own, on Weft's registry, with the constant labels. */
+  public Counter.Builder counter(String name) {
+    return Counter.builder().name(name).constLabels(constLabels).withoutExemplars();
   }
 
   public AgentErrors errors() {

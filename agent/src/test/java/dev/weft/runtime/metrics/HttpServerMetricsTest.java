@@ -1,9 +1,13 @@
 package dev.weft.runtime.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.weft.bootstrap.HttpServerRecorder;
 import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.http.HttpServerInstrumenter;
+import dev.weft.runtime.trace.Tracing;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
@@ -34,15 +38,15 @@ class HttpServerMetricsTest {
   @Test
   void countsStatusesErrorsAndDurationsExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerMetrics m = rt.httpServer();
+    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     for (int i = 0; i < 7; i++) {
-      m.end(m.start(appHandler, "GET", "/hello"), 200, null);
+      m.end(m.start(appHandler, "GET", "/hello", "http", "/hello", null, null, null), 200, null, null);
     }
     for (int i = 0; i < 3; i++) {
-      m.end(m.start(appHandler, "GET", "/hello"), 503, null);
+      m.end(m.start(appHandler, "GET", "/hello", "http", "/hello", null, null, null), 503, null, null);
     }
-    m.end(m.start(appHandler, "POST", "/boom"), -1, new IllegalStateException());
-    m.end(m.start(appHandler, "POST", "/silent"), -1, null);
+    m.end(m.start(appHandler, "POST", "/boom", "http", "/boom", null, null, null), -1, new IllegalStateException(), null);
+    m.end(m.start(appHandler, "POST", "/silent", "http", "/silent", null, null, null), -1, null, null);
 
     assertEquals(7, counter(rt, "http_requests", "GET", "/hello", "200"));
     assertEquals(3, counter(rt, "http_requests", "GET", "/hello", "503"));
@@ -55,45 +59,45 @@ class HttpServerMetricsTest {
   @Test
   void nestedCallsOnOneThreadAreOneRequest() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerMetrics m = rt.httpServer();
-    long outer = m.start(appHandler, "GET", "/users/");
-    long filter = m.start(appHandler, "GET", "/users/");
-    long handler = m.start(appHandler, "GET", "/users/");
-    assertEquals(HttpServerRecorder.NESTED, filter);
+    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    Object outer = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
+    Object filter = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
+    Object handler = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
+    assertSame(HttpServerRecorder.NESTED, filter);
     assertEquals(1, active(rt, "GET", "/users/"));
-    m.end(handler, 200, null);
-    m.end(filter, 200, null);
-    m.end(outer, 200, null);
+    m.end(handler, 200, null, null);
+    m.end(filter, 200, null, null);
+    m.end(outer, 200, null, null);
     assertEquals(1, counter(rt, "http_requests", "GET", "/users/", "200"));
     assertEquals(0, active(rt, "GET", "/users/"));
     // The thread is clean again: the next request counts.
-    m.end(m.start(appHandler, "GET", "/users/"), 200, null);
+    m.end(m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null), 200, null, null);
     assertEquals(2, counter(rt, "http_requests", "GET", "/users/", "200"));
   }
 
   @Test
   void weftsOwnHandlersAreNotCounted() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerMetrics m = rt.httpServer();
+    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     Object ownHandler = new BoundedLabelMapTest(); // any class from Weft's own loader
-    assertEquals(HttpServerRecorder.SKIP, m.start(ownHandler, "GET", "/metrics"));
+    assertNull(m.start(ownHandler, "GET", "/metrics", "http", "/metrics", null, null, null));
   }
 
   @Test
   void unknownMethodsCollapseToOther() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerMetrics m = rt.httpServer();
-    m.end(m.start(appHandler, "get", "/x"), 200, null);
-    m.end(m.start(appHandler, "\u0000BREW\u00ff", "/x"), 200, null);
+    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    m.end(m.start(appHandler, "get", "/x", "http", "/x", null, null, null), 200, null, null);
+    m.end(m.start(appHandler, "\u0000BREW\u00ff", "/x", "http", "/x", null, null, null), 200, null, null);
     assertEquals(2, counter(rt, "http_requests", "_OTHER", "/x", "200"));
   }
 
   @Test
   void endpointsBeyondTheLimitGoToOtherAndAreCounted() throws Exception {
     MetricsRuntime rt = runtime(2);
-    HttpServerMetrics m = rt.httpServer();
+    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     for (String e : new String[] {"/a", "/b", "/c", "/d", "/c"}) {
-      m.end(m.start(appHandler, "GET", e), 200, null);
+      m.end(m.start(appHandler, "GET", e, "http", e, null, null, null), 200, null, null);
     }
     assertEquals(1, counter(rt, "http_requests", "GET", "/a", "200"));
     assertEquals(3, counter(rt, "http_requests", "GET", BoundedLabelMap.OTHER, "200"));
@@ -103,7 +107,7 @@ class HttpServerMetricsTest {
   @Test
   void concurrentRequestsAreCountedExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerMetrics m = rt.httpServer();
+    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     int threads = 8;
     int perThread = 5_000;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -117,7 +121,7 @@ class HttpServerMetricsTest {
               return;
             }
             for (int i = 0; i < perThread; i++) {
-              m.end(m.start(appHandler, "GET", "/c"), i % 10 == 0 ? 500 : 200, null);
+              m.end(m.start(appHandler, "GET", "/c", "http", "/c", null, null, null), i % 10 == 0 ? 500 : 200, null, null);
             }
           });
     }

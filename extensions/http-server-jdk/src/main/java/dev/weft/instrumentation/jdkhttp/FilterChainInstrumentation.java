@@ -5,9 +5,10 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
-import dev.weft.bootstrap.HttpServerRecorder;
+import com.sun.net.httpserver.HttpsServer;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -46,18 +47,27 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
     private DoFilterAdvice() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static long onEnter(@Advice.Argument(0) HttpExchange exchange) {
+    public static Object onEnter(@Advice.Argument(0) HttpExchange exchange) {
       HttpContext context = exchange.getHttpContext();
+      Headers headers = exchange.getRequestHeaders();
       return WeftBridge.httpServer()
-          .start(context.getHandler(), exchange.getRequestMethod(), context.getPath());
+          .start(
+              context.getHandler(),
+              exchange.getRequestMethod(),
+              context.getPath(),
+              context.getServer() instanceof HttpsServer ? "https" : "http",
+              exchange.getRequestURI().getRawPath(),
+              headers.getFirst("traceparent"),
+              headers.getFirst("tracestate"),
+              headers.getFirst("baggage"));
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter long token,
+        @Advice.Enter Object handle,
         @Advice.Argument(0) HttpExchange exchange,
         @Advice.Thrown Throwable thrown) {
-      if (token == HttpServerRecorder.SKIP) {
+      if (handle == null) {
         return;
       }
       int status = -1;
@@ -66,7 +76,7 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
       } catch (Throwable ignored) {
         // end() must be reached whatever the exchange does: it unwinds the nesting.
       }
-      WeftBridge.httpServer().end(token, status, thrown);
+      WeftBridge.httpServer().end(handle, status, thrown, null);
     }
   }
 }

@@ -1,0 +1,314 @@
+package dev.weft.runtime.trace;
+
+import dev.weft.bootstrap.ContextBridge;
+import dev.weft.runtime.config.TracingSettings;
+import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.metrics.AgentErrors;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Weft's tracing runtime: the OpenTelemetry SDK (relocated, so the application's own
+ * OpenTelemetry is untouched), W3C trace context and baggage, and the bounded export pipeline.
+ * With {@code otel.traces.exporter=none} nothing is built: every start returns null at once.
+ */
+public final class Tracing {
+
+  static final ContextKey<Boolean> SUPPRESS = ContextKey.named("weft-suppress-instrumentation");
+
+  static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  static final AttributeKey<String> SCHEME = AttributeKey.stringKey("url.scheme");
+  static final AttributeKey<String> PATH = AttributeKey.stringKey("url.path");
+  static final AttributeKey<String> FULL_URL = AttributeKey.stringKey("url.full");
+  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+  static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+
+  /** Longest header value Weft reads; longer traceparent/tracestate/baggage are ignored. */
+  static final int MAX_HEADER = 8192;
+
+  private static final Tracing DISABLED = new Tracing(null, null, null);
+
+  private final SdkTracerProvider provider;
+  private final Tracer tracer;
+  private final TextMapPropagator propagator;
+  private final ExportPipeline pipeline;
+  private final ContextBridge contextBridge;
+
+  private Tracing(SdkTracerProvider provider, ExportPipeline pipeline, AgentErrors errors) {
+    this.provider = provider;
+    this.pipeline = pipeline;
+    this.tracer = provider == null ? null : provider.get("dev.weft");
+    this.propagator =
+        TextMapPropagator.composite(
+            W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
+    this.contextBridge = provider == null ? ContextBridge.NOOP : new OtelContextBridge(errors);
+  }
+
+  public static Tracing disabled() {
+    return DISABLED;
+  }
+
+  /** Builds the SDK for this configuration; the exporter is created by {@code exporters}. */
+  public static Tracing create(
+      WeftConfig config, SpanExporter exporter, DroppedSpans dropped, AgentErrors errors) {
+    TracingSettings settings = config.tracing();
+    if (!settings.enabled() || exporter == null) {
+      return DISABLED;
+    }
+    ExportPipeline pipeline = new ExportPipeline(exporter, settings, dropped, errors);
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(resource(config))
+            .setSampler(sampler(settings))
+            .addSpanProcessor(pipeline)
+            .build();
+    return new Tracing(provider, pipeline, errors);
+  }
+
+  public boolean enabled() {
+    return provider != null;
+  }
+
+  public ContextBridge contextBridge() {
+    return contextBridge;
+  }
+
+  /** True inside Weft's own export: its traffic is never recorded. */
+  public boolean suppressed() {
+    return provider != null && Context.current().get(SUPPRESS) != null;
+  }
+
+  public ServerSpan startServer(
+      String method,
+      String endpoint,
+      String scheme,
+      String path,
+      String traceparent,
+      String tracestate,
+      String baggage) {
+    if (provider == null) {
+      return null;
+    }
+    Context parent = Context.root();
+    if (traceparent != null || baggage != null) {
+      parent =
+          propagator.extract(
+              parent, new Headers(traceparent, tracestate, baggage), Headers.GETTER);
+    }
+    String name = endpoint == null ? method : method + " " + endpoint;
+    Span span =
+        tracer
+            .spanBuilder(name)
+            .setParent(parent)
+            .setSpanKind(SpanKind.SERVER)
+            .setAllAttributes(serverAttributes(method, scheme, path, endpoint))
+            .startSpan();
+    Scope scope = parent.with(span).makeCurrent();
+    return new ServerSpan(span, scope, method);
+  }
+
+  private static Attributes serverAttributes(
+      String method, String scheme, String path, String endpoint) {
+    AttributesBuilder b = Attributes.builder();
+    if (method != null) {
+      b.put(METHOD, method);
+    }
+    if (scheme != null) {
+      b.put(SCHEME, scheme);
+    }
+    if (path != null) {
+      b.put(PATH, path.length() > MAX_HEADER ? path.substring(0, MAX_HEADER) : path);
+    }
+    if (endpoint != null) {
+      b.put(ServerSpan.ROUTE, endpoint);
+    }
+    return b.build();
+  }
+
+  public ClientSpan startClient(String method, String scheme, String host, int port, String path) {
+    if (provider == null) {
+      return null;
+    }
+    Context parent = Context.current();
+    AttributesBuilder b = Attributes.builder();
+    if (method != null) {
+      b.put(METHOD, method);
+    }
+    if (host != null) {
+      b.put(SERVER_ADDRESS, host);
+      if (port > 0) {
+        b.put(SERVER_PORT, (long) port);
+      }
+      if (scheme != null) {
+        b.put(
+            FULL_URL,
+            scheme + "://" + host + (port > 0 ? ":" + port : "") + (path == null ? "" : path));
+      }
+    }
+    Span span =
+        tracer
+            .spanBuilder(method == null ? "HTTP" : method)
+            .setParent(parent)
+            .setSpanKind(SpanKind.CLIENT)
+            .setAllAttributes(b.build())
+            .startSpan();
+    return new ClientSpan(span, parent.with(span), this);
+  }
+
+  /** The W3C headers of a context, as name, value pairs. */
+  String[] inject(Context context) {
+    List<String> out = new ArrayList<>(4);
+    propagator.inject(
+        context,
+        out,
+        (carrier, key, value) -> {
+          carrier.add(key);
+          carrier.add(value);
+        });
+    return out.toArray(new String[0]);
+  }
+
+  /** Exports what is queued and stops; called from the shutdown hook. */
+  public void shutdown() {
+    if (provider != null) {
+      provider.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  static Resource resource(WeftConfig config) {
+    AttributesBuilder b = Attributes.builder();
+    for (Map.Entry<String, String> e : config.resourceAttributes().entrySet()) {
+      b.put(e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, String> e : config.constantLabels().entrySet()) {
+      b.put(e.getKey(), e.getValue());
+      if (e.getKey().equals("environment")) {
+        b.put("deployment.environment", e.getValue());
+      }
+    }
+    b.put("service.name", config.serviceName());
+    b.put("telemetry.distro.name", "weft");
+    return Resource.getDefault().merge(Resource.create(b.build()));
+  }
+
+  static Sampler sampler(TracingSettings s) {
+    switch (s.sampler) {
+      case "always_on":
+        return Sampler.alwaysOn();
+      case "always_off":
+        return Sampler.alwaysOff();
+      case "traceidratio":
+        return Sampler.traceIdRatioBased(s.samplerRatio);
+      case "parentbased_always_off":
+        return Sampler.parentBased(Sampler.alwaysOff());
+      case "parentbased_traceidratio":
+        return Sampler.parentBased(Sampler.traceIdRatioBased(s.samplerRatio));
+      case "parentbased_always_on":
+      default:
+        return Sampler.parentBased(Sampler.alwaysOn());
+    }
+  }
+
+  /** The three propagation headers a server module hands over. */
+  private static final class Headers {
+    static final TextMapGetter<Headers> GETTER =
+        new TextMapGetter<Headers>() {
+          @Override
+          public Iterable<String> keys(Headers carrier) {
+            return Collections.emptyList();
+          }
+
+          @Override
+          public String get(Headers carrier, String key) {
+            if (carrier == null || key == null) {
+              return null;
+            }
+            String v;
+            switch (key) {
+              case "traceparent":
+                v = carrier.traceparent;
+                break;
+              case "tracestate":
+                v = carrier.tracestate;
+                break;
+              case "baggage":
+                v = carrier.baggage;
+                break;
+              default:
+                return null;
+            }
+            return v == null || v.length() > MAX_HEADER ? null : v;
+          }
+        };
+
+    final String traceparent;
+    final String tracestate;
+    final String baggage;
+
+    Headers(String traceparent, String tracestate, String baggage) {
+      this.traceparent = traceparent;
+      this.tracestate = tracestate;
+      this.baggage = baggage;
+    }
+  }
+
+  /** The context bridge over OpenTelemetry's Context. */
+  private static final class OtelContextBridge extends ContextBridge {
+    private final AgentErrors errors;
+
+    OtelContextBridge(AgentErrors errors) {
+      this.errors = errors;
+    }
+
+    @Override
+    public Object current() {
+      try {
+        Context c = Context.current();
+        return c == Context.root() ? null : c;
+      } catch (Throwable t) {
+        errors.internalFailure("context", "reading the current context", t);
+        return null;
+      }
+    }
+
+    @Override
+    public Object attach(Object context) {
+      try {
+        return context instanceof Context ? ((Context) context).makeCurrent() : null;
+      } catch (Throwable t) {
+        errors.internalFailure("context", "attaching a context", t);
+        return null;
+      }
+    }
+
+    @Override
+    public void detach(Object scope) {
+      try {
+        if (scope instanceof Scope) {
+          ((Scope) scope).close();
+        }
+      } catch (Throwable t) {
+        errors.internalFailure("context", "detaching a context", t);
+      }
+    }
+  }
+}

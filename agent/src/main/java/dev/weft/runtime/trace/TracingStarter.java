@@ -1,0 +1,70 @@
+package dev.weft.runtime.trace;
+
+import dev.weft.exporters.SpanExporters;
+import dev.weft.runtime.config.TracingSettings;
+import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.metrics.MetricsRuntime;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+
+/** Builds the tracing runtime from the configuration, with its drop counter. */
+public final class TracingStarter {
+
+  private TracingStarter() {}
+
+  public static Tracing start(WeftConfig config, MetricsRuntime metrics, AgentErrors errors) {
+    TracingSettings s = config.tracing();
+    if (!s.enabled()) {
+      return Tracing.disabled();
+    }
+    try {
+      SpanExporter exporter;
+      if (s.exporter.equals("zipkin")) {
+        exporter = SpanExporters.zipkin(s.zipkinEndpoint, s.otlpTimeoutMillis);
+      } else if (s.otlpProtocol.equals("grpc")) {
+        exporter =
+            SpanExporters.otlpGrpc(
+                s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
+      } else {
+        exporter =
+            SpanExporters.otlpHttp(
+                s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
+      }
+      DroppedSpans dropped = DroppedSpans.NONE;
+      if (metrics != null) {
+        Counter counter =
+            metrics
+                .counter("weft_spans_dropped_total")
+                .help(
+                    "Sampled spans that were not exported: queue_full (ended faster than the"
+                        + " backend takes them) or export_failed (backend refused or away).")
+                .labelNames("reason")
+                .register(metrics.registry());
+        counter.labelValues("queue_full");
+        counter.labelValues("export_failed");
+        dropped = (reason, count) -> counter.labelValues(reason).inc(count);
+      }
+      Tracing tracing = Tracing.create(config, exporter, dropped, errors);
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(tracing::shutdown, "weft-span-export-shutdown"));
+      return tracing;
+    } catch (Throwable t) {
+      errors.internalFailure("tracing", "starting the tracing runtime; spans are off", t);
+      return Tracing.disabled();
+    }
+  }
+
+  public static String describe(WeftConfig config) {
+    TracingSettings s = config.tracing();
+    if (!s.enabled()) {
+      return "off";
+    }
+    String where =
+        s.exporter.equals("zipkin")
+            ? "zipkin " + s.zipkinEndpoint
+            : "otlp " + s.otlpProtocol + " " + s.otlpEndpoint;
+    return "to " + where + " (sampler " + s.sampler
+        + (s.sampler.endsWith("traceidratio") ? " " + s.samplerRatio : "") + ")";
+  }
+}
