@@ -1,0 +1,19 @@
+package dev.weft.instrumentation.okhttp;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.List;
+
+/** Client RED metrics, spans and W3C headers for OkHttp 4 (synchronous and asynchronous calls). */
+public final class OkHttpInstrumentationModule extends InstrumentationModule {
+
+  public OkHttpInstrumentationModule() {
+    super("http-client-okhttp");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Arrays.asList(new InterceptorChainInstrumentation(), new RealCallInstrumentation());
+  }
+}

@@ -1,0 +1,19 @@
+package dev.weft.instrumentation.urlconnection;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.List;
+
+/** Client RED metrics, spans and W3C headers for the JDK's {@code HttpURLConnection}. */
+public final class UrlConnectionInstrumentationModule extends InstrumentationModule {
+
+  public UrlConnectionInstrumentationModule() {
+    super("http-client-urlconnection");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Arrays.asList(new HttpUrlConnectionInstrumentation(), new HttpsDelegateInstrumentation());
+  }
+}
