@@ -31,6 +31,15 @@ import org.apache.http.client.methods.HttpUriRequest;
  */
 public final class DoExecuteInstrumentation implements TypeInstrumentation {
 
+  /**
+   * Only loaders that hold the library: checked before the advice's library references, so
+   * loaders without it (the JDK's own) are skipped quietly.
+   */
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return loader -> loader != null && loader.getResource("org/apache/http/impl/client/CloseableHttpClient.class") != null;
+  }
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return namedOneOf(

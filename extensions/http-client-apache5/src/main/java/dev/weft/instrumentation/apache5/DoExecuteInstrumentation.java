@@ -30,6 +30,15 @@ import org.apache.hc.core5.net.URIAuthority;
  */
 public final class DoExecuteInstrumentation implements TypeInstrumentation {
 
+  /**
+   * Only loaders that hold the library: checked before the advice's library references, so
+   * loaders without it (the JDK's own) are skipped quietly.
+   */
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return loader -> loader != null && loader.getResource("org/apache/hc/client5/http/impl/classic/CloseableHttpClient.class") != null;
+  }
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return namedOneOf(

@@ -30,6 +30,15 @@ import okhttp3.Response;
  */
 public final class InterceptorChainInstrumentation implements TypeInstrumentation {
 
+  /**
+   * Only loaders that hold the library: checked before the advice's library references, so
+   * loaders without it (the JDK's own) are skipped quietly.
+   */
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return loader -> loader != null && loader.getResource("okhttp3/OkHttpClient.class") != null;
+  }
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return named("okhttp3.internal.http.RealInterceptorChain");

@@ -19,6 +19,15 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 public final class RealCallInstrumentation implements TypeInstrumentation {
 
+  /**
+   * Only loaders that hold the library: checked before the advice's library references, so
+   * loaders without it (the JDK's own) are skipped quietly.
+   */
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return loader -> loader != null && loader.getResource("okhttp3/OkHttpClient.class") != null;
+  }
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return namedOneOf("okhttp3.RealCall", "okhttp3.internal.connection.RealCall");

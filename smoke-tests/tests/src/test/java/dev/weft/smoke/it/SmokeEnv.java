@@ -49,6 +49,20 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/bundled-libs-service package");
   }
 
+  /**
+   * The http-client-service build folder: {@code http-client-service.jar} and, under
+   * {@code libs/<library>-<version>/}, the client library versions it runs against.
+   */
+  public static Path httpClientServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.httpClientServiceJar",
+            "../http-client-service/target/http-client-service.jar",
+            "the http-client-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/http-client-service package");
+    return jar.getParent();
+  }
+
   public static Path throwingExtensionJar() {
     return existingFile(
         "weft.smoke.throwingExtensionJar",
