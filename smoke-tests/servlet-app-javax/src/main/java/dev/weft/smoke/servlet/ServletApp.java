@@ -31,6 +31,8 @@ import javax.servlet.http.HttpServletResponse;
  *       another thread: {@code /async/ok} 200, {@code /async/fail} 502, {@code /async/dispatch}
  *       dispatches back to {@code /hello} (200).
  *   <li>{@code /} (default servlet): everything else, 404.
+ *   <li>{@code /served}: how many requests the default servlet has served (the server's own
+ *       count, to tell a client's silent retry from a double count).
  * </ul>
  */
 public final class ServletApp {
@@ -56,6 +58,7 @@ public final class ServletApp {
     async.addMapping("/async/*");
     async.setAsyncSupported(true);
     context.addServlet("fallback", new NotFoundServlet()).addMapping("/");
+    context.addServlet("served", new ServedServlet()).addMapping("/served");
     javax.servlet.FilterRegistration.Dynamic guard = context.addFilter("guard", new GuardFilter());
     guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
     guard.setAsyncSupported(true);
@@ -87,9 +90,21 @@ public final class ServletApp {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicLong NOT_FOUND_SERVED =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  static final class ServedServlet extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      resp.setContentType("text/plain");
+      resp.getWriter().write(Long.toString(NOT_FOUND_SERVED.get()));
+    }
+  }
+
   static final class NotFoundServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      NOT_FOUND_SERVED.incrementAndGet();
       resp.setStatus(404);
       resp.setContentType("text/plain");
       resp.getWriter().write("no route");
