@@ -67,7 +67,7 @@ public final class HttpServerMetrics {
             .constLabels(constLabels)
             .classicOnly()
             .classicUpperBounds(DURATION_BUCKETS)
-            .withoutExemplars()
+            // Exemplars only from observeWithExemplar: the trace id of a sampled request.
             .register(registry);
     this.active =
         Gauge.builder()

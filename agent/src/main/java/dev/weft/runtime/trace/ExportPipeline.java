@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ExportPipeline implements SpanProcessor {
 
-  private final SpanExporter exporter;
+  private final java.util.function.Supplier<SpanExporter> exporterFactory;
+  private SpanExporter exporter; // built by the worker on the first export
   private final ArrayBlockingQueue<ReadableSpan> queue;
   private final int batchSize;
   private final long delayNanos;
@@ -40,9 +41,17 @@ final class ExportPipeline implements SpanProcessor {
   private final AtomicBoolean failing = new AtomicBoolean();
   private volatile boolean shutdown;
 
+  /**
+   * @param exporterFactory builds the exporter on the worker thread when the first batch is
+   *     ready, not at start-up: exporters initialise java.util.logging, which an application (or
+   *     its server, e.g. one that sets java.util.logging.manager) must be free to set up first
+   */
   ExportPipeline(
-      SpanExporter exporter, TracingSettings settings, DroppedSpans dropped, AgentErrors errors) {
-    this.exporter = exporter;
+      java.util.function.Supplier<SpanExporter> exporterFactory,
+      TracingSettings settings,
+      DroppedSpans dropped,
+      AgentErrors errors) {
+    this.exporterFactory = exporterFactory;
     this.queue = new ArrayBlockingQueue<>(settings.maxQueueSize);
     this.batchSize = settings.maxExportBatchSize;
     this.delayNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, settings.scheduleDelayMillis));
@@ -116,6 +125,9 @@ final class ExportPipeline implements SpanProcessor {
     // Weft's own export traffic is never instrumented: whatever client the exporter uses, it
     // runs under a context that the client modules recognise.
     try (Scope ignored = Context.current().with(Tracing.SUPPRESS, Boolean.TRUE).makeCurrent()) {
+      if (exporter == null) {
+        exporter = exporterFactory.get();
+      }
       CompletableResultCode result = exporter.export(batch);
       result.join(exportTimeoutMillis, TimeUnit.MILLISECONDS);
       ok = result.isDone() && result.isSuccess();
@@ -155,7 +167,8 @@ final class ExportPipeline implements SpanProcessor {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return exporter.shutdown();
+    SpanExporter e = exporter;
+    return e == null ? CompletableResultCode.ofSuccess() : e.shutdown();
   }
 
   @Override

@@ -70,6 +70,15 @@ public final class Tracing {
   /** Builds the SDK for this configuration; the exporter is created by {@code exporters}. */
   public static Tracing create(
       WeftConfig config, SpanExporter exporter, DroppedSpans dropped, AgentErrors errors) {
+    return create(config, () -> exporter, dropped, errors);
+  }
+
+  /** As above, with the exporter built on the export thread when the first batch is ready. */
+  public static Tracing create(
+      WeftConfig config,
+      java.util.function.Supplier<SpanExporter> exporter,
+      DroppedSpans dropped,
+      AgentErrors errors) {
     TracingSettings settings = config.tracing();
     if (!settings.enabled() || exporter == null) {
       return DISABLED;

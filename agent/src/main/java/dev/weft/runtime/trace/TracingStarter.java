@@ -19,18 +19,7 @@ public final class TracingStarter {
       return Tracing.disabled();
     }
     try {
-      SpanExporter exporter;
-      if (s.exporter.equals("zipkin")) {
-        exporter = SpanExporters.zipkin(s.zipkinEndpoint, s.otlpTimeoutMillis);
-      } else if (s.otlpProtocol.equals("grpc")) {
-        exporter =
-            SpanExporters.otlpGrpc(
-                s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
-      } else {
-        exporter =
-            SpanExporters.otlpHttp(
-                s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
-      }
+      java.util.function.Supplier<SpanExporter> exporter = () -> exporter(s);
       DroppedSpans dropped = DroppedSpans.NONE;
       if (metrics != null) {
         Counter counter =
@@ -54,6 +43,28 @@ public final class TracingStarter {
       return Tracing.disabled();
     }
   }
+
+  private static SpanExporter exporter(TracingSettings s) {
+    SpanExporter exporter;
+    if (s.exporter.equals("zipkin")) {
+      exporter = SpanExporters.zipkin(s.zipkinEndpoint, s.otlpTimeoutMillis);
+    } else if (s.otlpProtocol.equals("grpc")) {
+      exporter =
+          SpanExporters.otlpGrpc(s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
+    } else {
+      exporter =
+          SpanExporters.otlpHttp(s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
+    }
+    // The exporters and their HTTP client report through java.util.logging, into the
+    // application's console. Weft reports export failures itself (once); theirs are silenced.
+    java.util.logging.Logger quiet = java.util.logging.Logger.getLogger("dev.weft.shaded");
+    quiet.setLevel(java.util.logging.Level.OFF);
+    quietLogger = quiet;
+    return exporter;
+  }
+
+  /** Held so that the level set on it stays (java.util.logging keeps loggers weakly). */
+  private static volatile java.util.logging.Logger quietLogger;
 
   public static String describe(WeftConfig config) {
     TracingSettings s = config.tracing();

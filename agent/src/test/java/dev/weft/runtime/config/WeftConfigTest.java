@@ -70,6 +70,47 @@ class WeftConfigTest {
   }
 
   @Test
+  void tracingReadsTheStandardOtelKeys() throws Exception {
+    env.put("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
+    env.put("OTEL_TRACES_SAMPLER_ARG", "0.1");
+    env.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
+    props.setProperty("otel.exporter.otlp.headers", "authorization=Bearer%20x");
+    TracingSettings t = load(null).tracing();
+    assertEquals("otlp", t.exporter);
+    assertEquals("parentbased_traceidratio", t.sampler);
+    assertEquals(0.1, t.samplerRatio);
+    assertEquals("http://collector:4318/v1/traces", t.otlpEndpoint);
+    assertEquals("Bearer x", t.otlpHeaders.get("authorization"));
+
+    env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+    assertEquals("http://collector:4318", load(null).tracing().otlpEndpoint);
+  }
+
+  @Test
+  void badTracingValuesAreOneLineEach() {
+    env.put("OTEL_TRACES_SAMPLER", "sometimes");
+    ConfigException e = assertThrows(ConfigException.class, () -> load(null));
+    assertEquals(
+        "bad configuration OTEL_TRACES_SAMPLER=sometimes (environment): accepted values:"
+            + " always_on, always_off, traceidratio, parentbased_always_on,"
+            + " parentbased_always_off, parentbased_traceidratio. Weft is not started; the"
+            + " application runs without it.",
+        e.getMessage());
+    env.remove("OTEL_TRACES_SAMPLER");
+    props.setProperty("otel.traces.sampler.arg", "1.5");
+    assertTrue(
+        assertThrows(ConfigException.class, () -> load(null))
+            .getMessage()
+            .startsWith("bad configuration otel.traces.sampler.arg=1.5 (system property)"));
+    props.remove("otel.traces.sampler.arg");
+    props.setProperty("otel.exporter.otlp.endpoint", "collector:4318");
+    assertTrue(
+        assertThrows(ConfigException.class, () -> load(null))
+            .getMessage()
+            .contains("accepted values: an http:// or https:// URL"));
+  }
+
+  @Test
   void outOfRangePortFromEnvironmentNamesTheVariable() {
     env.put("WEFT_METRICS_PORT", "70000");
     ConfigException e = assertThrows(ConfigException.class, () -> load(null));

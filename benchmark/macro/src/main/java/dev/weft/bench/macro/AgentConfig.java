@@ -9,8 +9,13 @@ import java.util.Locale;
 enum AgentConfig {
     /** No agent: the baseline every ratio is relative to. */
     NONE("none"),
-    /** Weft, serving its Prometheus {@code /metrics} on a free loopback port. */
+    /** Weft, serving its Prometheus {@code /metrics} on a free loopback port; tracing off. */
     WEFT("weft"),
+    /**
+     * Weft with metrics as {@link #WEFT} and traces exported over OTLP/HTTP to the driver's
+     * loopback sink, 10 % of root traces sampled: the same trace settings as {@link #OTEL_TRACES}.
+     */
+    WEFT_TRACES("weft-traces"),
     /** The OpenTelemetry agent with only its Prometheus metrics exporter (no traces, no logs). */
     OTEL_METRICS("otel-metrics"),
     /**
@@ -31,15 +36,20 @@ enum AgentConfig {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unknown configuration '" + id + "' (expected none, weft, otel-metrics, otel-traces)");
+        throw new IllegalArgumentException("unknown configuration '" + id + "' (expected none, weft, weft-traces, otel-metrics, otel-traces)");
     }
 
     boolean usesWeft() {
-        return this == WEFT;
+        return this == WEFT || this == WEFT_TRACES;
     }
 
     boolean usesOtel() {
         return this == OTEL_METRICS || this == OTEL_TRACES;
+    }
+
+    /** Whether the agent exports traces to the driver's OTLP sink. */
+    boolean exportsTraces() {
+        return this == WEFT_TRACES || this == OTEL_TRACES;
     }
 
     /** Whether the agent serves its own {@code /metrics} endpoint (every configuration but none). */
@@ -51,17 +61,23 @@ enum AgentConfig {
      * The JVM flags this configuration adds to the common ones.
      *
      * @param metricsPort the agent's metrics port (ignored for {@link #NONE})
-     * @param otlpEndpoint the sink's base URL (used by {@link #OTEL_TRACES} only)
+     * @param otlpEndpoint the sink's base URL (used only by the configurations that export traces)
      */
     List<String> jvmFlags(Path weftAgent, Path otelAgent, int metricsPort, String otlpEndpoint) {
         List<String> flags = new ArrayList<>();
         switch (this) {
             case NONE -> { }
-            case WEFT -> {
+            case WEFT, WEFT_TRACES -> {
                 flags.add("-javaagent:" + weftAgent);
                 flags.add("-Dweft.metrics.port=" + metricsPort);
                 flags.add("-Dweft.metrics.host=127.0.0.1");
                 flags.add("-Dweft.service.name=macro");
+                if (this == WEFT) {
+                    // Metrics only: Weft traces by default, so switch it off explicitly.
+                    flags.add("-Dotel.traces.exporter=none");
+                } else {
+                    addTracesToSink(flags, otlpEndpoint);
+                }
             }
             case OTEL_METRICS, OTEL_TRACES -> {
                 flags.add("-javaagent:" + otelAgent);
@@ -73,16 +89,24 @@ enum AgentConfig {
                 if (this == OTEL_METRICS) {
                     flags.add("-Dotel.traces.exporter=none");
                 } else {
-                    flags.add("-Dotel.traces.exporter=otlp");
-                    flags.add("-Dotel.exporter.otlp.protocol=http/protobuf");
-                    flags.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
-                    flags.add("-Dotel.traces.sampler=parentbased_traceidratio");
-                    flags.add("-Dotel.traces.sampler.arg=0.1");
+                    addTracesToSink(flags, otlpEndpoint);
                 }
             }
             default -> throw new AssertionError(this);
         }
         return flags;
+    }
+
+    /** OTLP/HTTP export of 10 % of root traces to the sink: the standard otel.* keys both agents read. */
+    private static void addTracesToSink(List<String> flags, String otlpEndpoint) {
+        if (otlpEndpoint == null) {
+            throw new IllegalStateException("no OTLP sink for a configuration that exports traces");
+        }
+        flags.add("-Dotel.traces.exporter=otlp");
+        flags.add("-Dotel.exporter.otlp.protocol=http/protobuf");
+        flags.add("-Dotel.exporter.otlp.endpoint=" + otlpEndpoint);
+        flags.add("-Dotel.traces.sampler=parentbased_traceidratio");
+        flags.add("-Dotel.traces.sampler.arg=0.1");
     }
 
     @Override

@@ -115,7 +115,7 @@ public final class MacroBenchmark {
         progress.printf(Locale.ROOT, "macro benchmark: %d round(s) of %s, %.0f s warm-up + %.0f s load, %d connections%n",
                 options.rounds, options.configs, options.warmupSeconds, options.loadSeconds, options.connections);
         try (KafkaSupport kafka = openKafka(out.resolveSibling(outName + "-kafka"));
-                OtlpSink sink = options.configs.contains(AgentConfig.OTEL_TRACES) ? OtlpSink.start() : null) {
+                OtlpSink sink = options.configs.stream().anyMatch(AgentConfig::exportsTraces) ? OtlpSink.start() : null) {
             kafka.createTopic();
             json.put("parameters", parameters(kafka));
             for (int round = 1; round <= options.rounds; round++) {
@@ -137,6 +137,7 @@ public final class MacroBenchmark {
         json.put("summary", report.summaryJson());
         json.put("ratiosVsNone", report.headlineRatiosJson());
         json.put("goals", report.goalsJson());
+        json.put("traceExportRequests", report.traceExportsJson());
         List<String> problems = problems(runs);
         json.put("problems", problems);
 
@@ -221,12 +222,6 @@ public final class MacroBenchmark {
             if (config.hasMetricsEndpoint()) {
                 r.details.put("agentMetrics", scrape(metricsPort));
             }
-            if (sink != null && config == AgentConfig.OTEL_TRACES) {
-                Map<String, Object> otlp = new LinkedHashMap<>();
-                otlp.put("traceExportRequests", sink.traceRequests() - sinkBefore);
-                otlp.put("traceExportBytes", sink.traceBytes() - sinkBytesBefore);
-                r.details.put("otlpSink", otlp);
-            }
 
             ServiceProcess.HttpAnswer jvm = ServiceProcess.get(servicePort, "/bench/jvm");
             if (jvm.status() != 200) {
@@ -243,6 +238,14 @@ public final class MacroBenchmark {
                 int exit = service.stop();
                 r.details.put("stopMs", (System.nanoTime() - t0) / 1e6);
                 r.details.put("exitCode", exit);
+            }
+            if (sink != null && config.exportsTraces()) {
+                // Counted after the service exited: services run one at a time, and an agent
+                // flushes its queued spans on shutdown, so this is everything this run exported.
+                Map<String, Object> otlp = new LinkedHashMap<>();
+                otlp.put("traceExportRequests", sink.traceRequests() - sinkBefore);
+                otlp.put("traceExportBytes", sink.traceBytes() - sinkBytesBefore);
+                r.details.put("otlpSink", otlp);
             }
         }
         return r;
@@ -366,6 +369,10 @@ public final class MacroBenchmark {
                 options.smoke ? " (smoke)" : "", options.rounds, options.warmupSeconds, options.loadSeconds, options.connections));
         md.append("Each cell: median (min–max) over rounds, then the ratio of medians to `none`.\n\n");
         md.append(report.markdownTable()).append('\n');
+        String exports = report.traceExportsMarkdown();
+        if (!exports.isEmpty()) {
+            md.append(exports).append('\n');
+        }
         String goals = report.goalsMarkdown();
         if (!goals.isEmpty()) {
             md.append(goals).append('\n');
@@ -398,7 +405,7 @@ public final class MacroBenchmark {
         }
         if (options.configs.stream().anyMatch(AgentConfig::usesWeft) && !Files.isRegularFile(options.weftAgent)) {
             missing.add("Weft's agent " + options.weftAgent.toAbsolutePath().normalize()
-                    + " (build it: mvn -B install -DskipTests at the repository root)");
+                    + " (build it: mvn -B -DskipTests package at the repository root)");
         }
         if (options.configs.stream().anyMatch(AgentConfig::usesOtel) && !Files.isRegularFile(options.otelAgent)) {
             missing.add("the OpenTelemetry agent " + options.otelAgent.toAbsolutePath().normalize()

@@ -21,7 +21,7 @@ final class Options {
             "  --load-seconds S       measured load per run (default 20)",
             "  --warmup-seconds W     warm-up load per run, not measured (default 10)",
             "  --connections C        concurrent closed-loop connections (default 8)",
-            "  --configs LIST         of none, weft, otel-metrics, otel-traces (default none,weft,otel-metrics)",
+            "  --configs LIST         of none, weft, weft-traces, otel-metrics, otel-traces (default none,weft,otel-metrics)",
             "  --out FILE.json        results (default target/macro-results.json; Markdown next to it)",
             "  --java PATH            the java that runs the service (default: the one running the driver)",
             "  --jvm-opts \"FLAGS\"     flags for every service JVM (default \"-Xmx512m -XX:+UseG1GC\")",

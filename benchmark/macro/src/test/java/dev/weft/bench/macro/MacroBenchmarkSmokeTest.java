@@ -43,7 +43,7 @@ class MacroBenchmarkSmokeTest {
         assertTrue(Files.isRegularFile(options.serviceJar), () -> "missing " + options.serviceJar
                 + ": build it first (mvn -B -f benchmark/macro-service/pom.xml package)");
         assertTrue(Files.isRegularFile(options.weftAgent), () -> "missing " + options.weftAgent
-                + ": build Weft first (mvn -B install -DskipTests at the repository root)");
+                + ": build Weft first (mvn -B -DskipTests package at the repository root)");
         assertTrue(Files.isRegularFile(options.otelAgent), () -> "missing " + options.otelAgent
                 + " (the build copies it there in generate-resources)");
 
@@ -62,6 +62,11 @@ class MacroBenchmarkSmokeTest {
             assertEquals(0L, warmup.get("errors"), () -> config + " had errors in warm-up: " + warmup.get("errorKinds"));
             for (Metric metric : Metric.values()) {
                 assertTrue(!Double.isNaN(run.get(metric)), () -> config + " produced no " + metric.key);
+            }
+            if (config == AgentConfig.WEFT) {
+                // Metrics only: Weft traces unless told not to.
+                assertTrue(((List<?>) run.details.get("jvmFlags")).contains("-Dotel.traces.exporter=none"),
+                        () -> "weft runs with tracing on: " + run.details.get("jvmFlags"));
             }
             if (config != AgentConfig.NONE) {
                 Map<?, ?> agentMetrics = (Map<?, ?>) run.details.get("agentMetrics");

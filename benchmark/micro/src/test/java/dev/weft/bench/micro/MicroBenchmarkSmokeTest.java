@@ -3,19 +3,22 @@ package dev.weft.bench.micro;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * CI's proof that the benchmarks still start: the packaged runner in smoke mode (one short
- * iteration each) runs every benchmark under no agent, Weft and the upstream agent, against the
- * real Redis and a real Kafka broker, and writes its table. Numbers from this run mean nothing.
+ * iteration each) runs every benchmark under no agent, Weft (metrics only, and with 10% of traces
+ * exported to the runner's OTLP sink) and the upstream agent, against the real Redis and a real
+ * Kafka broker, and writes its table. Numbers from this run mean nothing; that Weft's traces
+ * reached the sink does.
  */
 class MicroBenchmarkSmokeTest {
 
@@ -32,7 +35,7 @@ class MicroBenchmarkSmokeTest {
                 jar.toString(),
                 "--smoke",
                 "--configs",
-                "none,weft,otel-metrics",
+                "none,weft,weft-traces,otel-metrics",
                 "--weft-agent",
                 System.getProperty("bench.weft.agent"),
                 "--otel-agent",
@@ -53,7 +56,15 @@ class MicroBenchmarkSmokeTest {
     for (String label : MicroBenchmarkRunner.LABELS.values()) {
       assertTrue(
           table.stream().anyMatch(l -> l.startsWith("| " + label + " |") && !l.contains("n/a")),
-          "no complete row for " + label + " in:\n" + String.join(File.separator, table));
+          "no complete row for " + label + " in:\n" + String.join("\n", table));
     }
+    // The JDK HTTP server case makes spans under Weft: at least one export must have arrived.
+    Matcher exports =
+        Pattern.compile("OTLP trace export requests received by the local sink, all forks: weft-traces (\\d+)")
+            .matcher(String.join("\n", table));
+    assertTrue(exports.find(), "no export count for weft-traces in:\n" + String.join("\n", table));
+    assertTrue(
+        Long.parseLong(exports.group(1)) > 0,
+        "Weft exported no trace to the sink under weft-traces:\n" + output);
   }
 }

@@ -71,6 +71,20 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/throwing-extension package");
   }
 
+  /**
+   * A servlet smoke service's runnable jar: {@code smoke-tests/<module>/target/<module>.jar}
+   * (servlet-tomcat9, servlet-jetty12, servlet-spring-boot, ...).
+   */
+  public static Path servletServiceJar(String module) {
+    String dir = System.getProperty("weft.smoke.servletServicesDir", "..");
+    Path jar = Paths.get(dir, module, "target", module + ".jar");
+    if (!Files.isRegularFile(jar)) {
+      fail("the " + module + " smoke service jar is missing (" + jar.toAbsolutePath() + "): build"
+          + " it with: mvn -B -pl smoke-tests/" + module + " -am package");
+    }
+    return jar;
+  }
+
   /** The project version the agent jar must report. */
   public static String projectVersion() {
     String version = System.getProperty("weft.smoke.version");
