@@ -109,10 +109,15 @@ public final class Installer {
         continue;
       }
       typeMatchers.add(ti.typeMatcher());
+      ElementMatcher<ClassLoader> loaders = moduleLoaders.and(ti.classLoaderOptimization());
+      ElementMatcher<? super TypeDescription> types = ti.typeMatcher();
+      AdviceReferences references = prepared.get(i).references();
+      // The check of the methods the advice calls runs only for a class the module targets, so
+      // that a loader holding none of the module's classes is never reported as lacking them.
       AgentBuilder.Identified.Narrowable narrowable =
           result.type(
-              ti.typeMatcher(),
-              moduleLoaders.and(ti.classLoaderOptimization()).and(prepared.get(i).references()));
+              (type, loader, module, beingRedefined, domain) ->
+                  loaders.matches(loader) && types.matches(type) && references.matches(loader));
       AgentBuilder.Identified.Extendable extendable = narrowable.transform(transformers.get(0));
       for (int t = 1; t < transformers.size(); t++) {
         extendable = extendable.transform(transformers.get(t));

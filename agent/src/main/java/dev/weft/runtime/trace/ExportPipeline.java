@@ -140,6 +140,9 @@ final class ExportPipeline implements SpanProcessor {
       ok = false;
       why = t.toString();
     }
+    if (!ok && shutdown && why != null && why.startsWith("no answer")) {
+      return; // the JVM is exiting and stopped waiting; the export may well have gone through
+    }
     if (ok) {
       if (failing.compareAndSet(true, false)) {
         WeftLog.info("span export to " + target + " works again");
