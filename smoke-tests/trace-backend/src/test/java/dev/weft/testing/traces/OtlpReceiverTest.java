@@ -55,6 +55,7 @@ class OtlpReceiverTest {
       SpanExporter exporter =
           OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint()).build();
       sendAndCheck(receiver, exporter, 3);
+      assertEquals(java.util.Set.of("application/grpc"), receiver.contentTypes());
       assertTrue(receiver.receivedRequests().stream()
               .allMatch(r -> r.path().equals("/" + OtlpReceiver.EXPORT.getFullMethodName())),
           receiver.receivedRequests().toString());
