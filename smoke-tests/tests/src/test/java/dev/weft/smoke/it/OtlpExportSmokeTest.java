@@ -195,6 +195,7 @@ class OtlpExportSmokeTest extends ServiceSmokeTest {
           "no span dropped on a healthy backend: " + scrape.series("weft_spans_dropped_total"));
       assertEquals(List.of(), TraceTestSupport.weftProblems(service),
           "Weft logged problems on a clean run");
+      assertEquals(List.of(), TraceTestSupport.foreignStderrLines(service));
     }
   }
 

@@ -124,6 +124,7 @@ class SamplingSmokeTest extends ServiceSmokeTest {
       assertEquals(0.0, TraceTestSupport.droppedTotal(end),
           "no span dropped: " + end.series("weft_spans_dropped_total"));
       assertEquals(List.of(), TraceTestSupport.weftProblems(service));
+      assertEquals(List.of(), TraceTestSupport.foreignStderrLines(service));
     }
   }
 

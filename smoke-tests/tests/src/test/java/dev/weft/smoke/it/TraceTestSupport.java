@@ -209,4 +209,15 @@ final class TraceTestSupport {
         .filter(l -> l.startsWith("[weft] WARN") || l.startsWith("[weft] ERROR"))
         .collect(Collectors.toList());
   }
+
+  /**
+   * Lines on the service's stderr that Weft did not write as its own {@code [weft] } lines. The
+   * service itself writes nothing there, so anything found came from a library inside Weft (the
+   * bundled OpenTelemetry SDK logging through java.util.logging, say) into the application's log.
+   */
+  static List<String> foreignStderrLines(ServiceProcess service) {
+    return service.stderrLines().stream()
+        .filter(l -> !l.startsWith("[weft] "))
+        .collect(Collectors.toList());
+  }
 }

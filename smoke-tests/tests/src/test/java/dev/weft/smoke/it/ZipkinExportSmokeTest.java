@@ -72,6 +72,7 @@ class ZipkinExportSmokeTest extends ServiceSmokeTest {
       assertEquals(0.0, TraceTestSupport.droppedTotal(scrape),
           "no span dropped: " + scrape.series("weft_spans_dropped_total"));
       assertEquals(List.of(), TraceTestSupport.weftProblems(service));
+      assertEquals(List.of(), TraceTestSupport.foreignStderrLines(service));
     }
   }
 }
