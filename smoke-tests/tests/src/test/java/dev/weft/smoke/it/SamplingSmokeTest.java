@@ -95,6 +95,8 @@ class SamplingSmokeTest extends ServiceSmokeTest {
       long low = (long) Math.ceil(mean - Z * sd);
       long high = (long) Math.floor(mean + Z * sd);
       int exported = fresh.size();
+      System.out.printf("sampling: %d of %d new traces exported at ratio %s; 99.9%% interval"
+          + " [%d, %d]%n", exported, NEW_TRACES, RATIO, low, high);
       assertTrue(low <= exported && exported <= high,
           "exported " + exported + " of " + NEW_TRACES + " new traces at ratio " + RATIO
               + "; the 99.9% interval is [" + low + ", " + high + "]");
