@@ -208,6 +208,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final List<String> jvmArgs = new ArrayList<>();
     private Path jar;
     private final List<String> args = new ArrayList<>();
+    private final java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
 
     private Builder(String name) {
       this.name = name;
@@ -245,6 +246,12 @@ public final class ServiceProcess implements AutoCloseable {
       return this;
     }
 
+    /** Sets an environment variable of the child (on top of this JVM's environment). */
+    public Builder env(String key, String value) {
+      env.put(key, value);
+      return this;
+    }
+
     public ServiceProcess start() {
       List<String> command = new ArrayList<>();
       command.add(java.toString());
@@ -263,6 +270,7 @@ public final class ServiceProcess implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.to(out.toFile()))
           .redirectError(ProcessBuilder.Redirect.to(err.toFile()))
           .redirectInput(ProcessBuilder.Redirect.PIPE);
+      builder.environment().putAll(env);
       try {
         Process process = builder.start();
         LIVE.add(process);
