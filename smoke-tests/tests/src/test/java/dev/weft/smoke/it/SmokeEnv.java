@@ -63,6 +63,14 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  public static Path chainServicesJar() {
+    return existingFile(
+        "weft.smoke.chainServicesJar",
+        "../chain-services/target/chain-services.jar",
+        "the chain-services smoke jar (gateway, worker, executor)",
+        "build it with: mvn -B -pl smoke-tests/chain-services package");
+  }
+
   public static Path throwingExtensionJar() {
     return existingFile(
         "weft.smoke.throwingExtensionJar",
