@@ -9,7 +9,9 @@ import dev.weft.runtime.metrics.AgentErrors;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
@@ -46,13 +48,10 @@ public final class Installer {
     AgentBuilder builder =
         new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
             .disableClassFormatChanges()
-            // At start-up almost nothing is loaded yet and the JDK classes that are cannot be
-            // targets of the modules, so only an attach to a running JVM pays for the scan and
-            // retransformation of the classes already loaded.
-            .with(
-                attached
-                    ? AgentBuilder.RedefinitionStrategy.RETRANSFORMATION
-                    : AgentBuilder.RedefinitionStrategy.DISABLED)
+            // Classes loaded before Weft was installed are retransformed. After an attach Byte
+            // Buddy scans them all; at start-up only a handful are loaded, and only those a
+            // module names (java.lang.Thread for the executors module) are handed over, so
+            // start-up does not pay for a scan of every loaded class (see below).
             .with(AgentBuilder.PoolStrategy.Default.FAST)
             .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
             .with(AgentBuilder.TypeStrategy.Default.DECORATE)
@@ -84,8 +83,38 @@ public final class Installer {
         WeftLog.error("module '" + loaded.name() + "' is not applied: " + e);
       }
     }
+    AgentBuilder.RedefinitionListenable.WithoutBatchStrategy retransforming =
+        builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+    builder =
+        attached
+            ? retransforming
+            : retransforming.redefineOnly(
+                loadedTargets(inst, typeMatchers, weftLoaders).toArray(new Class<?>[0]));
     builder.with(NameFilteringTransformer.decorator(typeMatchers, weftLoaders)).installOn(inst);
     return applied;
+  }
+
+  /**
+   * The classes already loaded at start-up that some module may want, judged by name the way
+   * {@link NameFilteringTransformer} judges classes being loaded. At premain these are a few JDK
+   * classes (the JVM and the agent's own start-up load about a thousand, and modules name almost
+   * none of them).
+   */
+  private static Set<Class<?>> loadedTargets(
+      Instrumentation inst,
+      List<ElementMatcher<? super TypeDescription>> typeMatchers,
+      ElementMatcher<ClassLoader> weftLoaders) {
+    Set<Class<?>> targets = new LinkedHashSet<>();
+    for (Class<?> loaded : inst.getAllLoadedClasses()) {
+      if (!loaded.isArray()
+          && !loaded.isPrimitive()
+          && inst.isModifiableClass(loaded)
+          && NameFilteringTransformer.wantedByName(
+              typeMatchers, weftLoaders, loaded.getClassLoader(), loaded.getName().replace('.', '/'))) {
+        targets.add(loaded);
+      }
+    }
+    return targets;
   }
 
   private static AgentBuilder apply(

@@ -84,6 +84,15 @@ final class NameFilteringTransformer extends ResettableClassFileTransformer.With
     if (classBeingRedefined != null) {
       return true; // retransformation after an attach: Byte Buddy already chose these classes
     }
+    return wantedByName(typeMatchers, weftLoaders, loader, internalName);
+  }
+
+  /** Whether a module may want the class {@code internalName} of {@code loader}, by name alone. */
+  static boolean wantedByName(
+      List<ElementMatcher<? super TypeDescription>> typeMatchers,
+      ElementMatcher<ClassLoader> weftLoaders,
+      ClassLoader loader,
+      String internalName) {
     if (internalName == null || weftLoaders.matches(loader)) {
       return false;
     }

@@ -36,6 +36,8 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
  * prober   PORT               JDK HttpServer /probe?hosts=N&port=P: HttpURLConnection GET to N
  *                             distinct loopback addresses 127.0.x.y:P (a closed port), for the
  *                             cardinality guard of the client metrics
+ * handoff  PORT               JDK HttpServer /handoff/KIND: work handed to another thread in
+ *                             one of many ways (see HandoffService)
  * </pre>
  *
  * The application code knows nothing of tracing: Weft must carry the trace across the three JVMs
@@ -61,8 +63,11 @@ public final class ChainService {
       case "prober":
         prober(port);
         break;
+      case "handoff":
+        HandoffService.start(port);
+        break;
       default:
-        throw new IllegalArgumentException("role must be gateway, worker or executor: " + role);
+        throw new IllegalArgumentException("role must be gateway, worker, executor, prober or handoff: " + role);
     }
     System.out.println(role + " listening on " + port);
     System.out.flush();
