@@ -42,6 +42,8 @@ public final class MicroBenchmarkRunner {
   static final List<Class<?>> BENCHMARKS =
       List.of(
           HttpServerRequestBenchmark.class,
+          ServletRequestBenchmark.class,
+          PoolHandoffRequestBenchmark.class,
           JdbcPreparedQueryBenchmark.class,
           RedisGetBenchmark.class,
           KafkaSendBenchmark.class,
@@ -50,6 +52,9 @@ public final class MicroBenchmarkRunner {
   static final Map<Class<?>, String> LABELS =
       Map.of(
           HttpServerRequestBenchmark.class, "HTTP request, JDK server + JDK client, loopback",
+          ServletRequestBenchmark.class, "HTTP request, Tomcat 11 servlet + Apache HttpClient 5",
+          PoolHandoffRequestBenchmark.class,
+          "HTTP request handed to a thread pool 3 times (submit, supplyAsync, thenApplyAsync)",
           JdbcPreparedQueryBenchmark.class, "JDBC prepared query, H2 in memory",
           RedisGetBenchmark.class, "Redis GET, Jedis, local Redis",
           KafkaSendBenchmark.class, "Kafka send, acks=all, local broker",
