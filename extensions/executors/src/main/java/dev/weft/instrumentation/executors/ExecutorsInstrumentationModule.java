@@ -27,6 +27,7 @@ public final class ExecutorsInstrumentationModule extends InstrumentationModule 
         new ThreadPerTaskExecutorInstrumentation(),
         new CompletableFutureInstrumentation(),
         new UniCompletionInstrumentation(),
-        new ThreadInstrumentation());
+        new ThreadInstrumentation(),
+        new JettyThreadPoolInstrumentation());
   }
 }
