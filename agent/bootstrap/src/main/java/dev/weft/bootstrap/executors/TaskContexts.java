@@ -34,11 +34,12 @@ public final class TaskContexts {
 
   /** A runnable that carries the current context, or {@code task} itself if there is none. */
   public static Runnable wrap(Runnable task) {
-    if (task == null || task instanceof ContextRunnable || isSuppressed()) {
+    if (task == null || task instanceof ContextRunnable) {
       return task;
     }
+    // The context first: with tracing off (or outside any request) that is the only cost.
     Object context = WeftBridge.context().current();
-    return context == null ? task : new ContextRunnable(task, context);
+    return context == null || isSuppressed() ? task : new ContextRunnable(task, context);
   }
 
   /**
@@ -52,11 +53,11 @@ public final class TaskContexts {
 
   /** A callable that carries the current context, or {@code task} itself if there is none. */
   public static <V> Callable<V> wrap(Callable<V> task) {
-    if (task == null || task instanceof ContextCallable || isSuppressed()) {
+    if (task == null || task instanceof ContextCallable) {
       return task;
     }
     Object context = WeftBridge.context().current();
-    return context == null ? task : new ContextCallable<>(task, context);
+    return context == null || isSuppressed() ? task : new ContextCallable<>(task, context);
   }
 
   /** An executor that hands the current context to every task, or {@code executor} itself. */
@@ -98,11 +99,11 @@ public final class TaskContexts {
    * {@code run}, where Weft could not make the context current anyway.
    */
   public static void threadStarting(Thread thread) {
-    if (thread == null || thread.getClass() != Thread.class || isSuppressed()) {
+    if (thread == null || thread.getClass() != Thread.class) {
       return;
     }
     Object context = WeftBridge.context().current();
-    if (context != null) {
+    if (context != null && !isSuppressed()) {
       STARTING.put(thread, context);
     }
   }
