@@ -68,11 +68,15 @@ public final class HttpClientInstrumenter extends HttpClientRecorder {
         return;
       }
       double seconds = (System.nanoTime() - call.startNanos) / 1e9;
+      String traceId = null;
+      String spanId = null;
       if (call.span != null) {
         call.span.end(status, error);
+        traceId = call.span.sampledTraceId();
+        spanId = traceId == null ? null : call.span.spanId();
       }
       if (metrics != null && call.host != null) {
-        metrics.record(call.host, call.method, status, error, seconds);
+        metrics.record(call.host, call.method, status, error, seconds, traceId, spanId);
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a client call end", t);

@@ -46,7 +46,7 @@ public final class HttpClientMetrics {
             .constLabels(constLabels)
             .classicOnly()
             .classicUpperBounds(HttpServerMetrics.DURATION_BUCKETS)
-            .withoutExemplars()
+            // Exemplars only from observeWithExemplar: the trace id of a sampled call.
             .register(registry);
     this.hosts = new BoundedLabelMap<>(cardinalityLimit, HostSeries::new, hostOverflow::inc);
     this.errorTypeLimit = 64;
@@ -62,8 +62,17 @@ public final class HttpClientMetrics {
    *
    * @param status the response status, or below 100 when no response arrived
    * @param error what the call threw, or null
+   * @param traceId the trace id of the call's sampled span, or null: becomes an exemplar
+   * @param spanId the id of that span (ignored without a trace id)
    */
-  public void record(HostSeries host, int method, int status, Throwable error, double seconds) {
+  public void record(
+      HostSeries host,
+      int method,
+      int status,
+      Throwable error,
+      double seconds,
+      String traceId,
+      String spanId) {
     Bound bound;
     if (status >= 100) {
       bound = host.byStatus(method, Math.min(status, MAX_STATUS));
@@ -71,7 +80,11 @@ public final class HttpClientMetrics {
       bound = host.byError(method, error == null ? "NoResponse" : error.getClass().getSimpleName());
     }
     bound.count.inc();
-    bound.duration.observe(seconds);
+    if (traceId == null) {
+      bound.duration.observe(seconds);
+    } else {
+      bound.duration.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
+    }
   }
 
   /** The bound data points of one host, by method and status (or error type). */

@@ -1,6 +1,7 @@
 package dev.weft.runtime.trace;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 
@@ -15,6 +16,16 @@ public final class ClientSpan {
     this.span = span;
     this.context = context;
     this.tracing = tracing;
+  }
+
+  /** The trace id if this span is sampled (an exemplar is worth a lookup), else null. */
+  public String sampledTraceId() {
+    SpanContext c = span.getSpanContext();
+    return c.isSampled() ? c.getTraceId() : null;
+  }
+
+  public String spanId() {
+    return span.getSpanContext().getSpanId();
   }
 
   public String[] headers() {

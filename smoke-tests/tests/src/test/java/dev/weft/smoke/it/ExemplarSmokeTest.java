@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Metrics link to traces: an OpenMetrics scrape shows exemplars on the request-duration buckets,
- * and the trace an exemplar names is one the backend received.
+ * Metrics link to traces: an OpenMetrics scrape shows exemplars on the server and client
+ * request-duration buckets, and the span an exemplar names is one the backend received.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ExemplarSmokeTest extends ServiceSmokeTest {
@@ -32,6 +32,9 @@ class ExemplarSmokeTest extends ServiceSmokeTest {
   /** A bucket sample line followed by its exemplar. */
   static final Pattern EXEMPLAR = Pattern.compile(
       "^(http_request_duration_seconds_bucket\\{[^}]*\\}) \\S+ # \\{([^}]*)\\} (\\S+)(?: (\\S+))?$",
+      Pattern.MULTILINE);
+  static final Pattern CLIENT_EXEMPLAR = Pattern.compile(
+      "^(http_client_request_duration_seconds_bucket\\{[^}]*\\}) \\S+ # \\{([^}]*)\\} (\\S+)(?: (\\S+))?$",
       Pattern.MULTILINE);
   static final Pattern TRACE_ID = Pattern.compile("(?:^|,)trace_id=\"([0-9a-f]{32})\"");
   static final Pattern SPAN_ID = Pattern.compile("(?:^|,)span_id=\"([0-9a-f]{16})\"");
@@ -89,6 +92,58 @@ class ExemplarSmokeTest extends ServiceSmokeTest {
         assertEquals(1, spans.size(), exemplar[2]);
         assertEquals("SERVER", spans.get(0).kind());
         assertEquals("/hello", spans.get(0).attribute("http.route"));
+      }
+    }
+  }
+
+  /**
+   * The client histogram too: each call the handoff service makes (one per request, from a pool
+   * thread) is a CLIENT span, and the exemplars on http_client_request_duration_seconds name
+   * CLIENT spans the backend received.
+   */
+  @Test
+  void clientDurationExemplarsNameClientSpansTheBackendReceived() throws Exception {
+    try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
+      int appPort = SmokeEnv.freePort();
+      int metricsPort = SmokeEnv.freePort();
+      service =
+          ServiceProcess.builder("ClientExemplars")
+              .java(SmokeEnv.currentJava())
+              .agent(SmokeEnv.agentJar())
+              .jvmArgs(
+                  "-Dweft.metrics.port=" + metricsPort,
+                  "-Dotel.service.name=handoff-exemplars",
+                  "-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
+                  "-Dotel.bsp.schedule.delay=100")
+              .jar(SmokeEnv.chainServicesJar())
+              .args("handoff", Integer.toString(appPort))
+              .start();
+      service.awaitStdoutLine("handoff listening on " + appPort, Services.STARTUP);
+      HttpClient client = Http.newClient();
+      Http.awaitMetrics(service, client, metricsPort, Services.STARTUP);
+      for (int i = 0; i < REQUESTS; i++) {
+        HttpResponse<String> r = Http.get(client, Http.url(appPort, "/handoff/submit"));
+        assertEquals("submit:leaf", r.body());
+      }
+      HttpResponse<String> scrape = Http.get(client, Http.url(metricsPort, "/metrics"),
+          "application/openmetrics-text; version=1.0.0; charset=utf-8");
+      Matcher m = CLIENT_EXEMPLAR.matcher(scrape.body());
+      List<String[]> exemplars = new ArrayList<>();
+      while (m.find()) {
+        Matcher trace = TRACE_ID.matcher(m.group(2));
+        Matcher span = SPAN_ID.matcher(m.group(2));
+        assertTrue(trace.find() && span.find(), "trace_id and span_id: " + m.group());
+        assertTrue(m.group(1).contains("host=\"127.0.0.1\""), m.group());
+        exemplars.add(new String[] {trace.group(1), span.group(1), m.group()});
+      }
+      assertFalse(exemplars.isEmpty(),
+          "no exemplar on any http_client_request_duration_seconds bucket:\n" + scrape.body());
+      for (String[] exemplar : exemplars) {
+        List<ReceivedSpan> spans = receiver.awaitSpans(
+            s -> s.traceId().equals(exemplar[0]) && s.spanId().equals(exemplar[1]), 1,
+            Duration.ofSeconds(30));
+        assertEquals(1, spans.size(), exemplar[2]);
+        assertEquals("CLIENT", spans.get(0).kind(), exemplar[2]);
       }
     }
   }

@@ -34,8 +34,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The servlet modules on real embedded containers (javax: Tomcat 9.0.1, Jetty 9.4.0; jakarta:
- * Tomcat 10.1, Tomcat 11, Jetty 12 ee10), all serving one application (smoke-tests/
+ * The servlet modules on real embedded containers (javax: Tomcat 9.0.1, Jetty 9.4.0, Jetty 10.0.26;
+ * jakarta: Tomcat 10.1, Tomcat 11, Jetty 11.0.0, Jetty 12 ee10), all serving one application (smoke-tests/
  * servlet-app-javax, relocated for jakarta): every request counted exactly once per (method,
  * endpoint, status), with the servlet mapping as endpoint and never the raw path; async requests
  * counted when they complete on another thread; a flood of distinct unmapped paths makes one
@@ -61,7 +61,7 @@ class ServletContainerSmokeTest extends ServiceSmokeTest {
     for (String module :
         List.of(
             "servlet-tomcat9", "servlet-tomcat10", "servlet-tomcat11", "servlet-jetty9",
-            "servlet-jetty12")) {
+            "servlet-jetty10", "servlet-jetty11", "servlet-jetty12")) {
       cases.add(Arguments.of(Named.of(module, module), Named.of("JDK " + current, current)));
     }
     // The oldest and the newest container on the newest JDK as well.
