@@ -6,6 +6,7 @@ import dev.weft.runtime.config.WeftConfig;
 import dev.weft.runtime.http.HttpClientInstrumenter;
 import dev.weft.runtime.http.HttpServerInstrumenter;
 import dev.weft.runtime.install.Installer;
+import dev.weft.runtime.jdbc.JdbcInstrumenter;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
 import dev.weft.runtime.log.WeftLog;
@@ -73,6 +74,12 @@ public final class AgentStarter {
     WeftBridge.install(
         new HttpClientInstrumenter(metrics == null ? null : metrics.httpClient(), tracing, errors),
         tracing.contextBridge());
+    WeftBridge.install(
+        new JdbcInstrumenter(
+            metrics == null ? null : metrics.jdbc(),
+            metrics == null ? null : metrics.pools(),
+            tracing,
+            errors));
 
     long t1 = System.nanoTime();
     List<LoadedModule> modules =

@@ -13,6 +13,7 @@ public final class WeftBridge {
   private static volatile HttpServerRecorder httpServer = HttpServerRecorder.NOOP;
   private static volatile HttpClientRecorder httpClient = HttpClientRecorder.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
+  private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
   private static volatile boolean installed;
 
   private WeftBridge() {}
@@ -25,6 +26,11 @@ public final class WeftBridge {
   /** The recorder behind HTTP client advice. Never null. */
   public static HttpClientRecorder httpClient() {
     return httpClient;
+  }
+
+  /** The recorder behind JDBC advice. Never null. */
+  public static JdbcRecorder jdbc() {
+    return jdbc;
   }
 
   /** Hands the trace context across threads. Never null. */
@@ -63,6 +69,12 @@ public final class WeftBridge {
     }
     if (server != null) {
       httpServer = server;
+    }
+  }
+
+  public static void install(JdbcRecorder recorder) {
+    if (recorder != null) {
+      jdbc = recorder;
     }
   }
 

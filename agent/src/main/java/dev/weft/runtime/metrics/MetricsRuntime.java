@@ -33,6 +33,8 @@ public final class MetricsRuntime {
   private final Counter labelOverflow;
   private final HttpServerMetrics httpServer;
   private final HttpClientMetrics httpClient;
+  private final JdbcMetrics jdbc;
+  private final PoolMetrics pools;
   private volatile HTTPServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
@@ -80,6 +82,10 @@ public final class MetricsRuntime {
     this.httpClient =
         new HttpClientMetrics(
             registry, constLabels, config.cardinalityLimit(), overflowOf("http_client_requests"));
+    this.jdbc =
+        new JdbcMetrics(
+            registry, constLabels, config.cardinalityLimit(), overflowOf("db_client_operations"));
+    this.pools = new PoolMetrics(registry, constLabels, errors);
   }
 
   /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
@@ -99,6 +105,14 @@ public final class MetricsRuntime {
 
   public HttpClientMetrics httpClient() {
     return httpClient;
+  }
+
+  public JdbcMetrics jdbc() {
+    return jdbc;
+  }
+
+  public PoolMetrics pools() {
+    return pools;
   }
 
   /** A counter of Weft's own, on Weft's registry, with the constant labels. */

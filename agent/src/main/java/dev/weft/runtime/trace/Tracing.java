@@ -42,6 +42,10 @@ public final class Tracing {
   static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
   static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
 
+  static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system");
+  static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation.name");
+  static final AttributeKey<String> DB_COLLECTION = AttributeKey.stringKey("db.collection.name");
+  static final AttributeKey<String> DB_QUERY_TEXT = AttributeKey.stringKey("db.query.text");
   /** Longest header value Weft reads; longer traceparent/tracestate/baggage are ignored. */
   static final int MAX_HEADER = 8192;
 
@@ -181,6 +185,41 @@ public final class Tracing {
             .setAllAttributes(b.build())
             .startSpan();
     return new ClientSpan(span, parent.with(span), this);
+  }
+
+  /**
+   * Starts the span of a database operation, a child of the current context (the request's span
+   * while a request is served). Null when tracing is off.
+   *
+   * @param queryText the statement with its literals replaced by {@code ?}; never the raw SQL
+   */
+  public DbSpan startDb(
+      String system, String operation, String table, String queryText, String host, int port) {
+    if (provider == null) {
+      return null;
+    }
+    AttributesBuilder b = Attributes.builder().put(DB_SYSTEM, system).put(DB_OPERATION, operation);
+    if (table != null && !table.isEmpty()) {
+      b.put(DB_COLLECTION, table);
+    }
+    if (queryText != null && !queryText.isEmpty()) {
+      b.put(DB_QUERY_TEXT, queryText);
+    }
+    if (host != null && !host.isEmpty()) {
+      b.put(SERVER_ADDRESS, host);
+      if (port > 0) {
+        b.put(SERVER_PORT, (long) port);
+      }
+    }
+    String name = table == null || table.isEmpty() ? operation : operation + " " + table;
+    Span span =
+        tracer
+            .spanBuilder(name)
+            .setParent(Context.current())
+            .setSpanKind(SpanKind.CLIENT)
+            .setAllAttributes(b.build())
+            .startSpan();
+    return new DbSpan(span);
   }
 
   /** The W3C headers of a context, as name, value pairs. */

@@ -45,6 +45,7 @@ public final class MicroBenchmarkRunner {
           ServletRequestBenchmark.class,
           PoolHandoffRequestBenchmark.class,
           JdbcPreparedQueryBenchmark.class,
+          JdbcPooledQueryBenchmark.class,
           RedisGetBenchmark.class,
           KafkaSendBenchmark.class,
           LogCallBenchmark.class);
@@ -56,6 +57,8 @@ public final class MicroBenchmarkRunner {
           PoolHandoffRequestBenchmark.class,
           "HTTP request handed to a thread pool 3 times (submit, supplyAsync, thenApplyAsync)",
           JdbcPreparedQueryBenchmark.class, "JDBC prepared query, H2 in memory",
+          JdbcPooledQueryBenchmark.class,
+          "JDBC query through HikariCP, PostgreSQL (borrow, prepare, execute, return)",
           RedisGetBenchmark.class, "Redis GET, Jedis, local Redis",
           KafkaSendBenchmark.class, "Kafka send, acks=all, local broker",
           LogCallBenchmark.class, "Log call, SLF4J + Logback");

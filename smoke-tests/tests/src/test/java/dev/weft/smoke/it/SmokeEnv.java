@@ -63,6 +63,20 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /**
+   * The jdbc-service build folder: {@code jdbc-service.jar} and, under
+   * {@code libs/<library>-<version>/}, the JDBC drivers and pools it runs with.
+   */
+  public static Path jdbcServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.jdbcServiceJar",
+            "../jdbc-service/target/jdbc-service.jar",
+            "the jdbc-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/jdbc-service package");
+    return jar.getParent();
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",
