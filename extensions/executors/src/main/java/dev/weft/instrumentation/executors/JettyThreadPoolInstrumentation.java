@@ -25,6 +25,6 @@ public final class JettyThreadPoolInstrumentation implements TypeInstrumentation
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
         named("startThread").or(named("startThreads")),
-        ThreadPoolExecutorInstrumentation.class.getName() + "$AddWorkerAdvice");
+        TaskArgumentAdvice.class.getName() + "$SuppressCapture");
   }
 }

@@ -2,10 +2,8 @@ package dev.weft.instrumentation.executors;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 
-import dev.weft.bootstrap.executors.TaskContexts;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -25,22 +23,6 @@ public final class ScheduledThreadPoolExecutorInstrumentation implements TypeIns
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
         named("scheduleAtFixedRate").or(named("scheduleWithFixedDelay")),
-        ScheduledThreadPoolExecutorInstrumentation.class.getName() + "$PeriodicAdvice");
-  }
-
-  @SuppressWarnings("unused")
-  public static final class PeriodicAdvice {
-
-    private PeriodicAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter() {
-      TaskContexts.suppress();
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit() {
-      TaskContexts.unsuppress();
-    }
+        TaskArgumentAdvice.class.getName() + "$SuppressCapture");
   }
 }

@@ -4,10 +4,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.weft.bootstrap.executors.TaskContexts;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -30,35 +28,8 @@ public final class ThreadPoolExecutorInstrumentation implements TypeInstrumentat
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
         named("execute").and(takesArguments(1)).and(takesArgument(0, Runnable.class)),
-        ThreadPoolExecutorInstrumentation.class.getName() + "$ExecuteAdvice");
+        TaskArgumentAdvice.class.getName() + "$RunnableUnlessFuture");
     transformer.applyAdviceToMethod(
-        named("addWorker"), ThreadPoolExecutorInstrumentation.class.getName() + "$AddWorkerAdvice");
-  }
-
-  @SuppressWarnings("unused")
-  public static final class ExecuteAdvice {
-
-    private ExecuteAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter(@Advice.Argument(value = 0, readOnly = false) Runnable task) {
-      task = TaskContexts.wrapUnlessFuture(task);
-    }
-  }
-
-  @SuppressWarnings("unused")
-  public static final class AddWorkerAdvice {
-
-    private AddWorkerAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter() {
-      TaskContexts.suppress();
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit() {
-      TaskContexts.unsuppress();
-    }
+        named("addWorker"), TaskArgumentAdvice.class.getName() + "$SuppressCapture");
   }
 }
