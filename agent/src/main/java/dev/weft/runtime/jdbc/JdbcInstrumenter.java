@@ -223,6 +223,16 @@ public final class JdbcInstrumenter extends JdbcRecorder {
       if (c == null) {
         return ConnectionInfo.UNKNOWN;
       }
+      // A pool lends a new proxy per borrow (HikariCP's ProxyConnection): keyed by the physical
+      // connection behind it, the URL is read once per real connection, not once per borrow.
+      try {
+        Connection physical = c.unwrap(Connection.class);
+        if (physical != null) {
+          c = physical;
+        }
+      } catch (Throwable notWrapped) {
+        // a driver without unwrap support: its connection is the key
+      }
       ConnectionInfo info = connections.get(c);
       if (info == null) {
         info = ConnectionInfo.fromUrl(c.getMetaData().getURL());
