@@ -7,6 +7,7 @@ import dev.weft.runtime.http.HttpClientInstrumenter;
 import dev.weft.runtime.http.HttpServerInstrumenter;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.jdbc.JdbcInstrumenter;
+import dev.weft.runtime.redis.RedisInstrumenter;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
 import dev.weft.runtime.log.WeftLog;
@@ -80,6 +81,8 @@ public final class AgentStarter {
             metrics == null ? null : metrics.pools(),
             tracing,
             errors));
+    WeftBridge.install(
+        new RedisInstrumenter(metrics == null ? null : metrics.redis(), tracing, errors));
 
     long t1 = System.nanoTime();
     List<LoadedModule> modules =

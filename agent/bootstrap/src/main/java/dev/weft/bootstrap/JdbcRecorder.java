@@ -20,6 +20,9 @@ public abstract class JdbcRecorder {
         public void batchAdded(Object statement, String sql) {}
 
         @Override
+        public void closed(Object statement) {}
+
+        @Override
         public Object start(Object statement, String sql, boolean batch) {
           return null;
         }
@@ -45,6 +48,9 @@ public abstract class JdbcRecorder {
 
   /** {@code Statement.addBatch(sql)}: the batch's operation is taken from its statements. */
   public abstract void batchAdded(Object statement, String sql);
+
+  /** {@code Statement.close()}: whatever was kept about the statement can go. */
+  public abstract void closed(Object statement);
 
   /**
    * An {@code execute*} method starts.

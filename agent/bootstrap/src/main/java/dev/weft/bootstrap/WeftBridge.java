@@ -14,6 +14,7 @@ public final class WeftBridge {
   private static volatile HttpClientRecorder httpClient = HttpClientRecorder.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
+  private static volatile RedisRecorder redis = RedisRecorder.NOOP;
   private static volatile boolean installed;
 
   private WeftBridge() {}
@@ -31,6 +32,11 @@ public final class WeftBridge {
   /** The recorder behind JDBC advice. Never null. */
   public static JdbcRecorder jdbc() {
     return jdbc;
+  }
+
+  /** The recorder behind Redis client advice. Never null. */
+  public static RedisRecorder redis() {
+    return redis;
   }
 
   /** Hands the trace context across threads. Never null. */
@@ -75,6 +81,12 @@ public final class WeftBridge {
   public static void install(JdbcRecorder recorder) {
     if (recorder != null) {
       jdbc = recorder;
+    }
+  }
+
+  public static void install(RedisRecorder recorder) {
+    if (recorder != null) {
+      redis = recorder;
     }
   }
 

@@ -6,6 +6,7 @@ import dev.weft.runtime.metrics.JdbcMetrics;
 import dev.weft.runtime.metrics.PoolMetrics;
 import dev.weft.runtime.trace.DbSpan;
 import dev.weft.runtime.trace.Tracing;
+import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
 import java.sql.Connection;
 import java.sql.Statement;
 
@@ -28,6 +29,8 @@ public final class JdbcInstrumenter extends JdbcRecorder {
   private final Tracing tracing;
   private final AgentErrors errors;
   private final SqlStatementParser parser = new SqlStatementParser(PARSE_CACHE_ENTRIES);
+  /** MySQL and MariaDB read "..." as a string: it must be hidden like any other literal. */
+  private final SqlStatementParser mysqlParser = new SqlStatementParser(PARSE_CACHE_ENTRIES, true);
   private final ConcurrentWeakIdentityMap<StatementState> statements = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConnectionInfo> connections = new ConcurrentWeakIdentityMap<>();
   private final SqlStatement unknownStatement;
@@ -54,7 +57,7 @@ public final class JdbcInstrumenter extends JdbcRecorder {
         state.blank = true;
       } else {
         state.blank = false;
-        state.prepare(parser.get(sql));
+        state.prepare(parserFor(state.connection(this, statement)).get(sql));
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "reading a prepared statement", t);
@@ -73,6 +76,20 @@ public final class JdbcInstrumenter extends JdbcRecorder {
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "reading a batch", t);
+    }
+  }
+
+  /**
+   * Forgets a closed statement at once: an application that prepares a statement per query
+   * (JPA, a pool's per-borrow proxies) would otherwise fill the map with dead statements until
+   * the next garbage collection.
+   */
+  @Override
+  public void closed(Object statement) {
+    try {
+      statements.remove(statement);
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "forgetting a closed statement", t);
     }
   }
 
@@ -98,9 +115,9 @@ public final class JdbcInstrumenter extends JdbcRecorder {
       SqlStatement parsed;
       JdbcMetrics.Operation operation = null;
       if (sql != null) {
-        parsed = parser.get(sql);
+        parsed = parserFor(conn).get(sql);
       } else if (batch && state.batchSql != null) {
-        parsed = parser.get(state.batchSql);
+        parsed = parserFor(conn).get(state.batchSql);
         state.batchSql = null;
       } else if (state.prepared != null) {
         parsed = state.prepared;
@@ -189,6 +206,10 @@ public final class JdbcInstrumenter extends JdbcRecorder {
     } catch (Throwable t) {
       errors.internalFailure("hikaricp", "recording a connection acquisition", t);
     }
+  }
+
+  private SqlStatementParser parserFor(ConnectionInfo conn) {
+    return conn.system.equals("mysql") || conn.system.equals("mariadb") ? mysqlParser : parser;
   }
 
   /**

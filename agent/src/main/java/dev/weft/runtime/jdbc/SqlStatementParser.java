@@ -32,12 +32,24 @@ public final class SqlStatementParser {
 
   private final ConcurrentHashMap<String, SqlStatement> cache;
   private final int maxEntries;
+  private final boolean doubleQuotedStrings;
 
   /**
    * @param maxEntries how many distinct statements the cache holds at most; 0 or less turns the
    *     cache off
    */
   public SqlStatementParser(int maxEntries) {
+    this(maxEntries, false);
+  }
+
+  /**
+   * @param maxEntries how many distinct statements the cache holds at most; 0 or less turns the
+   *     cache off
+   * @param doubleQuotedStrings whether {@code "..."} is a string literal (MySQL and MariaDB
+   *     without ANSI_QUOTES) rather than a quoted name (the SQL standard, PostgreSQL, H2)
+   */
+  public SqlStatementParser(int maxEntries, boolean doubleQuotedStrings) {
+    this.doubleQuotedStrings = doubleQuotedStrings;
     this.maxEntries = maxEntries;
     this.cache = new ConcurrentHashMap<>(maxEntries > 0 ? Math.min(maxEntries, 1024) : 1);
   }
@@ -55,13 +67,13 @@ public final class SqlStatementParser {
    */
   public SqlStatement get(String sql) {
     if (sql == null || maxEntries <= 0 || sql.length() > MAX_CACHED_SQL_LENGTH) {
-      return parse(sql);
+      return parse(sql, doubleQuotedStrings);
     }
     SqlStatement cached = cache.get(sql);
     if (cached != null) {
       return cached;
     }
-    SqlStatement parsed = parse(sql);
+    SqlStatement parsed = parse(sql, doubleQuotedStrings);
     if (cache.size() >= maxEntries) {
       cache.clear();
     }
@@ -76,11 +88,19 @@ public final class SqlStatementParser {
 
   /** Analyses {@code sql} without caching. Never throws; null or blank input gives OTHER. */
   public static SqlStatement parse(String sql) {
+    return parse(sql, false);
+  }
+
+  /**
+   * Analyses {@code sql} without caching, reading {@code "..."} as a string literal when
+   * {@code doubleQuotedStrings} (MySQL dialect). Never throws.
+   */
+  public static SqlStatement parse(String sql, boolean doubleQuotedStrings) {
     if (sql == null || sql.isEmpty()) {
       return SqlStatement.EMPTY;
     }
     try {
-      Scanner scanner = new Scanner(sql, true);
+      Scanner scanner = new Scanner(sql, true, doubleQuotedStrings);
       scanner.run();
       if (scanner.ambiguousBackslash && scanner.unterminatedString) {
         // Whether a backslash escapes the next quote depends on the server (MySQL: yes;
@@ -88,7 +108,7 @@ public final class SqlStatementParser {
         // MySQL way shifts every later string boundary by one quote, which would expose the text
         // of the following literals. That mistake shows as a string left open at the end, so
         // then, and only then, the other reading is tried.
-        Scanner standard = new Scanner(sql, false);
+        Scanner standard = new Scanner(sql, false, doubleQuotedStrings);
         standard.run();
         if (!standard.unterminatedString) {
           scanner = standard;
@@ -137,6 +157,7 @@ public final class SqlStatementParser {
     private final String sql;
     private final int len;
     private final boolean backslashEscapes;
+    private final boolean doubleQuotedStrings;
     private final StringBuilder out;
     private boolean pendingSpace;
     private boolean outFull;
@@ -154,7 +175,8 @@ public final class SqlStatementParser {
     private boolean skipWord;
     private StringBuilder name;
 
-    Scanner(String sql, boolean backslashEscapes) {
+    Scanner(String sql, boolean backslashEscapes, boolean doubleQuotedStrings) {
+      this.doubleQuotedStrings = doubleQuotedStrings;
       this.sql = sql;
       this.len = sql.length();
       this.backslashEscapes = backslashEscapes;
@@ -191,9 +213,15 @@ public final class SqlStatementParser {
             }
             break;
           case '\'':
-            i = string(i + 1, backslashEscapes, true);
+            i = string(i + 1, backslashEscapes, true, '\'');
             continue;
           case '"':
+            if (doubleQuotedStrings) {
+              i = string(i + 1, backslashEscapes, true, '"');
+              continue;
+            }
+            i = quotedName(i, c);
+            continue;
           case '`':
             i = quotedName(i, c);
             continue;
@@ -260,7 +288,7 @@ public final class SqlStatementParser {
         // keeping X or B would hint at the value's type for no benefit.
         boolean escapes = (i - start == 1 && (sql.charAt(start) | 0x20) == 'e') || backslashEscapes;
         boolean plain = i - start != 1 || (sql.charAt(start) | 0x20) != 'e';
-        return string(i + 1, escapes, plain);
+        return string(i + 1, escapes, plain, '\'');
       }
       emit(start, i);
       lastToken = TOK_NAME;
@@ -280,18 +308,18 @@ public final class SqlStatementParser {
     }
 
     /** A single-quoted literal whose body starts at {@code i}; returns the index after it. */
-    private int string(int i, boolean escapes, boolean plain) {
+    private int string(int i, boolean escapes, boolean plain, char quote) {
       while (i < len) {
         char c = sql.charAt(i);
         if (c == '\\' && escapes) {
-          if (plain && next(i) == '\'') {
+          if (plain && next(i) == quote) {
             ambiguousBackslash = true;
           }
           i += 2;
           continue;
         }
-        if (c == '\'') {
-          if (next(i) == '\'') {
+        if (c == quote) {
+          if (next(i) == quote) {
             i += 2;
             continue;
           }

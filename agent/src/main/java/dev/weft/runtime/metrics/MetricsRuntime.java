@@ -35,6 +35,7 @@ public final class MetricsRuntime {
   private final HttpClientMetrics httpClient;
   private final JdbcMetrics jdbc;
   private final PoolMetrics pools;
+  private final RedisMetrics redis;
   private volatile HTTPServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
@@ -86,6 +87,9 @@ public final class MetricsRuntime {
         new JdbcMetrics(
             registry, constLabels, config.cardinalityLimit(), overflowOf("db_client_operations"));
     this.pools = new PoolMetrics(registry, constLabels, errors);
+    this.redis =
+        new RedisMetrics(
+            registry, constLabels, config.cardinalityLimit(), overflowOf("redis_client_commands"));
   }
 
   /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
@@ -113,6 +117,10 @@ public final class MetricsRuntime {
 
   public PoolMetrics pools() {
     return pools;
+  }
+
+  public RedisMetrics redis() {
+    return redis;
   }
 
   /** A counter of Weft's own, on Weft's registry, with the constant labels. */

@@ -46,6 +46,7 @@ public final class Tracing {
   static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation.name");
   static final AttributeKey<String> DB_COLLECTION = AttributeKey.stringKey("db.collection.name");
   static final AttributeKey<String> DB_QUERY_TEXT = AttributeKey.stringKey("db.query.text");
+  static final AttributeKey<String> DB_NAMESPACE = AttributeKey.stringKey("db.namespace");
   /** Longest header value Weft reads; longer traceparent/tracestate/baggage are ignored. */
   static final int MAX_HEADER = 8192;
 
@@ -195,10 +196,28 @@ public final class Tracing {
    */
   public DbSpan startDb(
       String system, String operation, String table, String queryText, String host, int port) {
+    return startDb(system, operation, table, queryText, host, port, null);
+  }
+
+  /**
+   * Like {@link #startDb(String, String, String, String, String, int)}, with the database
+   * namespace ({@code db.namespace}: Redis's database index).
+   */
+  public DbSpan startDb(
+      String system,
+      String operation,
+      String table,
+      String queryText,
+      String host,
+      int port,
+      String namespace) {
     if (provider == null) {
       return null;
     }
     AttributesBuilder b = Attributes.builder().put(DB_SYSTEM, system).put(DB_OPERATION, operation);
+    if (namespace != null) {
+      b.put(DB_NAMESPACE, namespace);
+    }
     if (table != null && !table.isEmpty()) {
       b.put(DB_COLLECTION, table);
     }

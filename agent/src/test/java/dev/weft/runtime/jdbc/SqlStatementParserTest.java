@@ -884,6 +884,21 @@ class SqlStatementParserTest {
     assertEquals("a]b", SqlStatementParser.parse("SELECT * FROM [a]]b]").table());
   }
 
+  @Test
+  void inTheMysqlDialectDoubleQuotedTextIsALiteral() {
+    SqlStatementParser mysql = new SqlStatementParser(100, true);
+    SqlStatement s =
+        mysql.get("SELECT id FROM `users` WHERE name = \"alice\" AND note = \"it\\\"s\" -- x");
+    assertEquals("SELECT", s.operation());
+    assertEquals("users", s.table());
+    assertEquals("SELECT id FROM `users` WHERE name = ? AND note = ?", s.sanitized());
+    SqlStatement open = mysql.get("UPDATE t SET a = \"never closed");
+    assertEquals("UPDATE", open.operation());
+    assertFalse(open.sanitized().contains("never"), open.sanitized());
+    // The standard reading keeps "..." as a name.
+    assertEquals("users", SqlStatementParser.parse("SELECT * FROM \"users\" WHERE a = 'x'").table());
+  }
+
   private static SqlStatement assertDoesNotThrow(String sql) {
     SqlStatement s =
         org.junit.jupiter.api.Assertions.assertDoesNotThrow(

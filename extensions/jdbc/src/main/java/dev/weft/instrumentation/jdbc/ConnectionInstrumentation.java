@@ -3,7 +3,7 @@ package dev.weft.instrumentation.jdbc;
 import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
-import static net.bytebuddy.matcher.ElementMatchers.nameContains;
+import static net.bytebuddy.matcher.ElementMatchers.nameEndsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -24,7 +24,8 @@ public final class ConnectionInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return nameContains("Connection")
+    return nameEndsWith("Connection")
+        .or(nameEndsWith("ConnectionImpl")) // MySQL Connector/J
         .and(not(isInterface()))
         .and(hasSuperType(named("java.sql.Connection")));
   }

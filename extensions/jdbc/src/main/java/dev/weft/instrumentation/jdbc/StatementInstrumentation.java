@@ -3,7 +3,7 @@ package dev.weft.instrumentation.jdbc;
 import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
-import static net.bytebuddy.matcher.ElementMatchers.nameContains;
+import static net.bytebuddy.matcher.ElementMatchers.nameEndsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -17,17 +17,20 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Every class that implements {@code java.sql.Statement} and whose name says so (pgjdbc's
- * {@code PgPreparedStatement}, MariaDB's {@code ClientPreparedStatement}, H2's
- * {@code JdbcStatement}, HikariCP's {@code HikariProxyStatement}, ...: every driver and pool
- * we know names its statements that way). The name test comes first so that the many classes an
- * application loads are turned away by name alone, without a look at their super types.
+ * Every class that implements {@code java.sql.Statement} and whose name ends with
+ * {@code Statement} or {@code StatementImpl} (pgjdbc's {@code PgPreparedStatement}, MariaDB's
+ * {@code ClientPreparedStatement}, MySQL's {@code StatementImpl}, H2's {@code JdbcStatement},
+ * HikariCP's {@code HikariProxyStatement}, ...: every driver and pool we know names its
+ * statements that way). The name test comes first so that the many classes an application loads
+ * are turned away by name alone, without a look at their super types (an ORM has many classes
+ * named after statements that are not JDBC statements).
  */
 public final class StatementInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return nameContains("Statement")
+    return nameEndsWith("Statement")
+        .or(nameEndsWith("StatementImpl")) // MySQL Connector/J
         .and(not(isInterface()))
         .and(hasSuperType(named("java.sql.Statement")));
   }
@@ -44,6 +47,8 @@ public final class StatementInstrumentation implements TypeInstrumentation {
     transformer.applyAdviceToMethod(
         named("addBatch").and(takesArguments(1)).and(takesArgument(0, String.class)).and(not(isAbstract())),
         prefix + "$AddBatchAdvice");
+    transformer.applyAdviceToMethod(
+        named("close").and(takesArguments(0)).and(not(isAbstract())), prefix + "$CloseAdvice");
   }
 
   private static ElementMatcher.Junction<net.bytebuddy.description.method.MethodDescription> executeMethod() {
@@ -114,6 +119,18 @@ public final class StatementInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.This Object statement, @Advice.Argument(0) String sql) {
       WeftBridge.jdbc().batchAdded(statement, sql);
+    }
+  }
+
+  /** {@code close()}: the statement is forgotten. */
+  @SuppressWarnings("unused")
+  public static final class CloseAdvice {
+
+    private CloseAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.This Object statement) {
+      WeftBridge.jdbc().closed(statement);
     }
   }
 }

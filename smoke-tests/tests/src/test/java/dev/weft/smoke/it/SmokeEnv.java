@@ -77,6 +77,17 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /** The redis-service build folder: {@code redis-service.jar} and {@code libs/jedis-<version>/}. */
+  public static Path redisServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.redisServiceJar",
+            "../redis-service/target/redis-service.jar",
+            "the redis-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/redis-service package");
+    return jar.getParent();
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.util;
 
 import dev.weft.bootstrap.httpclient.WeakIdentityMap;
 
@@ -7,14 +7,14 @@ import dev.weft.bootstrap.httpclient.WeakIdentityMap;
  * identity hash, so that threads working on different statements rarely wait for one another
  * (each stripe is a small synchronized map).
  */
-final class ConcurrentWeakIdentityMap<V> {
+public final class ConcurrentWeakIdentityMap<V> {
 
   private static final int STRIPES = 32; // a power of two
 
   private final WeakIdentityMap<V>[] stripes;
 
   @SuppressWarnings("unchecked")
-  ConcurrentWeakIdentityMap() {
+  public ConcurrentWeakIdentityMap() {
     stripes = new WeakIdentityMap[STRIPES];
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new WeakIdentityMap<>();
@@ -26,17 +26,21 @@ final class ConcurrentWeakIdentityMap<V> {
     return stripes[(h ^ (h >>> 16)) & (STRIPES - 1)];
   }
 
-  V get(Object key) {
+  public V get(Object key) {
     return key == null ? null : stripe(key).get(key);
   }
 
-  void put(Object key, V value) {
+  public void put(Object key, V value) {
     if (key != null) {
       stripe(key).put(key, value);
     }
   }
 
-  int size() {
+  public V remove(Object key) {
+    return key == null ? null : stripe(key).remove(key);
+  }
+
+  public int size() {
     int n = 0;
     for (WeakIdentityMap<V> s : stripes) {
       n += s.size();
