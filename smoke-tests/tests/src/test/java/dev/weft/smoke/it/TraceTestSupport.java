@@ -55,6 +55,7 @@ final class TraceTestSupport {
             // then waits out the client's delayed ACK (~40 ms), with or without Weft. Off, the
             // 20,000-request tests take seconds instead of minutes.
             .jvmArgs("-Dsun.net.httpserver.nodelay=true")
+            .jvmArgs(Services.KEEP_IDLE_CONNECTIONS)
             .jvmArgs("-Dweft.metrics.port=" + metricsPort)
             .jvmArgs(jvmArgs)
             .jar(SmokeEnv.jdkHttpServiceJar())
