@@ -7,7 +7,12 @@ import dev.weft.runtime.trace.DbSpan;
 import dev.weft.runtime.trace.Tracing;
 import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
 import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 
 /**
  * Behind the Redis modules: RED metrics per command name and a CLIENT span per command.
@@ -16,6 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * (Jedis, pipelines included), each connection keeps a queue of the commands waiting for their
  * reply: a reply read ends the oldest. A broken connection ends every command still waiting on
  * it with that error, since none of their replies will come.
+ *
+ * <p>For clients that hand a command object to a connection and complete it later on an I/O
+ * thread (Lettuce), the command is timed from its dispatch, on the caller's thread and in the
+ * caller's trace context, to its completion. A command that is a {@code CompletableFuture} (every
+ * command of Lettuce's sync and async APIs) gets a completion callback, so nothing is kept per
+ * command; any other (the reactive API's) is kept in a weak map until the advice reports it.
  */
 public final class RedisInstrumenter extends RedisRecorder {
 
@@ -30,6 +41,14 @@ public final class RedisInstrumenter extends RedisRecorder {
   private final AgentErrors errors;
   private final ConcurrentWeakIdentityMap<ArrayDeque<Pending>> pending = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentHashMap<Object, String> names = new ConcurrentHashMap<>();
+  /** Where each dispatching connection goes (Lettuce): host, port, database. */
+  private final ConcurrentWeakIdentityMap<Endpoint> endpoints = new ConcurrentWeakIdentityMap<>();
+  /** Dispatched commands that are not futures, until they complete. */
+  private final ConcurrentWeakIdentityMap<Pending> tracked = new ConcurrentWeakIdentityMap<>();
+  /** How many commands {@link #tracked} holds, so that completions skip it while it is empty. */
+  private final LongAdder trackedCount = new LongAdder();
+  /** Per thread: the command it is waiting for with a timeout, and that command if it cancelled it. */
+  private final ThreadLocal<Await> awaits = ThreadLocal.withInitial(Await::new);
 
   public RedisInstrumenter(RedisMetrics metrics, Tracing tracing, AgentErrors errors) {
     this.metrics = metrics;
@@ -127,8 +146,103 @@ public final class RedisInstrumenter extends RedisRecorder {
     }
   }
 
+  @Override
+  public void connected(Object connection, String host, int port, int db) {
+    try {
+      if (connection != null) {
+        endpoints.put(connection, new Endpoint(host, port, db));
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a connection", t);
+    }
+  }
+
+  @Override
+  public Object dispatched(Object connection, Object command, Object type, byte[] name) {
+    try {
+      if (command == null || (metrics == null && !tracing.enabled()) || tracing.suppressed()) {
+        return null;
+      }
+      Endpoint endpoint = endpoints.get(connection);
+      Pending p =
+          endpoint == null
+              ? begin(nameOf(type, name), null, -1, -1)
+              : begin(nameOf(type, name), endpoint.host, endpoint.port, endpoint.db);
+      if (command instanceof CompletableFuture) {
+        p.future = command;
+        ((CompletableFuture<?>) command).whenComplete(p);
+      } else {
+        tracked.put(command, p);
+        trackedCount.increment();
+      }
+      return p;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a command dispatched", t);
+      return null;
+    }
+  }
+
+  @Override
+  public void completed(Object command, Throwable error) {
+    try {
+      if (trackedCount.sum() == 0) {
+        return;
+      }
+      Pending p = tracked.remove(command);
+      if (p != null) {
+        trackedCount.decrement();
+        finish(p, error);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a command completed", t);
+    }
+  }
+
+  @Override
+  public Object awaitStarted(Object future) {
+    try {
+      Await await = awaits.get();
+      Object previous = await.future;
+      await.future = future;
+      return previous;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a wait", t);
+      return null;
+    }
+  }
+
+  @Override
+  public void awaitEnded(Object previous, Throwable thrown) {
+    try {
+      Await await = awaits.get();
+      await.future = previous;
+      Pending cancelled = await.cancelled;
+      if (cancelled != null) {
+        await.cancelled = null;
+        finish(cancelled, thrown != null ? thrown : new CancellationException());
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a wait", t);
+    }
+  }
+
+  /**
+   * A future's completion: a cancellation by the thread that is waiting for it with a timeout
+   * is left for {@link #awaitEnded}, which knows what the application gets instead.
+   */
+  void completedFuture(Pending p, Throwable error) {
+    if (error instanceof CancellationException) {
+      Await await = awaits.get();
+      if (await.future == p.future && p.future != null) {
+        await.cancelled = p;
+        return;
+      }
+    }
+    finish(p, error);
+  }
+
   private Pending begin(String name, String host, int port, int db) {
-    Pending p = new Pending();
+    Pending p = new Pending(this);
     p.command = metrics == null ? null : metrics.command(name);
     p.span =
         tracing.startDb("redis", name, null, null, host, port, db >= 0 ? Integer.toString(db) : null);
@@ -137,10 +251,9 @@ public final class RedisInstrumenter extends RedisRecorder {
   }
 
   private void finish(Pending p, Throwable error) {
-    if (p.ended) {
-      return;
+    if (!ENDED.compareAndSet(p, 0, 1)) {
+      return; // a command completes once, whoever reports it first
     }
-    p.ended = true;
     double seconds = (System.nanoTime() - p.startNanos) / 1e9;
     String traceId = null;
     String spanId = null;
@@ -233,11 +346,51 @@ public final class RedisInstrumenter extends RedisRecorder {
     return '_';
   }
 
-  /** One command between its sending and its reply. */
-  static final class Pending {
+  private static final AtomicIntegerFieldUpdater<Pending> ENDED =
+      AtomicIntegerFieldUpdater.newUpdater(Pending.class, "ended");
+
+  /**
+   * One command between its sending and its reply; also the completion callback of a command
+   * that is a future (the error it gets is the one the application's future holds).
+   */
+  static final class Pending implements BiConsumer<Object, Throwable> {
+    final RedisInstrumenter owner;
     RedisMetrics.Command command;
     DbSpan span;
     long startNanos;
-    boolean ended;
+    Object future; // the command, when it is a future
+    volatile int ended;
+
+    Pending(RedisInstrumenter owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public void accept(Object result, Throwable error) {
+      try {
+        owner.completedFuture(this, error);
+      } catch (Throwable t) {
+        owner.errors.internalFailure(MODULE, "recording a command completed", t);
+      }
+    }
+  }
+
+  /** What one thread is waiting for (see {@link #awaitStarted}). */
+  static final class Await {
+    Object future;
+    Pending cancelled;
+  }
+
+  /** The server a connection talks to. */
+  static final class Endpoint {
+    final String host;
+    final int port;
+    final int db;
+
+    Endpoint(String host, int port, int db) {
+      this.host = host;
+      this.port = port;
+      this.db = db;
+    }
   }
 }

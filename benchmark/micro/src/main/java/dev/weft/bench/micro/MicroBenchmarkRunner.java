@@ -47,6 +47,7 @@ public final class MicroBenchmarkRunner {
           JdbcPreparedQueryBenchmark.class,
           JdbcPooledQueryBenchmark.class,
           RedisGetBenchmark.class,
+          LettuceGetBenchmark.class,
           KafkaSendBenchmark.class,
           LogCallBenchmark.class);
 
@@ -60,6 +61,7 @@ public final class MicroBenchmarkRunner {
           JdbcPooledQueryBenchmark.class,
           "JDBC query through HikariCP, PostgreSQL (borrow, prepare, execute, return)",
           RedisGetBenchmark.class, "Redis GET, Jedis, local Redis",
+          LettuceGetBenchmark.class, "Redis GET, Lettuce sync API, local Redis",
           KafkaSendBenchmark.class, "Kafka send, acks=all, local broker",
           LogCallBenchmark.class, "Log call, SLF4J + Logback");
 

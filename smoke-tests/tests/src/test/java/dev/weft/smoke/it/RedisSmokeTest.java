@@ -185,7 +185,7 @@ class RedisSmokeTest extends ServiceSmokeTest {
   }
 
   /** Each expected (command, status, error_type) moved by exactly its number; no other did. */
-  private static void check(MetricsScrape before, MetricsScrape after, Map<List<String>, Integer> expected) {
+  static void check(MetricsScrape before, MetricsScrape after, Map<List<String>, Integer> expected) {
     String context = "\n" + after.series(COMMANDS).stream().map(Object::toString).collect(Collectors.joining("\n"));
     for (Map.Entry<List<String>, Integer> e : expected.entrySet()) {
       Map<String, String> labels =

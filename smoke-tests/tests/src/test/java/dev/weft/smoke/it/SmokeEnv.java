@@ -88,6 +88,17 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /** The lettuce-service build folder: {@code lettuce-service.jar} and {@code libs/lettuce-<version>/}. */
+  public static Path lettuceServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.lettuceServiceJar",
+            "../lettuce-service/target/lettuce-service.jar",
+            "the lettuce-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/lettuce-service package");
+    return jar.getParent();
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",
