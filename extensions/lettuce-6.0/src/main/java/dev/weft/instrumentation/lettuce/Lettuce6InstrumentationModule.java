@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Redis RED metrics and spans for Lettuce 6.x. Every command of the sync, async and reactive
+ * Redis RED metrics and spans for Lettuce 6.x and 7.x. Every command of the sync, async and reactive
  * APIs (pipelined or not, inside MULTI or not) passes through
  * {@code RedisChannelHandler.dispatch}, on the caller's thread: it is timed from there to its
  * completion, which happens on Lettuce's I/O thread (or on the thread that times it out or

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Redis issue's acceptance for Lettuce, against the machine's real Redis (127.0.0.1:6379), at
- * Lettuce 6.0.0 (lowest) and 6.8.1 (highest): with each of the sync, async and reactive APIs, N
+ * Lettuce 6.0.0 (lowest), 6.8.1 (last 6.x) and 7.7.0 (highest): with each of the sync, async and reactive APIs, N
  * commands of several kinds with K error replies move redis_client_commands_total and the
  * histogram count by exactly N-K and K per (command, status, error_type); a pipelined flush of
  * 100 commands and a MULTI/EXEC transaction are counted command by command; 10,000 async
@@ -48,10 +48,10 @@ class LettuceSmokeTest extends ServiceSmokeTest {
   static final int N = 20;
   static final int K = 5;
   static final String ERROR = "RedisCommandExecutionException";
-  static final String HIGHEST = "lettuce-6.8.1.RELEASE";
+  static final String LAST_6 = "lettuce-6.8.1.RELEASE";
 
   static Stream<String> versions() {
-    return Stream.of("lettuce-6.0.0.RELEASE", HIGHEST);
+    return Stream.of("lettuce-6.0.0.RELEASE", LAST_6, "lettuce-7.7.0.RELEASE");
   }
 
   private int appPort;
@@ -151,7 +151,7 @@ class LettuceSmokeTest extends ServiceSmokeTest {
     int threads = 8;
     int perRequest = 1_250;
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
-      int metricsPort = start(HIGHEST, "lettuce-service-burst",
+      int metricsPort = start(LAST_6, "lettuce-service-burst",
           "-Dotel.service.name=lettuce-burst",
           "-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
           "-Dotel.bsp.max.queue.size=20000",
@@ -218,7 +218,7 @@ class LettuceSmokeTest extends ServiceSmokeTest {
   void redisStoppedUnderALiveConnectionAndRestarted() throws Exception {
     int redisPort = SmokeEnv.freePort();
     startRedis(redisPort);
-    int metricsPort = start(HIGHEST, "lettuce-service-down",
+    int metricsPort = start(LAST_6, "lettuce-service-down",
         List.of("--down-port", Integer.toString(redisPort)), "-Dotel.traces.exporter=none");
     HttpClient client = Http.newClient();
     MetricsScrape before = Http.awaitMetrics(service, client, metricsPort, Services.STARTUP);
