@@ -7,6 +7,7 @@ import dev.weft.runtime.http.HttpClientInstrumenter;
 import dev.weft.runtime.http.HttpServerInstrumenter;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.jdbc.JdbcInstrumenter;
+import dev.weft.runtime.kafka.KafkaInstrumenter;
 import dev.weft.runtime.redis.RedisInstrumenter;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
@@ -83,6 +84,8 @@ public final class AgentStarter {
             errors));
     WeftBridge.install(
         new RedisInstrumenter(metrics == null ? null : metrics.redis(), tracing, errors));
+    WeftBridge.install(
+        new KafkaInstrumenter(metrics == null ? null : metrics.kafka(), tracing, errors));
 
     long t1 = System.nanoTime();
     List<LoadedModule> modules =

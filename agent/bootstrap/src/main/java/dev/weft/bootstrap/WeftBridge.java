@@ -15,6 +15,7 @@ public final class WeftBridge {
   private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
   private static volatile RedisRecorder redis = RedisRecorder.NOOP;
+  private static volatile KafkaRecorder kafka = KafkaRecorder.NOOP;
   private static volatile boolean installed;
 
   private WeftBridge() {}
@@ -37,6 +38,11 @@ public final class WeftBridge {
   /** The recorder behind Redis client advice. Never null. */
   public static RedisRecorder redis() {
     return redis;
+  }
+
+  /** The recorder behind Kafka client advice. Never null. */
+  public static KafkaRecorder kafka() {
+    return kafka;
   }
 
   /** Hands the trace context across threads. Never null. */
@@ -87,6 +93,12 @@ public final class WeftBridge {
   public static void install(RedisRecorder recorder) {
     if (recorder != null) {
       redis = recorder;
+    }
+  }
+
+  public static void install(KafkaRecorder recorder) {
+    if (recorder != null) {
+      kafka = recorder;
     }
   }
 

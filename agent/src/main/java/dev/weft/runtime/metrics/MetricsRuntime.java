@@ -36,6 +36,7 @@ public final class MetricsRuntime {
   private final JdbcMetrics jdbc;
   private final PoolMetrics pools;
   private final RedisMetrics redis;
+  private final KafkaMetrics kafka;
   private volatile HTTPServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
@@ -90,6 +91,13 @@ public final class MetricsRuntime {
     this.redis =
         new RedisMetrics(
             registry, constLabels, config.cardinalityLimit(), overflowOf("redis_client_commands"));
+    this.kafka =
+        new KafkaMetrics(
+            registry,
+            constLabels,
+            config.cardinalityLimit(),
+            overflowOf("kafka_producer_records"),
+            overflowOf("kafka_consumer_records"));
   }
 
   /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
@@ -121,6 +129,10 @@ public final class MetricsRuntime {
 
   public RedisMetrics redis() {
     return redis;
+  }
+
+  public KafkaMetrics kafka() {
+    return kafka;
   }
 
   /** A counter of Weft's own, on Weft's registry, with the constant labels. */

@@ -1,13 +1,11 @@
 package dev.weft.runtime.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.Unit;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code redis_client_commands_total} and {@code redis_client_command_duration_seconds},
@@ -21,8 +19,6 @@ public final class RedisMetrics {
   static final double[] DURATION_BUCKETS = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5
   };
-
-  static final int ERROR_TYPE_LIMIT = 32;
 
   private final Counter commands;
   private final Histogram duration;
@@ -63,16 +59,11 @@ public final class RedisMetrics {
   /** The bound data points of one command: one for success, one per error type. */
   public final class Command {
     private final String name;
-    private final CounterDataPoint okCount;
-    private final DistributionDataPoint okDuration;
-    private final ConcurrentHashMap<String, CounterDataPoint> errorCounts = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, DistributionDataPoint> errorDurations =
-        new ConcurrentHashMap<>();
+    private final OutcomeSeries series;
 
     Command(String name) {
       this.name = name;
-      this.okCount = commands.labelValues(name, "ok", "");
-      this.okDuration = duration.labelValues(name, "ok", "");
+      this.series = new OutcomeSeries(commands, duration, name);
     }
 
     public String name() {
@@ -81,28 +72,7 @@ public final class RedisMetrics {
 
     /** Records one command; {@code error} null for success. */
     public void record(double seconds, Throwable error, String traceId, String spanId) {
-      CounterDataPoint count;
-      DistributionDataPoint time;
-      if (error == null) {
-        count = okCount;
-        time = okDuration;
-      } else {
-        String type = error.getClass().getSimpleName();
-        if (type.isEmpty()) {
-          type = error.getClass().getName();
-        }
-        if (!errorDurations.containsKey(type) && errorDurations.size() >= ERROR_TYPE_LIMIT) {
-          type = BoundedLabelMap.OTHER;
-        }
-        count = errorCounts.computeIfAbsent(type, t -> commands.labelValues(name, "error", t));
-        time = errorDurations.computeIfAbsent(type, t -> duration.labelValues(name, "error", t));
-      }
-      count.inc();
-      if (traceId == null) {
-        time.observe(seconds);
-      } else {
-        time.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
-      }
+      series.record(seconds, error, traceId, spanId);
     }
   }
 }

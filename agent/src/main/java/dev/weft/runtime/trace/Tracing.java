@@ -48,6 +48,17 @@ public final class Tracing {
   static final AttributeKey<String> DB_QUERY_TEXT = AttributeKey.stringKey("db.query.text");
   static final AttributeKey<String> DB_NAMESPACE = AttributeKey.stringKey("db.namespace");
   /** Longest header value Weft reads; longer traceparent/tracestate/baggage are ignored. */
+  static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
+  static final AttributeKey<String> MESSAGING_DESTINATION =
+      AttributeKey.stringKey("messaging.destination.name");
+  static final AttributeKey<String> MESSAGING_OPERATION_TYPE =
+      AttributeKey.stringKey("messaging.operation.type");
+  static final AttributeKey<String> MESSAGING_GROUP =
+      AttributeKey.stringKey("messaging.consumer.group.name");
+  static final AttributeKey<String> MESSAGING_PARTITION =
+      AttributeKey.stringKey("messaging.destination.partition.id");
+  static final AttributeKey<Long> MESSAGING_OFFSET = AttributeKey.longKey("messaging.kafka.offset");
+
   static final int MAX_HEADER = 8192;
 
   private static final Tracing DISABLED = new Tracing(null, null, null);
@@ -239,6 +250,64 @@ public final class Tracing {
             .setAllAttributes(b.build())
             .startSpan();
     return new DbSpan(span);
+  }
+
+  /** The PRODUCER span of a record sent to {@code topic}, a child of the current context. */
+  public MessagingSpan startProducer(String system, String topic) {
+    if (provider == null) {
+      return null;
+    }
+    Context parent = Context.current();
+    Span span =
+        tracer
+            .spanBuilder(topic + " publish")
+            .setParent(parent)
+            .setSpanKind(SpanKind.PRODUCER)
+            .setAttribute(MESSAGING_SYSTEM, system)
+            .setAttribute(MESSAGING_DESTINATION, topic)
+            .setAttribute(MESSAGING_OPERATION_TYPE, "publish")
+            .startSpan();
+    return new MessagingSpan(span, parent.with(span), null, this);
+  }
+
+  /**
+   * The CONSUMER span of processing one record, a child of the context its headers carry (a new
+   * trace without them), made current on this thread until it ends.
+   */
+  public MessagingSpan startProcess(
+      String system,
+      String topic,
+      String group,
+      int partition,
+      long offset,
+      String traceparent,
+      String tracestate) {
+    if (provider == null) {
+      return null;
+    }
+    Context parent = Context.root();
+    if (traceparent != null) {
+      parent = propagator.extract(parent, new Headers(traceparent, tracestate, null), Headers.GETTER);
+    }
+    AttributesBuilder b =
+        Attributes.builder()
+            .put(MESSAGING_SYSTEM, system)
+            .put(MESSAGING_DESTINATION, topic)
+            .put(MESSAGING_OPERATION_TYPE, "process")
+            .put(MESSAGING_PARTITION, Integer.toString(partition))
+            .put(MESSAGING_OFFSET, offset);
+    if (group != null && !group.isEmpty()) {
+      b.put(MESSAGING_GROUP, group);
+    }
+    Span span =
+        tracer
+            .spanBuilder(topic + " process")
+            .setParent(parent)
+            .setSpanKind(SpanKind.CONSUMER)
+            .setAllAttributes(b.build())
+            .startSpan();
+    Context context = parent.with(span);
+    return new MessagingSpan(span, context, context.makeCurrent(), this);
   }
 
   /** The W3C headers of a context, as name, value pairs. */

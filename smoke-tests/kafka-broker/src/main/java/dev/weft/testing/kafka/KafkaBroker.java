@@ -98,12 +98,20 @@ public final class KafkaBroker implements AutoCloseable {
    *     message holds the tail of the broker's output and what to check
    */
   public static KafkaBroker start(Path workDir) {
+    return start(workDir, Map.of());
+  }
+
+  /**
+   * Like {@link #start(Path)}, with broker settings that replace or add to the defaults (for
+   * example {@code auto.create.topics.enable=false}).
+   */
+  public static KafkaBroker start(Path workDir, Map<String, String> overrides) {
     Objects.requireNonNull(workDir, "workDir");
     Path dir = workDir.toAbsolutePath().normalize();
     String java = javaExecutable();
     String classPath = brokerClassPath();
     for (int attempt = 1; ; attempt++) {
-      Launch launch = new Launch(dir, java, classPath);
+      Launch launch = new Launch(dir, java, classPath, overrides);
       try {
         return launch.run();
       } catch (PortClash clash) {
@@ -181,8 +189,10 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path stdout;
     private final Path stderr;
     private List<String> brokerCommand = List.of();
+    private final Map<String, String> overrides;
 
-    Launch(Path workDir, String java, String classPath) {
+    Launch(Path workDir, String java, String classPath, Map<String, String> overrides) {
+      this.overrides = Map.copyOf(overrides);
       this.workDir = workDir;
       this.java = java;
       this.classPath = classPath;
@@ -428,6 +438,8 @@ public final class KafkaBroker implements AutoCloseable {
       prop(s, "num.recovery.threads.per.data.dir", "1");
       prop(s, "log.cleaner.threads", "1");
       prop(s, "log.cleaner.dedupe.buffer.size", "16777216");
+      // The caller's settings last: a later line wins in a properties file.
+      overrides.forEach((key, value) -> prop(s, key, value));
       return s.toString();
     }
   }

@@ -99,6 +99,17 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /** The kafka-service build folder: {@code kafka-service.jar} and {@code libs/kafka-clients-<version>/}. */
+  public static Path kafkaServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.kafkaServiceJar",
+            "../kafka-service/target/kafka-service.jar",
+            "the kafka-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/kafka-service package");
+    return jar.getParent();
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",

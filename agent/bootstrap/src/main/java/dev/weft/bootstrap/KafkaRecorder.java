@@ -1,0 +1,152 @@
+package dev.weft.bootstrap;
+
+/**
+ * What Kafka client advice reports. Objects of Kafka's own types (consumers, record batches,
+ * iterators) are passed as {@code Object}: the bridge cannot see Kafka's classes, and the advice
+ * reads what the runtime needs (topics, partitions, headers) through Kafka's public API itself.
+ * Keys, values and header values other than trace context are never passed here.
+ */
+public abstract class KafkaRecorder {
+
+  public static final KafkaRecorder NOOP =
+      new KafkaRecorder() {
+        @Override
+        public Object sendStarted(String topic) {
+          return null;
+        }
+
+        @Override
+        public String[] headersToInject(Object send) {
+          return null;
+        }
+
+        @Override
+        public Object callback(Object send, Object appCallback, Class<?> callbackType) {
+          return appCallback;
+        }
+
+        @Override
+        public void sendFailed(Object send, Throwable error) {}
+
+        @Override
+        public void pollStarted(Object consumer) {}
+
+        @Override
+        public Object consumerState(Object consumer) {
+          return null;
+        }
+
+        @Override
+        public boolean needsGroup(Object state) {
+          return false;
+        }
+
+        @Override
+        public void group(Object state, String group) {}
+
+        @Override
+        public void received(Object state, String topic, int count) {}
+
+        @Override
+        public void polled(Object state, Object records) {}
+
+        @Override
+        public Object subscriptions(Object state) {
+          return null;
+        }
+
+        @Override
+        public Object isolationLevel(Object state) {
+          return null;
+        }
+
+        @Override
+        public void lag(Object state, String topic, int partition, long lag) {}
+
+        @Override
+        public void lagDone(Object state) {}
+
+        @Override
+        public void closed(Object consumer) {}
+
+        @Override
+        public void iterating(Object records, Object iterator) {}
+
+        @Override
+        public void processStarted(
+            Object iterator, String topic, int partition, long offset, byte[] traceparent, byte[] tracestate) {}
+
+        @Override
+        public void processEnded() {}
+      };
+
+  // ---- producer ---------------------------------------------------------------------------
+
+  /** {@code KafkaProducer.send} was called for {@code topic}; returns its handle, or null. */
+  public abstract Object sendStarted(String topic);
+
+  /**
+   * The trace context headers to add to the record of {@code send}, as name, value pairs (the
+   * advice adds only those the record does not carry yet), or null.
+   */
+  public abstract String[] headersToInject(Object send);
+
+  /**
+   * The callback to hand to Kafka instead of the application's ({@code appCallback}, possibly
+   * null): it ends {@code send} with Kafka's acknowledgement or error, then calls the
+   * application's callback once, with the same arguments. {@code callbackType} is Kafka's
+   * {@code Callback} interface.
+   */
+  public abstract Object callback(Object send, Object appCallback, Class<?> callbackType);
+
+  /** {@code send} threw: the record was not queued, and Kafka will not call the callback. */
+  public abstract void sendFailed(Object send, Throwable error);
+
+  // ---- consumer ---------------------------------------------------------------------------
+
+  /** {@code poll} starts on this thread: a record still being processed on it is done. */
+  public abstract void pollStarted(Object consumer);
+
+  /** The runtime's state of {@code consumer}, or null when nothing is recorded. */
+  public abstract Object consumerState(Object consumer);
+
+  /** True until the consumer's group id is known. */
+  public abstract boolean needsGroup(Object state);
+
+  /** The consumer's group id ("" without a group), or null when it could not be read yet. */
+  public abstract void group(Object state, String group);
+
+  /** A {@code poll} handed {@code count} records of {@code topic} to the application. */
+  public abstract void received(Object state, String topic, int count);
+
+  /** A {@code poll} returned {@code records} (a non-empty {@code ConsumerRecords}). */
+  public abstract void polled(Object state, Object records);
+
+  /** The consumer's {@code SubscriptionState}, or null if it cannot be found. */
+  public abstract Object subscriptions(Object state);
+
+  /** The consumer's {@code IsolationLevel}, or null if it cannot be found. */
+  public abstract Object isolationLevel(Object state);
+
+  /** The consumer's own view of a partition's lag after a poll; -1 when it does not know it. */
+  public abstract void lag(Object state, String topic, int partition, long lag);
+
+  /** Every assigned partition's lag was reported: the others are no longer assigned. */
+  public abstract void lagDone(Object state);
+
+  /** The consumer was closed. */
+  public abstract void closed(Object consumer);
+
+  /** The application iterates over {@code records} with {@code iterator}. */
+  public abstract void iterating(Object records, Object iterator);
+
+  /**
+   * The application takes the next record of {@code iterator} on this thread: the previous one
+   * is done, this one's processing starts.
+   */
+  public abstract void processStarted(
+      Object iterator, String topic, int partition, long offset, byte[] traceparent, byte[] tracestate);
+
+  /** The iteration on this thread is over: the record being processed is done. */
+  public abstract void processEnded();
+}

@@ -1,0 +1,536 @@
+package dev.weft.runtime.kafka;
+
+import dev.weft.bootstrap.KafkaRecorder;
+import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.metrics.KafkaMetrics;
+import dev.weft.runtime.metrics.OutcomeSeries;
+import dev.weft.runtime.trace.MessagingSpan;
+import dev.weft.runtime.trace.Tracing;
+import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * Behind the Kafka module.
+ *
+ * <p>Producer: each {@code send} is timed from the call to Kafka's acknowledgement or error. The
+ * application's callback is replaced by a proxy of Kafka's {@code Callback} interface that ends
+ * the send, then calls the application's callback (if any) once with the same arguments; a send
+ * that throws ends there. The PRODUCER span's W3C headers go into the record.
+ *
+ * <p>Consumer: each {@code poll} counts the records it handed over per topic and refreshes the
+ * lag of every assigned partition from the consumer's own {@code SubscriptionState} (high
+ * watermark of its last fetch minus its position: no request to the broker); partitions no longer
+ * assigned lose their series. Records taken one by one from the iteration over a poll's result
+ * are timed and traced (a CONSUMER span, child of the producer's, current while the application
+ * processes the record) until the application takes the next one, ends the iteration, or polls
+ * again.
+ */
+public final class KafkaInstrumenter extends KafkaRecorder {
+
+  static final String MODULE = "kafka-clients";
+  static final String SYSTEM = "kafka";
+
+  private final KafkaMetrics metrics; // null when metrics are off
+  private final Tracing tracing;
+  private final AgentErrors errors;
+  private final ConcurrentWeakIdentityMap<ConsumerState> consumers = new ConcurrentWeakIdentityMap<>();
+  private final ConcurrentWeakIdentityMap<ConsumerState> batches = new ConcurrentWeakIdentityMap<>();
+  private final ConcurrentWeakIdentityMap<ConsumerState> iterators = new ConcurrentWeakIdentityMap<>();
+  private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
+  private final ConcurrentHashMap<Class<?>, Constructor<?>> callbackProxies = new ConcurrentHashMap<>();
+
+  public KafkaInstrumenter(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
+    this.metrics = metrics;
+    this.tracing = tracing;
+    this.errors = errors;
+  }
+
+  private boolean off() {
+    return (metrics == null && !tracing.enabled()) || tracing.suppressed();
+  }
+
+  // ---- producer ---------------------------------------------------------------------------
+
+  @Override
+  public Object sendStarted(String topic) {
+    try {
+      if (off() || topic == null) {
+        return null;
+      }
+      Send send = new Send(this);
+      send.series = metrics == null ? null : metrics.producer(topic);
+      send.span = tracing.startProducer(SYSTEM, topic);
+      send.startNanos = System.nanoTime();
+      return send;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a send", t);
+      return null;
+    }
+  }
+
+  @Override
+  public String[] headersToInject(Object send) {
+    try {
+      MessagingSpan span = send instanceof Send ? ((Send) send).span : null;
+      return span == null ? null : span.headers();
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "writing trace headers", t);
+      return null;
+    }
+  }
+
+  @Override
+  public Object callback(Object send, Object appCallback, Class<?> callbackType) {
+    try {
+      if (!(send instanceof Send) || callbackType == null || !callbackType.isInterface()) {
+        return appCallback;
+      }
+      Send s = (Send) send;
+      s.appCallback = appCallback;
+      Constructor<?> proxy = callbackProxies.get(callbackType);
+      if (proxy == null) {
+        @SuppressWarnings("deprecation") // one proxy class per Callback interface, made once
+        Class<?> proxyClass = Proxy.getProxyClass(callbackType.getClassLoader(), callbackType);
+        proxy = proxyClass.getConstructor(InvocationHandler.class);
+        callbackProxies.put(callbackType, proxy);
+      }
+      return proxy.newInstance(s);
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "wrapping a send callback", t);
+      return appCallback;
+    }
+  }
+
+  @Override
+  public void sendFailed(Object send, Throwable error) {
+    try {
+      if (send instanceof Send) {
+        finish((Send) send, error);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a failed send", t);
+    }
+  }
+
+  void finish(Send send, Throwable error) {
+    if (!Send.ENDED.compareAndSet(send, 0, 1)) {
+      return;
+    }
+    double seconds = (System.nanoTime() - send.startNanos) / 1e9;
+    String traceId = null;
+    String spanId = null;
+    if (send.span != null) {
+      send.span.end(error);
+      traceId = send.span.sampledTraceId();
+      spanId = traceId == null ? null : send.span.spanId();
+    }
+    if (send.series != null) {
+      send.series.record(seconds, error, traceId, spanId);
+    }
+  }
+
+  /** One record between {@code send} and its acknowledgement; the callback proxy's handler. */
+  static final class Send implements InvocationHandler {
+    static final AtomicIntegerFieldUpdater<Send> ENDED =
+        AtomicIntegerFieldUpdater.newUpdater(Send.class, "ended");
+
+    final KafkaInstrumenter owner;
+    OutcomeSeries series;
+    MessagingSpan span;
+    long startNanos;
+    Object appCallback;
+    volatile int ended;
+
+    Send(KafkaInstrumenter owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      String name = method.getName();
+      if (name.equals("onCompletion") && args != null && args.length == 2) {
+        try {
+          owner.finish(this, args[1] instanceof Throwable ? (Throwable) args[1] : null);
+        } catch (Throwable t) {
+          owner.errors.internalFailure(MODULE, "recording an acknowledgement", t);
+        }
+        return callApp(method, args);
+      }
+      if (name.equals("equals") && args != null && args.length == 1) {
+        return proxy == args[0];
+      }
+      if (name.equals("hashCode") && args == null) {
+        return System.identityHashCode(proxy);
+      }
+      if (name.equals("toString") && args == null) {
+        return appCallback == null ? "Weft send callback" : appCallback.toString();
+      }
+      return callApp(method, args);
+    }
+
+    private Object callApp(Method method, Object[] args) throws Throwable {
+      Object app = appCallback;
+      if (app == null) {
+        return null;
+      }
+      try {
+        return method.invoke(app, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause(); // the application's own exception, as Kafka would have seen it
+      }
+    }
+  }
+
+  // ---- consumer ---------------------------------------------------------------------------
+
+  @Override
+  public void pollStarted(Object consumer) {
+    try {
+      endProcessing(null);
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a poll", t);
+    }
+  }
+
+  @Override
+  public Object consumerState(Object consumer) {
+    try {
+      if (consumer == null || off()) {
+        return null;
+      }
+      ConsumerState state = consumers.get(consumer);
+      if (state == null) {
+        state = new ConsumerState(consumer);
+        consumers.put(consumer, state);
+      }
+      return state;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a poll", t);
+      return null;
+    }
+  }
+
+  @Override
+  public boolean needsGroup(Object state) {
+    return state instanceof ConsumerState && ((ConsumerState) state).group == null;
+  }
+
+  @Override
+  public void group(Object state, String group) {
+    if (state instanceof ConsumerState && group != null) {
+      ((ConsumerState) state).group = group;
+    }
+  }
+
+  @Override
+  public void received(Object state, String topic, int count) {
+    try {
+      if (metrics != null && state instanceof ConsumerState && topic != null && count > 0) {
+        metrics.consumer(topic, ((ConsumerState) state).groupOrEmpty()).received(count);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "counting received records", t);
+    }
+  }
+
+  @Override
+  public void polled(Object state, Object records) {
+    try {
+      if (state instanceof ConsumerState && records != null) {
+        batches.put(records, (ConsumerState) state);
+        threads.get().lastPolled = (ConsumerState) state;
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a poll", t);
+    }
+  }
+
+  @Override
+  public Object subscriptions(Object state) {
+    try {
+      return state instanceof ConsumerState ? ((ConsumerState) state).internals().subscriptions : null;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "reading the consumer's subscription state", t);
+      return null;
+    }
+  }
+
+  @Override
+  public Object isolationLevel(Object state) {
+    try {
+      return state instanceof ConsumerState ? ((ConsumerState) state).internals().isolationLevel : null;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "reading the consumer's isolation level", t);
+      return null;
+    }
+  }
+
+  @Override
+  public void lag(Object state, String topic, int partition, long lag) {
+    try {
+      if (metrics == null || !(state instanceof ConsumerState) || topic == null) {
+        return;
+      }
+      ConsumerState s = (ConsumerState) state;
+      PartitionKey key = new PartitionKey(topic, partition);
+      s.seen.put(key, Boolean.TRUE);
+      if (lag < 0) {
+        return; // not known before the partition's first fetch: no series rather than a guess
+      }
+      GaugeDataPoint point = s.lag.get(key);
+      if (point == null) {
+        point = metrics.lag(topic, partition, s.groupOrEmpty());
+        s.lag.put(key, point);
+      }
+      point.set(lag);
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording consumer lag", t);
+    }
+  }
+
+  @Override
+  public void lagDone(Object state) {
+    try {
+      if (metrics == null || !(state instanceof ConsumerState)) {
+        return;
+      }
+      ConsumerState s = (ConsumerState) state;
+      s.lag.keySet().removeIf(key -> {
+        if (s.seen.containsKey(key)) {
+          return false;
+        }
+        metrics.removeLag(key.topic, key.partition, s.groupOrEmpty());
+        return true;
+      });
+      s.seen.clear();
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording consumer lag", t);
+    }
+  }
+
+  @Override
+  public void closed(Object consumer) {
+    try {
+      endProcessing(null);
+      ConsumerState s = consumer == null ? null : consumers.remove(consumer);
+      if (s != null && metrics != null) {
+        for (PartitionKey key : s.lag.keySet()) {
+          metrics.removeLag(key.topic, key.partition, s.groupOrEmpty());
+        }
+        s.lag.clear();
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a consumer closed", t);
+    }
+  }
+
+  @Override
+  public void iterating(Object records, Object iterator) {
+    try {
+      ConsumerState s = records == null ? null : batches.get(records);
+      if (s != null && iterator != null) {
+        iterators.put(iterator, s);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording an iteration", t);
+    }
+  }
+
+  @Override
+  public void processStarted(
+      Object iterator, String topic, int partition, long offset, byte[] traceparent, byte[] tracestate) {
+    try {
+      ThreadState thread = threads.get();
+      endProcessing(thread);
+      if (off() || topic == null) {
+        return;
+      }
+      ConsumerState s;
+      if (iterator == thread.lastIterator) {
+        s = thread.lastIteratorState;
+      } else {
+        s = iterators.get(iterator);
+        if (s == null) {
+          s = thread.lastPolled; // records(topic) and friends: the poll made on this thread
+        }
+        thread.lastIterator = iterator;
+        thread.lastIteratorState = s;
+      }
+      String group = s == null ? "" : s.groupOrEmpty();
+      Processing p = new Processing();
+      p.series = metrics == null ? null : metrics.consumer(topic, group).processed();
+      p.span =
+          tracing.startProcess(
+              SYSTEM, topic, group, partition, offset, header(traceparent), header(tracestate));
+      p.startNanos = System.nanoTime();
+      thread.current = p;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a record processed", t);
+    }
+  }
+
+  @Override
+  public void processEnded() {
+    try {
+      ThreadState thread = threads.get();
+      endProcessing(thread);
+      thread.lastIterator = null;
+      thread.lastIteratorState = null;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a record processed", t);
+    }
+  }
+
+  private void endProcessing(ThreadState thread) {
+    if (thread == null) {
+      thread = threads.get();
+    }
+    Processing p = thread.current;
+    if (p == null) {
+      return;
+    }
+    thread.current = null;
+    double seconds = (System.nanoTime() - p.startNanos) / 1e9;
+    String traceId = null;
+    String spanId = null;
+    if (p.span != null) {
+      p.span.end(null);
+      traceId = p.span.sampledTraceId();
+      spanId = traceId == null ? null : p.span.spanId();
+    }
+    if (p.series != null) {
+      p.series.record(seconds, null, traceId, spanId);
+    }
+  }
+
+  /** A trace header's value, if it is short printable ASCII (anything else is ignored). */
+  static String header(byte[] value) {
+    if (value == null || value.length == 0 || value.length > 512) {
+      return null;
+    }
+    for (byte b : value) {
+      if (b < 0x20 || b > 0x7e) {
+        return null;
+      }
+    }
+    return new String(value, StandardCharsets.US_ASCII);
+  }
+
+  /** One record being processed on a thread. */
+  static final class Processing {
+    OutcomeSeries series;
+    MessagingSpan span;
+    long startNanos;
+  }
+
+  /** What one thread is doing with consumed records. */
+  static final class ThreadState {
+    Processing current;
+    ConsumerState lastPolled;
+    Object lastIterator;
+    ConsumerState lastIteratorState;
+  }
+
+  /** One consumer: its group, its internals as found by reflection, its lag series. */
+  static final class ConsumerState {
+    final Object consumer;
+    volatile String group;
+    private volatile Internals internals;
+    final Map<PartitionKey, GaugeDataPoint> lag = new HashMap<>(); // poll thread only
+    final Map<PartitionKey, Boolean> seen = new HashMap<>();
+
+    ConsumerState(Object consumer) {
+      this.consumer = consumer;
+    }
+
+    String groupOrEmpty() {
+      String g = group;
+      return g == null ? "" : g;
+    }
+
+    Internals internals() {
+      Internals i = internals;
+      if (i == null) {
+        i = Internals.of(consumer);
+        internals = i;
+      }
+      return i;
+    }
+  }
+
+  /**
+   * A consumer's {@code subscriptions} and {@code isolationLevel} fields: on the
+   * {@code KafkaConsumer} itself up to 3.6, on its {@code delegate} (classic or new-protocol
+   * implementation) from 3.7. Read once per consumer; both are final there.
+   */
+  static final class Internals {
+    static final Internals NONE = new Internals(null, null);
+    final Object subscriptions;
+    final Object isolationLevel;
+
+    Internals(Object subscriptions, Object isolationLevel) {
+      this.subscriptions = subscriptions;
+      this.isolationLevel = isolationLevel;
+    }
+
+    static Internals of(Object consumer) {
+      Object target = consumer;
+      Object delegate = read(consumer, "delegate");
+      if (delegate != null) {
+        target = delegate;
+      }
+      Object subscriptions = read(target, "subscriptions");
+      return subscriptions == null ? NONE : new Internals(subscriptions, read(target, "isolationLevel"));
+    }
+
+    private static Object read(Object target, String name) {
+      for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+        try {
+          Field f = c.getDeclaredField(name);
+          f.setAccessible(true);
+          return f.get(target);
+        } catch (NoSuchFieldException e) {
+          // the superclass may have it
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          return null;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A topic partition, as a map key. */
+  static final class PartitionKey {
+    final String topic;
+    final int partition;
+
+    PartitionKey(String topic, int partition) {
+      this.topic = topic;
+      this.partition = partition;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof PartitionKey
+          && ((PartitionKey) o).partition == partition
+          && ((PartitionKey) o).topic.equals(topic);
+    }
+
+    @Override
+    public int hashCode() {
+      return topic.hashCode() * 31 + partition;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.weft.instrumentation.kafka;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Kafka producer and consumer RED metrics, consumer lag and traces carried in record headers, for
+ * kafka-clients 3.x and 4.x: {@code KafkaProducer.send}, {@code KafkaConsumer.poll} and
+ * {@code close}, and the iteration over a poll's {@code ConsumerRecords}.
+ */
+public final class KafkaClientsInstrumentationModule extends InstrumentationModule {
+
+  public KafkaClientsInstrumentationModule() {
+    super("kafka-clients");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Arrays.asList(
+        new KafkaProducerInstrumentation(),
+        new KafkaConsumerInstrumentation(),
+        new ConsumerRecordsInstrumentation(),
+        new ConsumerRecordsIteratorInstrumentation());
+  }
+}

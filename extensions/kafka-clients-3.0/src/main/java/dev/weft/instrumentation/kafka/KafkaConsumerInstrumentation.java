@@ -1,0 +1,113 @@
+package dev.weft.instrumentation.kafka;
+
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.weft.bootstrap.KafkaRecorder;
+import dev.weft.bootstrap.WeftBridge;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.internals.SubscriptionState;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidGroupIdException;
+
+/**
+ * {@code KafkaConsumer.poll} (both public overloads; from 3.7 they hand over to the classic or
+ * the new-protocol implementation, which this does not need to know): at entry, the record still
+ * being processed on this thread is done; at exit, the records handed over are counted per topic
+ * and every assigned partition's lag is read from the consumer's own subscription state.
+ * {@code close}: the consumer's lag series go.
+ */
+public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return KafkaLoaders.HAS_KAFKA_CLIENTS;
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("org.apache.kafka.clients.consumer.KafkaConsumer");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("poll").and(isPublic()).and(takesArguments(1)),
+        KafkaConsumerInstrumentation.class.getName() + "$PollAdvice");
+    transformer.applyAdviceToMethod(
+        named("close").and(isPublic()),
+        KafkaConsumerInstrumentation.class.getName() + "$CloseAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static final class PollAdvice {
+
+    private PollAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void onEnter(@Advice.This Object consumer) {
+      WeftBridge.kafka().pollStarted(consumer);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.This KafkaConsumer<?, ?> consumer, @Advice.Return ConsumerRecords<?, ?> records) {
+      KafkaRecorder kafka = WeftBridge.kafka();
+      Object state = kafka.consumerState(consumer);
+      if (state == null) {
+        return;
+      }
+      if (kafka.needsGroup(state)) {
+        String group = null;
+        try {
+          group = consumer.groupMetadata().groupId();
+          if (group == null) {
+            group = "";
+          }
+        } catch (InvalidGroupIdException noGroup) {
+          group = ""; // assigned partitions, no consumer group
+        } catch (RuntimeException notYet) {
+          // asked again after the next poll
+        }
+        kafka.group(state, group);
+      }
+      if (records != null && !records.isEmpty()) {
+        for (TopicPartition tp : records.partitions()) {
+          kafka.received(state, tp.topic(), records.records(tp).size());
+        }
+        kafka.polled(state, records);
+      }
+      Object subscriptions = kafka.subscriptions(state);
+      if (subscriptions instanceof SubscriptionState) {
+        Object level = kafka.isolationLevel(state);
+        IsolationLevel isolation =
+            level instanceof IsolationLevel ? (IsolationLevel) level : IsolationLevel.READ_UNCOMMITTED;
+        SubscriptionState subscription = (SubscriptionState) subscriptions;
+        for (TopicPartition tp : subscription.assignedPartitions()) {
+          Long lag = subscription.partitionLag(tp, isolation);
+          kafka.lag(state, tp.topic(), tp.partition(), lag == null ? -1L : lag.longValue());
+        }
+        kafka.lagDone(state);
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class CloseAdvice {
+
+    private CloseAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.This Object consumer) {
+      WeftBridge.kafka().closed(consumer);
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package dev.weft.smoke.kafka;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A Kafka producer or consumer service, against the broker the tests start:
+ *
+ * <pre>
+ * java -cp kafka-service.jar:&lt;kafka-clients&gt; dev.weft.smoke.kafka.KafkaService \
+ *     --role producer|consumer --port P --bootstrap HOST:PORT [--topic T --group G --protocol classic|consumer]
+ *
+ * producer:
+ *   GET /produce?topic=T&amp;n=N   sends N records (acks=all, max.block.ms=1000), each with a
+ *                               callback, waits for every callback; answers
+ *                               sent=N acked=A failed=F errors=[simple names]
+ * consumer (subscribed to T in group G, one poll loop thread, commitSync after each batch):
+ *   GET /stats       received=N (records the loop iterated over)
+ *   GET /assignment  the number of partitions assigned
+ *   GET /pause       pauses every assigned partition and polls for 1.5 s (in-flight fetches
+ *                    drain); answers "paused"
+ *   GET /step        resumes, polls once until records come (10 s at most), iterates over them,
+ *                    commits, pauses again; answers stepped=M
+ *   GET /resume      resumes the loop
+ * </pre>
+ */
+public final class KafkaService {
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    int port = Integer.parseInt(options.get("port"));
+    String bootstrap = options.get("bootstrap");
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+    String role = options.get("role");
+    if ("producer".equals(role)) {
+      Producer producer = new Producer(bootstrap);
+      server.createContext("/produce", exchange -> handle(exchange, producer::produce));
+    } else if ("consumer".equals(role)) {
+      Consumer consumer =
+          new Consumer(bootstrap, options.get("topic"), options.get("group"), options.get("protocol"));
+      server.createContext("/stats", exchange -> handle(exchange, q -> "received=" + consumer.received.get()));
+      server.createContext("/assignment", exchange -> handle(exchange, q -> consumer.call(c -> Integer.toString(c.assignment().size()))));
+      server.createContext("/pause", exchange -> handle(exchange, q -> consumer.call(consumer::pause)));
+      server.createContext("/step", exchange -> handle(exchange, q -> consumer.call(consumer::step)));
+      server.createContext("/resume", exchange -> handle(exchange, q -> consumer.call(consumer::resume)));
+      Thread loop = new Thread(consumer::run, "consumer-loop");
+      loop.setDaemon(true);
+      loop.start();
+    } else {
+      throw new IllegalArgumentException("--role must be producer or consumer: " + role);
+    }
+    server.setExecutor(Executors.newFixedThreadPool(8));
+    server.start();
+    System.out.println("kafka-service " + role + " listening on http://127.0.0.1:" + port);
+    System.out.flush();
+  }
+
+  interface Action {
+    String apply(Map<String, String> query) throws Exception;
+  }
+
+  private static void handle(HttpExchange exchange, Action action) throws IOException {
+    Map<String, String> query = new HashMap<>();
+    String raw = exchange.getRequestURI().getRawQuery();
+    if (raw != null) {
+      for (String pair : raw.split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          query.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+      }
+    }
+    int status = 200;
+    String body;
+    try {
+      body = action.apply(query);
+    } catch (Exception e) {
+      status = 500;
+      body = e.toString();
+    }
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  static final class Producer {
+    private final KafkaProducer<String, String> producer;
+    private final AtomicLong sequence = new AtomicLong();
+
+    Producer(String bootstrap) {
+      Properties p = new Properties();
+      p.put("bootstrap.servers", bootstrap);
+      p.put("acks", "all");
+      p.put("linger.ms", "5");
+      p.put("max.block.ms", "1000"); // a topic that does not exist fails its send after 1 s
+      p.put("key.serializer", StringSerializer.class.getName());
+      p.put("value.serializer", StringSerializer.class.getName());
+      producer = new KafkaProducer<>(p);
+    }
+
+    String produce(Map<String, String> query) throws Exception {
+      String topic = query.get("topic");
+      int n = Integer.parseInt(query.get("n"));
+      AtomicInteger acked = new AtomicInteger();
+      AtomicInteger failed = new AtomicInteger();
+      Set<String> errors = Collections.synchronizedSet(new TreeSet<>());
+      CountDownLatch done = new CountDownLatch(n);
+      for (int i = 0; i < n; i++) {
+        long id = sequence.incrementAndGet();
+        producer.send(new ProducerRecord<>(topic, "k" + id, "order-" + id), (metadata, error) -> {
+          if (error == null) {
+            acked.incrementAndGet();
+          } else {
+            failed.incrementAndGet();
+            errors.add(error.getClass().getSimpleName());
+          }
+          done.countDown();
+        });
+      }
+      if (!done.await(60, TimeUnit.SECONDS)) {
+        return "timed out: acked=" + acked + " failed=" + failed;
+      }
+      return "sent=" + n + " acked=" + acked + " failed=" + failed + " errors=" + errors;
+    }
+  }
+
+  static final class Consumer {
+    final AtomicLong received = new AtomicLong();
+    private final KafkaConsumer<String, String> consumer;
+    private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+    private volatile boolean paused;
+
+    Consumer(String bootstrap, String topic, String group, String protocol) {
+      Properties p = new Properties();
+      p.put("bootstrap.servers", bootstrap);
+      p.put("group.id", group);
+      p.put("auto.offset.reset", "earliest");
+      p.put("enable.auto.commit", "false");
+      // Every record of a fetch is handed over by the poll that reads the fetch, and a fetch
+      // brings a little of each partition: after one poll, the consumer has seen every
+      // partition's end (see /step).
+      p.put("max.poll.records", "100000");
+      p.put("max.partition.fetch.bytes", "1024");
+      p.put("key.deserializer", StringDeserializer.class.getName());
+      p.put("value.deserializer", StringDeserializer.class.getName());
+      if (protocol != null && !protocol.equals("classic")) {
+        p.put("group.protocol", protocol);
+      }
+      consumer = new KafkaConsumer<>(p);
+      consumer.subscribe(Collections.singletonList(topic));
+    }
+
+    /** Runs {@code action} on the poll loop's thread (the consumer is single-threaded). */
+    String call(Function<KafkaConsumer<String, String>, String> action) throws Exception {
+      CompletableFuture<String> result = new CompletableFuture<>();
+      commands.add(() -> {
+        try {
+          result.complete(action.apply(consumer));
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      });
+      return result.get(60, TimeUnit.SECONDS);
+    }
+
+    void run() {
+      while (true) {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+          command.run();
+        }
+        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(paused ? 50 : 100));
+        process(records);
+      }
+    }
+
+    private int process(ConsumerRecords<String, String> records) {
+      int n = 0;
+      for (ConsumerRecord<String, String> record : records) {
+        if (record.value() != null) {
+          n++;
+        }
+      }
+      received.addAndGet(n);
+      if (n > 0) {
+        consumer.commitSync();
+      }
+      return n;
+    }
+
+    String pause(KafkaConsumer<String, String> c) {
+      c.pause(c.assignment());
+      paused = true;
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+      while (System.nanoTime() < end) {
+        process(c.poll(Duration.ofMillis(100)));
+      }
+      return "paused";
+    }
+
+    String step(KafkaConsumer<String, String> c) {
+      c.resume(c.assignment());
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int n = 0;
+      while (n == 0 && System.nanoTime() < end) {
+        n = process(c.poll(Duration.ofMillis(200)));
+      }
+      c.pause(c.assignment());
+      return "stepped=" + n;
+    }
+
+    String resume(KafkaConsumer<String, String> c) {
+      c.resume(c.assignment());
+      paused = false;
+      return "resumed";
+    }
+  }
+}
