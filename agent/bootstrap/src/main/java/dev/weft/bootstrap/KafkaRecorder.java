@@ -61,7 +61,7 @@ public abstract class KafkaRecorder {
         }
 
         @Override
-        public void lag(Object state, String topic, int partition, long lag) {}
+        public void lag(Object state, String topic, int partition, long endOffset, long position) {}
 
         @Override
         public void lagDone(Object state) {}
@@ -128,8 +128,12 @@ public abstract class KafkaRecorder {
   /** The consumer's {@code IsolationLevel}, or null if it cannot be found. */
   public abstract Object isolationLevel(Object state);
 
-  /** The consumer's own view of a partition's lag after a poll; -1 when it does not know it. */
-  public abstract void lag(Object state, String topic, int partition, long lag);
+  /**
+   * The consumer's own view of an assigned partition after a poll: the end offset of its last
+   * fetch (high watermark, or last stable offset for read_committed) and its position, each -1
+   * when it does not know it.
+   */
+  public abstract void lag(Object state, String topic, int partition, long endOffset, long position);
 
   /** Every assigned partition's lag was reported: the others are no longer assigned. */
   public abstract void lagDone(Object state);

@@ -30,9 +30,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * that throws ends there. The PRODUCER span's W3C headers go into the record.
  *
  * <p>Consumer: each {@code poll} counts the records it handed over per topic and refreshes the
- * lag of every assigned partition from the consumer's own {@code SubscriptionState} (high
- * watermark of its last fetch minus its position: no request to the broker); partitions no longer
- * assigned lose their series. Records taken one by one from the iteration over a poll's result
+ * lag of every assigned partition from the consumer's own {@code SubscriptionState} (end offset
+ * of its last fetch of the partition minus its position: no request to the broker); partitions no
+ * longer assigned lose their series. Records taken one by one from the iteration over a poll's result
  * are timed and traced (a CONSUMER span, child of the producer's, current while the application
  * processes the record) until the application takes the next one, ends the iteration, or polls
  * again.
@@ -278,7 +278,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   }
 
   @Override
-  public void lag(Object state, String topic, int partition, long lag) {
+  public void lag(Object state, String topic, int partition, long endOffset, long position) {
     try {
       if (metrics == null || !(state instanceof ConsumerState) || topic == null) {
         return;
@@ -286,7 +286,15 @@ public final class KafkaInstrumenter extends KafkaRecorder {
       ConsumerState s = (ConsumerState) state;
       PartitionKey key = new PartitionKey(topic, partition);
       s.seen.put(key, Boolean.TRUE);
-      if (lag < 0) {
+      if (endOffset >= 0) {
+        s.lastEnd.put(key, endOffset);
+      } else {
+        // Reassigned and not fetched since (a fetch session leaves out a partition with nothing
+        // new): the end it saw last is still the end, or a fetch would have brought a newer one.
+        Long last = s.lastEnd.get(key);
+        endOffset = last == null ? -1 : last;
+      }
+      if (endOffset < 0 || position < 0) {
         return; // not known before the partition's first fetch: no series rather than a guess
       }
       GaugeDataPoint point = s.lag.get(key);
@@ -294,7 +302,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         point = metrics.lag(topic, partition, s.groupOrEmpty());
         s.lag.put(key, point);
       }
-      point.set(lag);
+      point.set(Math.max(0, endOffset - position));
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording consumer lag", t);
     }
@@ -450,6 +458,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     private volatile Internals internals;
     final Map<PartitionKey, GaugeDataPoint> lag = new HashMap<>(); // poll thread only
     final Map<PartitionKey, Boolean> seen = new HashMap<>();
+    final Map<PartitionKey, Long> lastEnd = new HashMap<>(); // every partition it ever fetched
 
     ConsumerState(Object consumer) {
       this.consumer = consumer;

@@ -49,6 +49,7 @@ public final class MicroBenchmarkRunner {
           RedisGetBenchmark.class,
           LettuceGetBenchmark.class,
           KafkaSendBenchmark.class,
+          KafkaConsumeBenchmark.class,
           LogCallBenchmark.class);
 
   static final Map<Class<?>, String> LABELS =
@@ -63,6 +64,7 @@ public final class MicroBenchmarkRunner {
           RedisGetBenchmark.class, "Redis GET, Jedis, local Redis",
           LettuceGetBenchmark.class, "Redis GET, Lettuce sync API, local Redis",
           KafkaSendBenchmark.class, "Kafka send, acks=all, local broker",
+          KafkaConsumeBenchmark.class, "Kafka consume, iteration over 100 polled records",
           LogCallBenchmark.class, "Log call, SLF4J + Logback");
 
   private final Map<String, String> options;

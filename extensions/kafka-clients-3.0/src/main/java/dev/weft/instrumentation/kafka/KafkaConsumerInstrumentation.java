@@ -22,7 +22,8 @@ import org.apache.kafka.common.errors.InvalidGroupIdException;
  * {@code KafkaConsumer.poll} (both public overloads; from 3.7 they hand over to the classic or
  * the new-protocol implementation, which this does not need to know): at entry, the record still
  * being processed on this thread is done; at exit, the records handed over are counted per topic
- * and every assigned partition's lag is read from the consumer's own subscription state.
+ * and every assigned partition's end offset and position are read from the consumer's own
+ * subscription state.
  * {@code close}: the consumer's lag series go.
  */
 public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
@@ -92,8 +93,14 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
             level instanceof IsolationLevel ? (IsolationLevel) level : IsolationLevel.READ_UNCOMMITTED;
         SubscriptionState subscription = (SubscriptionState) subscriptions;
         for (TopicPartition tp : subscription.assignedPartitions()) {
-          Long lag = subscription.partitionLag(tp, isolation);
-          kafka.lag(state, tp.topic(), tp.partition(), lag == null ? -1L : lag.longValue());
+          Long end = subscription.partitionEndOffset(tp, isolation);
+          SubscriptionState.FetchPosition position = subscription.position(tp);
+          kafka.lag(
+              state,
+              tp.topic(),
+              tp.partition(),
+              end == null ? -1L : end.longValue(),
+              position == null ? -1L : position.offset);
         }
         kafka.lagDone(state);
       }

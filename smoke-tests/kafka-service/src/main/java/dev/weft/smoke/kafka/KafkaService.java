@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -38,16 +40,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *     --role producer|consumer --port P --bootstrap HOST:PORT [--topic T --group G --protocol classic|consumer]
  *
  * producer:
- *   GET /produce?topic=T&amp;n=N   sends N records (acks=all, max.block.ms=1000), each with a
- *                               callback, waits for every callback; answers
+ *   GET /produce?topic=T&amp;n=N[&amp;traceparent=V]
+ *                               sends N records (acks=all, max.block.ms=1000), each with a
+ *                               callback (and, if given, its own traceparent header V), waits
+ *                               for every callback; answers
  *                               sent=N acked=A failed=F errors=[simple names]
  * consumer (subscribed to T in group G, one poll loop thread, commitSync after each batch):
  *   GET /stats       received=N (records the loop iterated over)
  *   GET /assignment  the number of partitions assigned
  *   GET /pause       pauses every assigned partition and polls for 1.5 s (in-flight fetches
  *                    drain); answers "paused"
- *   GET /step        resumes, polls once until records come (10 s at most), iterates over them,
- *                    commits, pauses again; answers stepped=M
+ *   GET /step        resumes, polls (committing after each poll) until records of every
+ *                    assigned partition came (10 s at most), pauses again; answers stepped=M
  *   GET /resume      resumes the loop
  * </pre>
  */
@@ -139,7 +143,12 @@ public final class KafkaService {
       CountDownLatch done = new CountDownLatch(n);
       for (int i = 0; i < n; i++) {
         long id = sequence.incrementAndGet();
-        producer.send(new ProducerRecord<>(topic, "k" + id, "order-" + id), (metadata, error) -> {
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic, "k" + id, "order-" + id);
+        String own = query.get("traceparent");
+        if (own != null) {
+          record.headers().add("traceparent", own.getBytes(StandardCharsets.US_ASCII));
+        }
+        producer.send(record, (metadata, error) -> {
           if (error == null) {
             acked.incrementAndGet();
           } else {
@@ -231,13 +240,20 @@ public final class KafkaService {
     }
 
     String step(KafkaConsumer<String, String> c) {
-      c.resume(c.assignment());
+      Set<TopicPartition> assigned = c.assignment();
+      c.resume(assigned);
+      Set<TopicPartition> seen = new HashSet<>();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       int n = 0;
-      while (n == 0 && System.nanoTime() < end) {
-        n = process(c.poll(Duration.ofMillis(200)));
+      // Until records of every partition came: then every partition's end is one the consumer
+      // read after the records were produced (the classic consumer gets there in one poll; the
+      // new-protocol consumer may hand over one partition's fetch per poll).
+      while (!seen.containsAll(assigned) && System.nanoTime() < end) {
+        ConsumerRecords<String, String> records = c.poll(Duration.ofMillis(200));
+        seen.addAll(records.partitions());
+        n += process(records);
       }
-      c.pause(c.assignment());
+      c.pause(assigned);
       return "stepped=" + n;
     }
 

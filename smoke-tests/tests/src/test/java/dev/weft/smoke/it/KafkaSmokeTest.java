@@ -52,6 +52,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       commit, kafka_consumer_lag summed over partitions equals the lag the broker's admin API
  *       reports for the group at that moment; after the consumer catches up it is 0.
  * </ol>
+ *
+ * Also: a traceparent the application set on a record is the one the consumer continues, and
+ * when a second consumer joins the group, each keeps lag series for its own partitions only.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class KafkaSmokeTest {
@@ -109,13 +112,18 @@ class KafkaSmokeTest {
 
   private ServiceProcess start(Case c, String role, int port, int metricsPort, OtlpReceiver receiver,
       String... args) {
+    return start(c, role, role, port, metricsPort, receiver, args);
+  }
+
+  private ServiceProcess start(Case c, String role, String name, int port, int metricsPort,
+      OtlpReceiver receiver, String... args) {
     Path dir = SmokeEnv.kafkaServiceDir();
     String cp = dir.resolve("kafka-service.jar") + File.pathSeparator + dir.resolve("libs").resolve(c.clients()) + "/*";
     List<String> all = new ArrayList<>(List.of("dev.weft.smoke.kafka.KafkaService", "--role", role,
         "--port", Integer.toString(port), "--bootstrap", broker.bootstrapServers()));
     all.addAll(List.of(args));
     ServiceProcess service =
-        ServiceProcess.builder("kafka-" + role + "-" + c.id())
+        ServiceProcess.builder("kafka-" + name + "-" + c.id())
             .java(SmokeEnv.currentJava())
             .agent(SmokeEnv.agentJar())
             .jvmArgs(Services.KEEP_IDLE_CONNECTIONS,
@@ -229,7 +237,9 @@ class KafkaSmokeTest {
       int taken = Integer.parseInt(stepped.substring("stepped=".length()));
       long brokerLag = adminLag(topic, group);
       double weftLag = lagSum(Http.scrape(client, consumerMetrics), topic, group);
-      System.out.printf("%s: paused, one poll took %d records; lag: broker %d, kafka_consumer_lag %.0f%n",
+      System.out.printf("%s: paused, one step took %d records; lag: broker %d, kafka_consumer_lag %.0f%n",
+          c.id(), taken, brokerLag, weftLag);
+      System.out.printf("%s: paused, one step took %d records; lag: broker %d, kafka_consumer_lag %.0f%n",
           c.id(), taken, brokerLag, weftLag);
       assertTrue(taken > 0 && brokerLag > 0, "paused with lag: took " + taken + ", broker lag " + brokerLag);
       assertEquals(PAUSED_BATCH - taken, brokerLag, "the broker's lag is what was produced minus what was taken");
@@ -244,6 +254,31 @@ class KafkaSmokeTest {
           "lag did not come back to 0 after the consumer resumed");
       assertEquals("received=" + (sent + PAUSED_BATCH), Http.get(client, Http.url(consumerPort, "/stats")).body());
 
+      // A traceparent the application put in the record itself is what the consumer continues.
+      String ownTrace = TraceTestSupport.newTraceId();
+      String ownSpan = TraceTestSupport.newSpanId();
+      assertEquals("sent=1 acked=1 failed=0 errors=[]", Http.get(client, Http.url(producerPort,
+          "/produce?topic=" + topic + "&n=1&traceparent=" + TraceTestSupport.traceparent(ownTrace, ownSpan, true))).body());
+      List<ReceivedSpan> own = receiver.awaitSpans(
+          s -> s.traceId().equals(ownTrace) && s.kind().equals("CONSUMER"), 1, Duration.ofSeconds(60));
+      assertEquals(ownSpan, own.get(0).parentSpanId(), "the application's own traceparent was not replaced: " + own);
+
+      // A second consumer joins the group: partitions move, and each consumer keeps lag series
+      // only for the partitions it still has.
+      int secondPort = SmokeEnv.freePort();
+      int secondMetrics = SmokeEnv.freePort();
+      start(c, "consumer", "second-consumer", secondPort, secondMetrics, receiver,
+          "--topic", topic, "--group", group, "--protocol", c.protocol());
+      Poll.untilValue(Poll.deadline(Duration.ofSeconds(90)),
+          () -> new long[] {
+              Long.parseLong(Http.get(client, Http.url(consumerPort, "/assignment")).body()),
+              Long.parseLong(Http.get(client, Http.url(secondPort, "/assignment")).body()),
+              lagSeries(Http.scrape(client, consumerMetrics), topic),
+              lagSeries(Http.scrape(client, secondMetrics), topic)},
+          a -> a[0] > 0 && a[1] > 0 && a[0] + a[1] == 3 && a[2] == a[0] && a[3] == a[1],
+          a -> "after the rebalance, each consumer should have lag series for its own partitions only:"
+              + (a == null ? "" : " partitions " + a[0] + " and " + a[1] + ", lag series " + a[2] + " and " + a[3]));
+
       assertEquals(List.of(), TraceTestSupport.weftProblems(producer), producer.describe());
       assertEquals(List.of(), TraceTestSupport.weftProblems(consumer), consumer.describe());
     }
@@ -253,6 +288,10 @@ class KafkaSmokeTest {
       Map<String, String> labels, double by) {
     assertEquals(by, after.valueOrZero(metric, labels) - before.valueOrZero(metric, labels),
         metric + labels + "\n" + after.series(metric).stream().map(Object::toString).collect(Collectors.joining("\n")));
+  }
+
+  private static long lagSeries(MetricsScrape scrape, String topic) {
+    return scrape.series("kafka_consumer_lag").stream().filter(s -> s.labels().get("topic").equals(topic)).count();
   }
 
   private static double lagSum(MetricsScrape scrape, String topic, String group) {
