@@ -238,7 +238,8 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   public void received(Object state, String topic, int count) {
     try {
       if (metrics != null && state instanceof ConsumerState && topic != null && count > 0) {
-        metrics.consumer(topic, ((ConsumerState) state).groupOrEmpty()).received(count);
+        ConsumerState s = (ConsumerState) state;
+        consumerTopic(s, topic, s.groupOrEmpty()).received(count);
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "counting received records", t);
@@ -378,7 +379,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
       }
       String group = s == null ? "" : s.groupOrEmpty();
       Processing p = new Processing();
-      p.series = metrics == null ? null : metrics.consumer(topic, group).processed();
+      p.series = metrics == null ? null : consumerTopic(s, topic, group).processed();
       p.span =
           tracing.startProcess(
               SYSTEM, topic, group, partition, offset, header(traceparent), header(tracestate));
@@ -399,6 +400,19 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a record processed", t);
     }
+  }
+
+  /** The series of (topic, group), cached per consumer: no key is built per record. */
+  private KafkaMetrics.ConsumerTopic consumerTopic(ConsumerState s, String topic, String group) {
+    if (s == null || s.group == null) {
+      return metrics.consumer(topic, group); // group not known yet: not cached under a guess
+    }
+    KafkaMetrics.ConsumerTopic t = s.topics.get(topic);
+    if (t == null) {
+      t = metrics.consumer(topic, group);
+      s.topics.put(topic, t);
+    }
+    return t;
   }
 
   private void endProcessing(ThreadState thread) {
@@ -459,6 +473,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     final Map<PartitionKey, GaugeDataPoint> lag = new HashMap<>(); // poll thread only
     final Map<PartitionKey, Boolean> seen = new HashMap<>();
     final Map<PartitionKey, Long> lastEnd = new HashMap<>(); // every partition it ever fetched
+    final ConcurrentHashMap<String, KafkaMetrics.ConsumerTopic> topics = new ConcurrentHashMap<>();
 
     ConsumerState(Object consumer) {
       this.consumer = consumer;
