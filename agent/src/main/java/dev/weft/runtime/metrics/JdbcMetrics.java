@@ -1,7 +1,6 @@
 package dev.weft.runtime.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -23,9 +22,6 @@ public final class JdbcMetrics {
   static final double[] DURATION_BUCKETS = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
   };
-
-  /** Distinct exception class names per operation before they fold into {@code _other_}. */
-  static final int ERROR_TYPE_LIMIT = 32;
 
   private final Counter operations;
   private final Histogram duration;
@@ -99,21 +95,10 @@ public final class JdbcMetrics {
 
   /** The bound data points of one (system, operation, table): one for success, one per error. */
   public final class Operation {
-    private final String dbSystem;
-    private final String operation;
-    private final String table;
-    private final CounterDataPoint okCount;
-    private final DistributionDataPoint okDuration;
-    private final ConcurrentHashMap<String, CounterDataPoint> errorCounts = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, DistributionDataPoint> errorDurations =
-        new ConcurrentHashMap<>();
+    private final OutcomeSeries series;
 
     Operation(String dbSystem, String operation, String table) {
-      this.dbSystem = dbSystem;
-      this.operation = operation;
-      this.table = table;
-      this.okCount = operations.labelValues(dbSystem, operation, table, "ok", "");
-      this.okDuration = duration.labelValues(dbSystem, operation, table, "ok", "");
+      this.series = new OutcomeSeries(operations, duration, dbSystem, operation, table);
     }
 
     /**
@@ -123,36 +108,7 @@ public final class JdbcMetrics {
      * @param traceId the trace id of its sampled span, or null: becomes an exemplar
      */
     public void record(double seconds, Throwable error, String traceId, String spanId) {
-      CounterDataPoint count;
-      DistributionDataPoint time;
-      if (error == null) {
-        count = okCount;
-        time = okDuration;
-      } else {
-        String type = errorType(error);
-        count = errorCounts.computeIfAbsent(
-            type, t -> operations.labelValues(dbSystem, operation, table, "error", t));
-        time = errorDurations.computeIfAbsent(
-            type, t -> duration.labelValues(dbSystem, operation, table, "error", t));
-      }
-      count.inc();
-      if (traceId == null) {
-        time.observe(seconds);
-      } else {
-        time.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
-      }
-    }
-
-    private String errorType(Throwable error) {
-      String type = error.getClass().getSimpleName();
-      if (type.isEmpty()) {
-        type = error.getClass().getName();
-      }
-      // Exception classes are a closed set in practice; still, never more than a few.
-      if (!errorDurations.containsKey(type) && errorDurations.size() >= ERROR_TYPE_LIMIT) {
-        return BoundedLabelMap.OTHER;
-      }
-      return type;
+      series.record(seconds, error, traceId, spanId);
     }
   }
 }

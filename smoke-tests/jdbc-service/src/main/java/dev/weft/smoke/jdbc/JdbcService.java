@@ -1,14 +1,11 @@
 package dev.weft.smoke.jdbc;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.weft.smoke.support.SmokeHttp;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,53 +89,20 @@ public final class JdbcService {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> options = SmokeHttp.options(args);
     int port = Integer.parseInt(options.get("port"));
     JdbcService service =
         new JdbcService(options.getOrDefault("db", "h2"), "hikari".equals(options.get("pool")));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
-    server.createContext("/run", exchange -> service.handle(exchange, service::run));
-    server.createContext("/three", exchange -> service.handle(exchange, q -> service.three()));
-    server.createContext("/hold", exchange -> service.handle(exchange, service::hold));
-    server.createContext("/release", exchange -> service.handle(exchange, q -> service.release()));
-    server.createContext("/pool", exchange -> service.handle(exchange, q -> service.poolState()));
+    server.createContext("/run", SmokeHttp.handler(service::run));
+    server.createContext("/three", SmokeHttp.handler(q -> service.three()));
+    server.createContext("/hold", SmokeHttp.handler(service::hold));
+    server.createContext("/release", SmokeHttp.handler(q -> service.release()));
+    server.createContext("/pool", SmokeHttp.handler(q -> service.poolState()));
     server.setExecutor(Executors.newSingleThreadExecutor());
     server.start();
     System.out.println("jdbc-service listening on http://127.0.0.1:" + port);
     System.out.flush();
-  }
-
-  interface Action {
-    String apply(Map<String, String> query) throws Exception;
-  }
-
-  private void handle(HttpExchange exchange, Action action) throws IOException {
-    Map<String, String> query = new HashMap<>();
-    String raw = exchange.getRequestURI().getRawQuery();
-    if (raw != null) {
-      for (String pair : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          query.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-      }
-    }
-    int status = 200;
-    String body;
-    try {
-      body = action.apply(query);
-    } catch (Exception e) {
-      status = 500;
-      body = e.toString();
-    }
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 
   /** A connection: borrowed from the pool, or the single one (whose close is then a no-op). */

@@ -1,14 +1,11 @@
 package dev.weft.smoke.kafka;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
+import dev.weft.smoke.support.SmokeHttp;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
@@ -58,25 +55,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaService {
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> options = SmokeHttp.options(args);
     int port = Integer.parseInt(options.get("port"));
     String bootstrap = options.get("bootstrap");
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
     String role = options.get("role");
     if ("producer".equals(role)) {
       Producer producer = new Producer(bootstrap);
-      server.createContext("/produce", exchange -> handle(exchange, producer::produce));
+      server.createContext("/produce", SmokeHttp.handler(producer::produce));
     } else if ("consumer".equals(role)) {
       Consumer consumer =
           new Consumer(bootstrap, options.get("topic"), options.get("group"), options.get("protocol"));
-      server.createContext("/stats", exchange -> handle(exchange, q -> "received=" + consumer.received.get()));
-      server.createContext("/assignment", exchange -> handle(exchange, q -> consumer.call(c -> Integer.toString(c.assignment().size()))));
-      server.createContext("/pause", exchange -> handle(exchange, q -> consumer.call(consumer::pause)));
-      server.createContext("/step", exchange -> handle(exchange, q -> consumer.call(consumer::step)));
-      server.createContext("/resume", exchange -> handle(exchange, q -> consumer.call(consumer::resume)));
+      server.createContext("/stats", SmokeHttp.handler(q -> "received=" + consumer.received.get()));
+      server.createContext("/assignment",
+          SmokeHttp.handler(q -> consumer.call(c -> Integer.toString(c.assignment().size()))));
+      server.createContext("/pause", SmokeHttp.handler(q -> consumer.call(consumer::pause)));
+      server.createContext("/step", SmokeHttp.handler(q -> consumer.call(consumer::step)));
+      server.createContext("/resume", SmokeHttp.handler(q -> consumer.call(consumer::resume)));
       Thread loop = new Thread(consumer::run, "consumer-loop");
       loop.setDaemon(true);
       loop.start();
@@ -87,36 +82,6 @@ public final class KafkaService {
     server.start();
     System.out.println("kafka-service " + role + " listening on http://127.0.0.1:" + port);
     System.out.flush();
-  }
-
-  interface Action {
-    String apply(Map<String, String> query) throws Exception;
-  }
-
-  private static void handle(HttpExchange exchange, Action action) throws IOException {
-    Map<String, String> query = new HashMap<>();
-    String raw = exchange.getRequestURI().getRawQuery();
-    if (raw != null) {
-      for (String pair : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          query.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-      }
-    }
-    int status = 200;
-    String body;
-    try {
-      body = action.apply(query);
-    } catch (Exception e) {
-      status = 500;
-      body = e.toString();
-    }
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 
   static final class Producer {

@@ -1,7 +1,7 @@
 package dev.weft.smoke.lettuce;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.weft.smoke.support.SmokeHttp;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
@@ -10,13 +10,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,53 +79,20 @@ public final class LettuceService {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> options = SmokeHttp.options(args);
     int port = Integer.parseInt(options.get("port"));
     LettuceService service =
         new LettuceService(Integer.parseInt(options.getOrDefault("down-port", "0")));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
-    server.createContext("/run", exchange -> handle(exchange, service::run));
-    server.createContext("/pipeline", exchange -> handle(exchange, q -> service.pipeline()));
-    server.createContext("/multi", exchange -> handle(exchange, q -> service.multi()));
-    server.createContext("/burst", exchange -> handle(exchange, service::burst));
-    server.createContext("/down", exchange -> handle(exchange, service::down));
+    server.createContext("/run", SmokeHttp.handler(service::run));
+    server.createContext("/pipeline", SmokeHttp.handler(q -> service.pipeline()));
+    server.createContext("/multi", SmokeHttp.handler(q -> service.multi()));
+    server.createContext("/burst", SmokeHttp.handler(service::burst));
+    server.createContext("/down", SmokeHttp.handler(service::down));
     server.setExecutor(Executors.newFixedThreadPool(16));
     server.start();
     System.out.println("lettuce-service listening on http://127.0.0.1:" + port);
     System.out.flush();
-  }
-
-  interface Action {
-    String apply(Map<String, String> query) throws Exception;
-  }
-
-  private static void handle(HttpExchange exchange, Action action) throws IOException {
-    Map<String, String> query = new HashMap<>();
-    String raw = exchange.getRequestURI().getRawQuery();
-    if (raw != null) {
-      for (String pair : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          query.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-      }
-    }
-    int status = 200;
-    String body;
-    try {
-      body = action.apply(query);
-    } catch (Exception e) {
-      status = 500;
-      body = e.toString();
-    }
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 
   /** The calls of one API style, each returning once the command completed (or throwing). */

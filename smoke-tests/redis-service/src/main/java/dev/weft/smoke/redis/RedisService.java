@@ -1,14 +1,10 @@
 package dev.weft.smoke.redis;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
+import dev.weft.smoke.support.SmokeHttp;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,51 +63,18 @@ public final class RedisService {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> options = SmokeHttp.options(args);
     int port = Integer.parseInt(options.get("port"));
     RedisService service = new RedisService("pooled".equals(options.get("client")));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
-    server.createContext("/run", exchange -> handle(exchange, service::run));
-    server.createContext("/pipeline", exchange -> handle(exchange, q -> service.pipeline()));
-    server.createContext("/multi", exchange -> handle(exchange, q -> service.multi()));
-    server.createContext("/down", exchange -> handle(exchange, RedisService::down));
+    server.createContext("/run", SmokeHttp.handler(service::run));
+    server.createContext("/pipeline", SmokeHttp.handler(q -> service.pipeline()));
+    server.createContext("/multi", SmokeHttp.handler(q -> service.multi()));
+    server.createContext("/down", SmokeHttp.handler(RedisService::down));
     server.setExecutor(Executors.newSingleThreadExecutor());
     server.start();
     System.out.println("redis-service listening on http://127.0.0.1:" + port);
     System.out.flush();
-  }
-
-  interface Action {
-    String apply(Map<String, String> query) throws Exception;
-  }
-
-  private static void handle(HttpExchange exchange, Action action) throws IOException {
-    Map<String, String> query = new HashMap<>();
-    String raw = exchange.getRequestURI().getRawQuery();
-    if (raw != null) {
-      for (String pair : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          query.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-      }
-    }
-    int status = 200;
-    String body;
-    try {
-      body = action.apply(query);
-    } catch (Exception e) {
-      status = 500;
-      body = e.toString();
-    }
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 
   /** One command on a borrowed Jedis (or the JedisPooled), by name; exceptions as thrown. */
