@@ -49,7 +49,20 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   private final ConcurrentWeakIdentityMap<ConsumerState> batches = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConsumerState> iterators = new ConcurrentWeakIdentityMap<>();
   private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
-  private final ConcurrentHashMap<Class<?>, Constructor<?>> callbackProxies = new ConcurrentHashMap<>();
+  /** One proxy class per Callback interface (per class loader), kept on the class itself. */
+  private final ClassValue<Constructor<?>> callbackProxies =
+      new ClassValue<Constructor<?>>() {
+        @Override
+        protected Constructor<?> computeValue(Class<?> callbackType) {
+          try {
+            @SuppressWarnings("deprecation") // the proxy class, made once; instances per send
+            Class<?> proxyClass = Proxy.getProxyClass(callbackType.getClassLoader(), callbackType);
+            return proxyClass.getConstructor(InvocationHandler.class);
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("no proxy for " + callbackType.getName(), e);
+          }
+        }
+      };
 
   public KafkaInstrumenter(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
     this.metrics = metrics;
@@ -99,14 +112,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
       }
       Send s = (Send) send;
       s.appCallback = appCallback;
-      Constructor<?> proxy = callbackProxies.get(callbackType);
-      if (proxy == null) {
-        @SuppressWarnings("deprecation") // one proxy class per Callback interface, made once
-        Class<?> proxyClass = Proxy.getProxyClass(callbackType.getClassLoader(), callbackType);
-        proxy = proxyClass.getConstructor(InvocationHandler.class);
-        callbackProxies.put(callbackType, proxy);
-      }
-      return proxy.newInstance(s);
+      return callbackProxies.get(callbackType).newInstance(s);
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "wrapping a send callback", t);
       return appCallback;
