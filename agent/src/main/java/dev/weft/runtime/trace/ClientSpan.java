@@ -1,32 +1,21 @@
 package dev.weft.runtime.trace;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 
 /** The span of one client call and the W3C headers that carry it to the server. */
-public final class ClientSpan {
+public final class ClientSpan extends RecordedSpan {
 
-  private final Span span;
   private final Context context;
   private final Tracing tracing;
 
   ClientSpan(Span span, Context context, Tracing tracing) {
-    this.span = span;
+    super(span);
     this.context = context;
     this.tracing = tracing;
   }
 
-  /** The trace id if this span is sampled (an exemplar is worth a lookup), else null. */
-  public String sampledTraceId() {
-    SpanContext c = span.getSpanContext();
-    return c.isSampled() ? c.getTraceId() : null;
-  }
-
-  public String spanId() {
-    return span.getSpanContext().getSpanId();
-  }
 
   public String[] headers() {
     return tracing.inject(context);

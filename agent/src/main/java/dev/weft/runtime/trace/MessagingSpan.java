@@ -1,7 +1,6 @@
 package dev.weft.runtime.trace;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -10,15 +9,14 @@ import io.opentelemetry.context.Scope;
  * The span of a record sent (PRODUCER: its context goes into the record's headers) or processed
  * (CONSUMER: current on the processing thread until the application moves on).
  */
-public final class MessagingSpan {
+public final class MessagingSpan extends RecordedSpan {
 
-  private final Span span;
   private final Context context;
   private final Tracing tracing;
   private Scope scope; // only touched by the thread that processes the record
 
   MessagingSpan(Span span, Context context, Scope scope, Tracing tracing) {
-    this.span = span;
+    super(span);
     this.context = context;
     this.scope = scope;
     this.tracing = tracing;
@@ -29,15 +27,6 @@ public final class MessagingSpan {
     return tracing.inject(context);
   }
 
-  /** The trace id if this span is sampled (an exemplar is worth a lookup), else null. */
-  public String sampledTraceId() {
-    SpanContext c = span.getSpanContext();
-    return c.isSampled() ? c.getTraceId() : null;
-  }
-
-  public String spanId() {
-    return span.getSpanContext().getSpanId();
-  }
 
   public void end(Throwable error) {
     Scope s = scope;

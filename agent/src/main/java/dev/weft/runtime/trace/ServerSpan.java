@@ -2,23 +2,21 @@ package dev.weft.runtime.trace;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 
 /** The span of one server request and the scope that makes it current on the serving thread. */
-public final class ServerSpan {
+public final class ServerSpan extends RecordedSpan {
 
   static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
-  private final Span span;
   private final String method;
   private volatile Scope scope;
 
   ServerSpan(Span span, Scope scope, String method) {
-    this.span = span;
+    super(span);
     this.scope = scope;
     this.method = method;
   }
@@ -55,13 +53,4 @@ public final class ServerSpan {
     span.end();
   }
 
-  /** The trace id if this span is sampled (an exemplar is worth a lookup), else null. */
-  public String sampledTraceId() {
-    SpanContext c = span.getSpanContext();
-    return c.isSampled() ? c.getTraceId() : null;
-  }
-
-  public String spanId() {
-    return span.getSpanContext().getSpanId();
-  }
 }

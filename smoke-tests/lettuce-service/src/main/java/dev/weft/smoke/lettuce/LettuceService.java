@@ -1,6 +1,7 @@
 package dev.weft.smoke.lettuce;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.weft.smoke.support.Caught;
 import dev.weft.smoke.support.SmokeHttp;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -13,7 +14,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -151,9 +151,7 @@ public final class LettuceService {
     Api api = api(query.get("api"));
     int n = Integer.parseInt(query.get("n"));
     int k = Integer.parseInt(query.get("k"));
-    Map<String, String> caught = new LinkedHashMap<>();
-    caught.put("INCR", "");
-    caught.put("LPUSH", "");
+    Caught caught = new Caught("INCR", "LPUSH");
     for (int i = 0; i < n; i++) {
       api.set("weft:key:" + (i % 10), "value-" + i);
       api.get("weft:key:" + (i % 10));
@@ -161,27 +159,15 @@ public final class LettuceService {
       try {
         api.incr(fail ? TEXT : COUNTER);
       } catch (Exception e) {
-        note(caught, "INCR", fail, e);
+        caught.note("INCR", fail, e);
       }
       try {
         api.lpush(fail ? TEXT : LIST, "item-" + i);
       } catch (Exception e) {
-        note(caught, "LPUSH", fail, e);
+        caught.note("LPUSH", fail, e);
       }
     }
-    StringBuilder out = new StringBuilder();
-    caught.forEach((c, e) -> out.append(out.length() == 0 ? "" : ",").append(c).append('=').append(e));
-    return out.toString();
-  }
-
-  private static void note(Map<String, String> caught, String command, boolean expected, Exception e)
-      throws Exception {
-    if (!expected) {
-      throw e;
-    }
-    String name = e.getClass().getSimpleName();
-    String seen = caught.get(command);
-    caught.put(command, seen.isEmpty() || seen.equals(name) ? name : "MIXED");
+    return caught.toString();
   }
 
   private synchronized String pipeline() throws InterruptedException {

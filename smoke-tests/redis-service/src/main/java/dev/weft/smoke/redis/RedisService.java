@@ -1,11 +1,11 @@
 package dev.weft.smoke.redis;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.weft.smoke.support.Caught;
 import dev.weft.smoke.support.SmokeHttp;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -112,9 +112,7 @@ public final class RedisService {
   private String run(Map<String, String> query) throws Exception {
     int n = Integer.parseInt(query.get("n"));
     int k = Integer.parseInt(query.get("k"));
-    Map<String, String> caught = new LinkedHashMap<>();
-    caught.put("INCR", "");
-    caught.put("LPUSH", "");
+    Caught caught = new Caught("INCR", "LPUSH");
     for (int i = 0; i < n; i++) {
       command("set", "weft:key:" + (i % 10), "value-" + i);
       command("get", "weft:key:" + (i % 10));
@@ -122,27 +120,15 @@ public final class RedisService {
       try {
         command("incr", fail ? TEXT : COUNTER);
       } catch (Exception e) {
-        note(caught, "INCR", fail, e);
+        caught.note("INCR", fail, e);
       }
       try {
         command("lpush", fail ? TEXT : LIST, "item-" + i);
       } catch (Exception e) {
-        note(caught, "LPUSH", fail, e);
+        caught.note("LPUSH", fail, e);
       }
     }
-    StringBuilder out = new StringBuilder();
-    caught.forEach((c, e) -> out.append(out.length() == 0 ? "" : ",").append(c).append('=').append(e));
-    return out.toString();
-  }
-
-  private static void note(Map<String, String> caught, String command, boolean expected, Exception e)
-      throws Exception {
-    if (!expected) {
-      throw e;
-    }
-    String name = e.getClass().getSimpleName();
-    String seen = caught.get(command);
-    caught.put(command, seen.isEmpty() || seen.equals(name) ? name : "MIXED");
+    return caught.toString();
   }
 
   private String pipeline() {
