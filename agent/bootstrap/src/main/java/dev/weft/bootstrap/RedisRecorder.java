@@ -1,5 +1,7 @@
 package dev.weft.bootstrap;
 
+import java.net.Socket;
+
 /**
  * What Redis client advice reports. A command is reported in one of two shapes:
  *
@@ -21,7 +23,7 @@ public abstract class RedisRecorder {
   public static final RedisRecorder NOOP =
       new RedisRecorder() {
         @Override
-        public void sent(Object connection, Object command, byte[] name, String host, int port, int db) {}
+        public void sent(Object connection, Object command, byte[] name, Socket socket, int db) {}
 
         @Override
         public void sendFailed(Object connection, Object command, byte[] name, Throwable error) {}
@@ -63,11 +65,10 @@ public abstract class RedisRecorder {
    * @param command an object that stands for the command name (Jedis's {@code ProtocolCommand}),
    *     used as a cache key so that {@code name} is decoded once
    * @param name the command name's bytes as sent ({@code GET}, {@code SET}, ...)
-   * @param host the server's host, or null
-   * @param port the server's port, or -1
+   * @param socket the connection's socket (its remote address is the server's), or null
    * @param db the database index, or -1 when unknown
    */
-  public abstract void sent(Object connection, Object command, byte[] name, String host, int port, int db);
+  public abstract void sent(Object connection, Object command, byte[] name, Socket socket, int db);
 
   /** Writing a command failed (connection refused, broken): it is over, with that error. */
   public abstract void sendFailed(Object connection, Object command, byte[] name, Throwable error);

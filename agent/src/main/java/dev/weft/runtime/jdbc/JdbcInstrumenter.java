@@ -158,17 +158,13 @@ public final class JdbcInstrumenter extends JdbcRecorder {
       double seconds = (System.nanoTime() - t.startNanos) / 1e9;
       DbSpan span = t.span;
       t.span = null;
-      String traceId = null;
-      String spanId = null;
       if (span != null) {
         span.end(error);
-        traceId = span.sampledTraceId();
-        spanId = traceId == null ? null : span.spanId();
       }
       JdbcMetrics.Operation operation = t.operation;
       t.operation = null;
       if (operation != null) {
-        operation.record(seconds, error, traceId, spanId);
+        operation.record(seconds, error, span);
       }
     } catch (Throwable e) {
       errors.internalFailure(MODULE, "recording a statement end", e);

@@ -135,15 +135,11 @@ public final class KafkaInstrumenter extends KafkaRecorder {
       return;
     }
     double seconds = (System.nanoTime() - send.startNanos) / 1e9;
-    String traceId = null;
-    String spanId = null;
     if (send.span != null) {
       send.span.end(error);
-      traceId = send.span.sampledTraceId();
-      spanId = traceId == null ? null : send.span.spanId();
     }
     if (send.series != null) {
-      send.series.record(seconds, error, traceId, spanId);
+      send.series.record(seconds, error, send.span);
     }
   }
 
@@ -431,15 +427,11 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     }
     thread.current = null;
     double seconds = (System.nanoTime() - p.startNanos) / 1e9;
-    String traceId = null;
-    String spanId = null;
     if (p.span != null) {
       p.span.end(null);
-      traceId = p.span.sampledTraceId();
-      spanId = traceId == null ? null : p.span.spanId();
     }
     if (p.series != null) {
-      p.series.record(seconds, null, traceId, spanId);
+      p.series.record(seconds, null, p.span);
     }
   }
 

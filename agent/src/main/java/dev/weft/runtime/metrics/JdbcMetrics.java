@@ -1,5 +1,6 @@
 package dev.weft.runtime.metrics;
 
+import dev.weft.runtime.trace.RecordedSpan;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -105,10 +106,10 @@ public final class JdbcMetrics {
      * Records one execution.
      *
      * @param error what it threw, or null
-     * @param traceId the trace id of its sampled span, or null: becomes an exemplar
+     * @param span its ended span, or null: a sampled one becomes the exemplar
      */
-    public void record(double seconds, Throwable error, String traceId, String spanId) {
-      series.record(seconds, error, traceId, spanId);
+    public void record(double seconds, Throwable error, RecordedSpan span) {
+      series.record(seconds, error, span);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.weft.runtime.metrics;
 
+import dev.weft.runtime.trace.RecordedSpan;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -45,6 +46,15 @@ public final class OutcomeSeries {
     all[labels.length] = status;
     all[labels.length + 1] = errorType;
     return all;
+  }
+
+  /**
+   * Records one call whose span (null without tracing) has ended: a sampled span's trace and
+   * span id become the observation's exemplar.
+   */
+  public void record(double seconds, Throwable error, RecordedSpan span) {
+    String traceId = span == null ? null : span.sampledTraceId();
+    record(seconds, error, traceId, traceId == null ? null : span.spanId());
   }
 
   /** Records one call; {@code error} null for success; {@code traceId} null without exemplar. */

@@ -1,5 +1,6 @@
 package dev.weft.runtime.metrics;
 
+import dev.weft.runtime.trace.RecordedSpan;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -70,9 +71,9 @@ public final class RedisMetrics {
       return name;
     }
 
-    /** Records one command; {@code error} null for success. */
-    public void record(double seconds, Throwable error, String traceId, String spanId) {
-      series.record(seconds, error, traceId, spanId);
+    /** Records one command, whose span (or null) has ended; {@code error} null for success. */
+    public void record(double seconds, Throwable error, RecordedSpan span) {
+      series.record(seconds, error, span);
     }
   }
 }

@@ -6,6 +6,9 @@ import dev.weft.runtime.metrics.RedisMetrics;
 import dev.weft.runtime.trace.DbSpan;
 import dev.weft.runtime.trace.Tracing;
 import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -57,10 +60,17 @@ public final class RedisInstrumenter extends RedisRecorder {
   }
 
   @Override
-  public void sent(Object connection, Object command, byte[] name, String host, int port, int db) {
+  public void sent(Object connection, Object command, byte[] name, Socket socket, int db) {
     try {
       if (connection == null || (metrics == null && !tracing.enabled()) || tracing.suppressed()) {
         return;
+      }
+      String host = null;
+      int port = -1;
+      SocketAddress address = socket == null ? null : socket.getRemoteSocketAddress();
+      if (address instanceof InetSocketAddress) {
+        host = ((InetSocketAddress) address).getHostString(); // never a reverse DNS lookup
+        port = ((InetSocketAddress) address).getPort();
       }
       Pending p = begin(nameOf(command, name), host, port, db);
       ArrayDeque<Pending> queue = pending.get(connection);
@@ -255,15 +265,11 @@ public final class RedisInstrumenter extends RedisRecorder {
       return; // a command completes once, whoever reports it first
     }
     double seconds = (System.nanoTime() - p.startNanos) / 1e9;
-    String traceId = null;
-    String spanId = null;
     if (p.span != null) {
       p.span.end(error);
-      traceId = p.span.sampledTraceId();
-      spanId = traceId == null ? null : p.span.spanId();
     }
     if (p.command != null) {
-      p.command.record(seconds, error, traceId, spanId);
+      p.command.record(seconds, error, p.span);
     }
   }
 

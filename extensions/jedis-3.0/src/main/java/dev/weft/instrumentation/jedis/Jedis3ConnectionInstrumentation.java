@@ -7,9 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketAddress;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -69,15 +67,8 @@ public final class Jedis3ConnectionInstrumentation implements TypeInstrumentatio
         WeftBridge.redis().sendFailed(connection, command, command.getRaw(), thrown);
         return;
       }
-      String host = null;
-      int port = -1;
-      SocketAddress address = socket == null ? null : socket.getRemoteSocketAddress();
-      if (address instanceof InetSocketAddress) {
-        host = ((InetSocketAddress) address).getHostString(); // never a reverse DNS lookup
-        port = ((InetSocketAddress) address).getPort();
-      }
       int db = connection instanceof BinaryClient ? ((BinaryClient) connection).getDB() : -1;
-      WeftBridge.redis().sent(connection, command, command.getRaw(), host, port, db);
+      WeftBridge.redis().sent(connection, command, command.getRaw(), socket, db);
     }
   }
 
