@@ -8,6 +8,7 @@ import dev.weft.runtime.http.HttpServerInstrumenter;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.jdbc.JdbcInstrumenter;
 import dev.weft.runtime.kafka.KafkaInstrumenter;
+import dev.weft.runtime.kafka.dlq.DeadLetters;
 import dev.weft.runtime.redis.RedisInstrumenter;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
@@ -84,8 +85,13 @@ public final class AgentStarter {
             errors));
     WeftBridge.install(
         new RedisInstrumenter(metrics == null ? null : metrics.redis(), tracing, errors));
+    DeadLetters deadLetters =
+        config.dlq().enabled
+            ? new DeadLetters(config.dlq(), metrics == null ? null : metrics.dlq(), errors)
+            : null;
     WeftBridge.install(
-        new KafkaInstrumenter(metrics == null ? null : metrics.kafka(), tracing, errors));
+        new KafkaInstrumenter(
+            metrics == null ? null : metrics.kafka(), tracing, errors, deadLetters));
 
     long t1 = System.nanoTime();
     List<LoadedModule> modules =

@@ -74,10 +74,30 @@ public abstract class KafkaRecorder {
 
         @Override
         public void processStarted(
-            Object iterator, String topic, int partition, long offset, byte[] traceparent, byte[] tracestate) {}
+            Object iterator,
+            Object record,
+            String topic,
+            int partition,
+            long offset,
+            byte[] traceparent,
+            byte[] tracestate) {}
 
         @Override
         public void processEnded() {}
+
+        @Override
+        public void consumerConfigured(Object consumer, java.util.Map<?, ?> config) {}
+
+        @Override
+        public void handlerEntered() {}
+
+        @Override
+        public void handlerExited(Throwable thrown, Object records) {}
+
+        @Override
+        public String[] deadLetterHandlers() {
+          return new String[0];
+        }
       };
 
   // ---- producer ---------------------------------------------------------------------------
@@ -149,8 +169,36 @@ public abstract class KafkaRecorder {
    * is done, this one's processing starts.
    */
   public abstract void processStarted(
-      Object iterator, String topic, int partition, long offset, byte[] traceparent, byte[] tracestate);
+      Object iterator,
+      Object record,
+      String topic,
+      int partition,
+      long offset,
+      byte[] traceparent,
+      byte[] tracestate);
 
   /** The iteration on this thread is over: the record being processed is done. */
   public abstract void processEnded();
+
+  // ---- dead letters -----------------------------------------------------------------------
+
+  /**
+   * A {@code KafkaConsumer} was built from {@code config} (its original settings): the
+   * dead-letter sender reads the consumer's bootstrap servers and security settings from it.
+   */
+  public abstract void consumerConfigured(Object consumer, java.util.Map<?, ?> config);
+
+  /** A record-processing frame starts on this thread (a handler, a listener invocation). */
+  public abstract void handlerEntered();
+
+  /**
+   * The frame started by the matching {@link #handlerEntered()} ends, by throwing {@code thrown}
+   * or normally (null). {@code records} is what it was processing: a {@code ConsumerRecord}, a
+   * {@code ConsumerRecords} or a list of records, or null for the record this thread is
+   * processing. Only the outermost frame's exception is a processing failure.
+   */
+  public abstract void handlerExited(Throwable thrown, Object records);
+
+  /** The handler methods named in {@code weft.dlq.handlers}, as {@code Class#method}. */
+  public abstract String[] deadLetterHandlers();
 }

@@ -131,6 +131,52 @@ public enum ConfigKey {
       "30000",
       "milliseconds, an integer 1-600000",
       "Longest wait for one export before its spans count as dropped."),
+  DLQ_ENABLED(
+      "weft.dlq.enabled",
+      "true",
+      "true, false",
+      "Copies a Kafka record whose processing throws to its dead-letter topic."),
+  DLQ_SUFFIX(
+      "weft.dlq.topic.suffix",
+      ".dlq",
+      "a suffix of legal topic-name characters [a-zA-Z0-9._-]",
+      "The dead-letter topic of a topic without a mapping: <topic><suffix>."),
+  DLQ_TOPICS(
+      "weft.dlq.topics",
+      "(none)",
+      "comma-separated topic=dead-letter-topic pairs",
+      "Dead-letter topics chosen per topic, e.g. orders=orders-failed; they win over the suffix."),
+  DLQ_HANDLERS(
+      "weft.dlq.handlers",
+      "(none)",
+      "comma-separated Class#method names, e.g. com.acme.Orders#handle",
+      "Application methods whose exception is a processing failure of the record the thread is"
+          + " processing (for handlers that take the value or key rather than the record)."),
+  DLQ_SPOOL_DIR(
+      "weft.dlq.spool.dir",
+      "<java.io.tmpdir>/weft-dlq/<service name>",
+      "a directory path (created if missing; put it on a persistent volume)",
+      "Where dead letters wait, on disk, until their topic acknowledges them."),
+  DLQ_SPOOL_MAX_MB(
+      "weft.dlq.spool.max.mb",
+      "256",
+      "an integer 1-1000000 (MiB)",
+      "Largest size of the spool; a dead letter that would not fit is dropped and logged."),
+  DLQ_BLOCK_MS(
+      "weft.dlq.block.ms",
+      "2000",
+      "milliseconds, an integer 0-600000",
+      "Longest time the consumer thread waits for a failed record to be safely on disk."),
+  DLQ_ACK_TIMEOUT_MS(
+      "weft.dlq.ack.timeout.ms",
+      "5000",
+      "milliseconds, an integer 100-600000",
+      "Time the broker has to acknowledge a dead letter before it counts as spooled."),
+  DLQ_CREATE_TOPICS(
+      "weft.dlq.create.topics",
+      "true",
+      "true, false",
+      "Creates a missing dead-letter topic, with the partition count of the original topic."),
   DEBUG("weft.debug", "false", "true, false", "Logs every class Weft transforms."),
   CONFIG_FILE(
       "weft.config.file",

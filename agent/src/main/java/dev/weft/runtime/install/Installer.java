@@ -110,7 +110,11 @@ public final class Installer {
           && !loaded.isPrimitive()
           && inst.isModifiableClass(loaded)
           && NameFilteringTransformer.wantedByName(
-              typeMatchers, weftLoaders, loaded.getClassLoader(), loaded.getName().replace('.', '/'))) {
+              typeMatchers,
+              weftLoaders,
+              loaded.getClassLoader(),
+              loaded.getName().replace('.', '/'),
+              null)) {
         targets.add(loaded);
       }
     }

@@ -1,5 +1,6 @@
 package dev.weft.runtime.install;
 
+import dev.weft.bootstrap.ClassFilePrefilter;
 import java.lang.instrument.IllegalClassFormatException;
 import java.security.ProtectionDomain;
 import java.util.List;
@@ -57,7 +58,7 @@ final class NameFilteringTransformer extends ResettableClassFileTransformer.With
       ProtectionDomain protectionDomain,
       byte[] classFile)
       throws IllegalClassFormatException {
-    if (!wanted(loader, internalName, classBeingRedefined)) {
+    if (!wanted(loader, internalName, classBeingRedefined, classFile)) {
       return null;
     }
     return classFileTransformer.transform(
@@ -73,31 +74,47 @@ final class NameFilteringTransformer extends ResettableClassFileTransformer.With
       ProtectionDomain protectionDomain,
       byte[] classFile)
       throws IllegalClassFormatException {
-    if (!wanted(loader, internalName, classBeingRedefined)) {
+    if (!wanted(loader, internalName, classBeingRedefined, classFile)) {
       return null;
     }
     return classFileTransformer.transform(
         module, loader, internalName, classBeingRedefined, protectionDomain, classFile);
   }
 
-  boolean wanted(ClassLoader loader, String internalName, Class<?> classBeingRedefined) {
+  boolean wanted(
+      ClassLoader loader, String internalName, Class<?> classBeingRedefined, byte[] classFile) {
     if (classBeingRedefined != null) {
       return true; // retransformation after an attach: Byte Buddy already chose these classes
     }
-    return wantedByName(typeMatchers, weftLoaders, loader, internalName);
+    return wantedByName(typeMatchers, weftLoaders, loader, internalName, classFile);
   }
 
-  /** Whether a module may want the class {@code internalName} of {@code loader}, by name alone. */
+  /**
+   * Whether a module may want the class {@code internalName} of {@code loader}, by name alone,
+   * or, for a matcher that is a {@link ClassFilePrefilter}, by a scan of its class file (none for
+   * a class already loaded: such matchers take only classes loaded after Weft).
+   */
   static boolean wantedByName(
       List<ElementMatcher<? super TypeDescription>> typeMatchers,
       ElementMatcher<ClassLoader> weftLoaders,
       ClassLoader loader,
-      String internalName) {
+      String internalName,
+      byte[] classFile) {
     if (internalName == null || weftLoaders.matches(loader)) {
       return false;
     }
     NameOnlyType type = new NameOnlyType(internalName.replace('/', '.'));
     for (ElementMatcher<? super TypeDescription> matcher : typeMatchers) {
+      if (matcher instanceof ClassFilePrefilter) {
+        try {
+          if (classFile != null && ((ClassFilePrefilter) matcher).mayMatch(internalName, classFile)) {
+            return true;
+          }
+        } catch (RuntimeException e) {
+          return true; // Byte Buddy and the matcher itself decide
+        }
+        continue;
+      }
       try {
         if (matcher.matches(type)) {
           return true;

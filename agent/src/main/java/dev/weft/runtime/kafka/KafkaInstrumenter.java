@@ -1,6 +1,9 @@
 package dev.weft.runtime.kafka;
 
 import dev.weft.bootstrap.KafkaRecorder;
+import dev.weft.runtime.kafka.dlq.DeadLetters;
+import dev.weft.runtime.kafka.dlq.RecordAccess;
+import dev.weft.runtime.log.WeftLog;
 import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.KafkaMetrics;
 import dev.weft.runtime.metrics.OutcomeSeries;
@@ -15,8 +18,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -36,6 +40,12 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * are timed and traced (a CONSUMER span, child of the producer's, current while the application
  * processes the record) until the application takes the next one, ends the iteration, or polls
  * again.
+ *
+ * <p>Dead letters: frames that process records (the application's methods taking records, Spring
+ * Kafka's listener invocation, the handlers named in {@code weft.dlq.handlers}) are counted per
+ * thread; when the outermost one ends by throwing, the record it was processing failed. Its
+ * processing is recorded as an error and, unless dead letters are off, {@link DeadLetters} copies
+ * it to its dead-letter topic.
  */
 public final class KafkaInstrumenter extends KafkaRecorder {
 
@@ -45,6 +55,8 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   private final KafkaMetrics metrics; // null when metrics are off
   private final Tracing tracing;
   private final AgentErrors errors;
+  private final DeadLetters deadLetters; // null when dead letters are off
+  private final String[] handlers;
   private final ConcurrentWeakIdentityMap<ConsumerState> consumers = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConsumerState> batches = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConsumerState> iterators = new ConcurrentWeakIdentityMap<>();
@@ -65,13 +77,31 @@ public final class KafkaInstrumenter extends KafkaRecorder {
       };
 
   public KafkaInstrumenter(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
+    this(metrics, tracing, errors, null);
+  }
+
+  public KafkaInstrumenter(
+      KafkaMetrics metrics, Tracing tracing, AgentErrors errors, DeadLetters deadLetters) {
     this.metrics = metrics;
     this.tracing = tracing;
     this.errors = errors;
+    this.deadLetters = deadLetters;
+    this.handlers =
+        deadLetters == null ? new String[0] : deadLetters.settings().handlers.toArray(new String[0]);
   }
 
+  /** Nothing to record: metrics and traces off, Weft's own traffic, or Weft's dead-letter thread. */
   private boolean off() {
-    return (metrics == null && !tracing.enabled()) || tracing.suppressed();
+    return (metrics == null && !tracing.enabled()) || tracing.suppressed() || ownThread();
+  }
+
+  /** Nothing to follow on the consumer side (dead letters need the consumers too). */
+  private boolean consumerOff() {
+    return deadLetters == null ? off() : tracing.suppressed() || ownThread();
+  }
+
+  private boolean ownThread() {
+    return deadLetters != null && deadLetters.ownThread();
   }
 
   // ---- producer ---------------------------------------------------------------------------
@@ -209,7 +239,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   @Override
   public Object consumerState(Object consumer) {
     try {
-      if (consumer == null || off()) {
+      if (consumer == null || consumerOff()) {
         return null;
       }
       ConsumerState state = consumers.get(consumer);
@@ -361,11 +391,17 @@ public final class KafkaInstrumenter extends KafkaRecorder {
 
   @Override
   public void processStarted(
-      Object iterator, String topic, int partition, long offset, byte[] traceparent, byte[] tracestate) {
+      Object iterator,
+      Object record,
+      String topic,
+      int partition,
+      long offset,
+      byte[] traceparent,
+      byte[] tracestate) {
     try {
       ThreadState thread = threads.get();
       endProcessing(thread);
-      if (off() || topic == null) {
+      if (consumerOff() || topic == null) {
         return;
       }
       ConsumerState s;
@@ -381,10 +417,14 @@ public final class KafkaInstrumenter extends KafkaRecorder {
       }
       String group = s == null ? "" : s.groupOrEmpty();
       Processing p = new Processing();
+      p.record = record;
+      p.state = s;
       p.series = metrics == null ? null : consumerTopic(s, topic, group).processed();
       p.span =
-          tracing.startProcess(
-              SYSTEM, topic, group, partition, offset, header(traceparent), header(tracestate));
+          tracing.enabled()
+              ? tracing.startProcess(
+                  SYSTEM, topic, group, partition, offset, header(traceparent), header(tracestate))
+              : null;
       p.startNanos = System.nanoTime();
       thread.current = p;
     } catch (Throwable t) {
@@ -428,11 +468,144 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     thread.current = null;
     double seconds = (System.nanoTime() - p.startNanos) / 1e9;
     if (p.span != null) {
-      p.span.end(null);
+      p.span.end(p.error);
     }
     if (p.series != null) {
-      p.series.record(seconds, null, p.span);
+      p.series.record(seconds, p.error, p.span);
     }
+  }
+
+  // ---- dead letters -----------------------------------------------------------------------
+
+  @Override
+  public void consumerConfigured(Object consumer, Map<?, ?> config) {
+    try {
+      if (deadLetters == null || consumer == null || config == null || ownThread()) {
+        return;
+      }
+      Object state = consumerState(consumer);
+      if (state instanceof ConsumerState) {
+        ConsumerState s = (ConsumerState) state;
+        s.cluster = deadLetters.cluster(config, consumer.getClass().getClassLoader());
+        Object isolation = config.get("isolation.level");
+        s.isolation = isolation == null ? null : isolation.toString().trim().toLowerCase(java.util.Locale.ROOT);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "reading a consumer's settings", t);
+    }
+  }
+
+  @Override
+  public void handlerEntered() {
+    threads.get().handlerDepth++;
+  }
+
+  @Override
+  public void handlerExited(Throwable thrown, Object records) {
+    try {
+      ThreadState thread = threads.get();
+      if (--thread.handlerDepth > 0) {
+        return;
+      }
+      thread.handlerDepth = 0;
+      if (thrown != null && !ownThread()) {
+        failed(thread, thrown, records);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a failed record", t);
+    }
+  }
+
+  @Override
+  public String[] deadLetterHandlers() {
+    return handlers.clone();
+  }
+
+  private void failed(ThreadState thread, Throwable thrown, Object records) {
+    Processing p = thread.current;
+    List<Object> failed = failedRecords(p, thrown, records);
+    if (failed.isEmpty()) {
+      WeftLog.errorOnce(
+          "dlq-no-record",
+          "a record handler threw " + thrown.getClass().getName()
+              + " but no record is being processed on its thread; nothing is dead-lettered"
+              + " (reported once)",
+          null);
+      return;
+    }
+    for (Object record : failed) {
+      boolean current = p != null && p.record == record;
+      if (current) {
+        p.error = thrown;
+      }
+      if (deadLetters == null) {
+        continue;
+      }
+      ConsumerState s = current && p.state != null ? p.state : thread.lastPolled;
+      if (s == null || s.cluster == null) {
+        WeftLog.errorOnce(
+            "dlq-no-consumer",
+            "a record failed, but the consumer that read it was made before Weft started;"
+                + " nothing is dead-lettered (reported once)",
+            null);
+        continue;
+      }
+      deadLetters.capture(
+          s.cluster, s.groupOrEmpty(), s.isolation, record, thrown, traceparent(current ? p : null));
+    }
+  }
+
+  /**
+   * What failed: the record handed to the frame; in a batch, the record Spring's
+   * {@code BatchListenerFailedException} names, else the one this thread was taking from the
+   * batch's iteration, else every record of the batch (as Spring's own fallback does).
+   */
+  private static List<Object> failedRecords(Processing p, Throwable thrown, Object records) {
+    List<Object> failed = new ArrayList<>(1);
+    if (records == null) {
+      if (p != null && p.record != null) {
+        failed.add(p.record);
+      }
+    } else if (RecordAccess.isRecord(records)) {
+      failed.add(records);
+    } else if (records instanceof Iterable) {
+      Object named = BatchFailure.record(thrown, (Iterable<?>) records);
+      if (named != null) {
+        failed.add(named);
+        return failed;
+      }
+      boolean all = true;
+      if (p != null && p.record != null) {
+        for (Object o : (Iterable<?>) records) {
+          if (o == p.record) {
+            failed.add(o);
+            all = false;
+            break;
+          }
+        }
+      }
+      if (all) {
+        for (Object o : (Iterable<?>) records) {
+          if (RecordAccess.isRecord(o)) {
+            failed.add(o);
+          }
+        }
+      }
+    }
+    return failed;
+  }
+
+  private String traceparent(Processing p) {
+    String[] headers = p != null && p.span != null ? p.span.headers() : tracing.currentHeaders();
+    if (headers == null) {
+      return null;
+    }
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      if (headers[i].equals("traceparent")) {
+        return headers[i + 1];
+      }
+    }
+    return null;
   }
 
   /** A trace header's value, if it is short printable ASCII (anything else is ignored). */
@@ -450,13 +623,17 @@ public final class KafkaInstrumenter extends KafkaRecorder {
 
   /** One record being processed on a thread. */
   static final class Processing {
+    Object record;
+    ConsumerState state;
     OutcomeSeries series;
     MessagingSpan span;
     long startNanos;
+    Throwable error;
   }
 
   /** What one thread is doing with consumed records. */
   static final class ThreadState {
+    int handlerDepth;
     Processing current;
     ConsumerState lastPolled;
     Object lastIterator;
@@ -467,6 +644,8 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   static final class ConsumerState {
     final Object consumer;
     volatile String group;
+    volatile DeadLetters.Cluster cluster;
+    volatile String isolation;
     private volatile Internals internals;
     final Map<PartitionKey, GaugeDataPoint> lag = new HashMap<>(); // poll thread only
     final Map<PartitionKey, Boolean> seen = new HashMap<>();

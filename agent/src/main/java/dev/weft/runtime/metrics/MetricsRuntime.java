@@ -37,6 +37,7 @@ public final class MetricsRuntime {
   private final PoolMetrics pools;
   private final RedisMetrics redis;
   private final KafkaMetrics kafka;
+  private final DlqMetrics dlq;
   private volatile HTTPServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
@@ -98,6 +99,7 @@ public final class MetricsRuntime {
             config.cardinalityLimit(),
             overflowOf("kafka_producer_records"),
             overflowOf("kafka_consumer_records"));
+    this.dlq = new DlqMetrics(registry, constLabels);
   }
 
   /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
@@ -133,6 +135,10 @@ public final class MetricsRuntime {
 
   public KafkaMetrics kafka() {
     return kafka;
+  }
+
+  public DlqMetrics dlq() {
+    return dlq;
   }
 
   /** A counter of Weft's own, on Weft's registry, with the constant labels. */

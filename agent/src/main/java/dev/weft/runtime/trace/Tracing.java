@@ -311,6 +311,11 @@ public final class Tracing {
   }
 
   /** The W3C headers of a context, as name, value pairs. */
+  /** The W3C headers of the current context (name, value pairs; none without a span), or null. */
+  public String[] currentHeaders() {
+    return provider == null ? null : inject(Context.current());
+  }
+
   String[] inject(Context context) {
     List<String> out = new ArrayList<>(4);
     propagator.inject(

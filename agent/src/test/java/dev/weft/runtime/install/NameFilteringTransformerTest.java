@@ -26,24 +26,24 @@ class NameFilteringTransformerTest {
     NameFilteringTransformer f =
         filter(List.of(named("com.sun.net.httpserver.Filter$Chain"), nameStartsWith("org.acme.")));
     ClassLoader app = getClass().getClassLoader();
-    assertTrue(f.wanted(app, "com/sun/net/httpserver/Filter$Chain", null));
-    assertTrue(f.wanted(app, "org/acme/Thing", null));
-    assertFalse(f.wanted(app, "java/util/ArrayList", null));
-    assertFalse(f.wanted(app, "com/sun/net/httpserver/Filter", null));
+    assertTrue(f.wanted(app, "com/sun/net/httpserver/Filter$Chain", null, null));
+    assertTrue(f.wanted(app, "org/acme/Thing", null, null));
+    assertFalse(f.wanted(app, "java/util/ArrayList", null, null));
+    assertFalse(f.wanted(app, "com/sun/net/httpserver/Filter", null, null));
   }
 
   @Test
   void matchersThatNeedMoreThanTheNameAlwaysReachByteBuddy() {
     NameFilteringTransformer f = filter(List.of(hasSuperType(named("java.sql.Statement"))));
-    assertTrue(f.wanted(getClass().getClassLoader(), "org/h2/jdbc/JdbcStatement", null));
-    assertTrue(f.wanted(getClass().getClassLoader(), "java/util/ArrayList", null));
+    assertTrue(f.wanted(getClass().getClassLoader(), "org/h2/jdbc/JdbcStatement", null, null));
+    assertTrue(f.wanted(getClass().getClassLoader(), "java/util/ArrayList", null, null));
   }
 
   @Test
   void weftsOwnClassesHiddenClassesAndRetransformationsAreHandledFirst() {
     NameFilteringTransformer f = filter(List.of(named("a.B")));
-    assertFalse(f.wanted(weft, "a/B", null));
-    assertFalse(f.wanted(getClass().getClassLoader(), null, null));
-    assertTrue(f.wanted(getClass().getClassLoader(), "x/Y", Object.class));
+    assertFalse(f.wanted(weft, "a/B", null, null));
+    assertFalse(f.wanted(getClass().getClassLoader(), null, null, null));
+    assertTrue(f.wanted(getClass().getClassLoader(), "x/Y", Object.class, null));
   }
 }

@@ -60,6 +60,7 @@ public final class ConsumerRecordsIteratorInstrumentation implements TypeInstrum
       Header tracestate = traceparent == null ? null : headers.lastHeader("tracestate");
       kafka.processStarted(
           iterator,
+          record,
           record.topic(),
           record.partition(),
           record.offset(),

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Kafka producer and consumer RED metrics, consumer lag and traces carried in record headers, for
  * kafka-clients 3.x and 4.x: {@code KafkaProducer.send}, {@code KafkaConsumer.poll} and
- * {@code close}, and the iteration over a poll's {@code ConsumerRecords}.
+ * {@code close}, and the iteration over a poll's {@code ConsumerRecords}; for dead letters, the
+ * application's methods that process records and the handlers named in {@code weft.dlq.handlers}.
  */
 public final class KafkaClientsInstrumentationModule extends InstrumentationModule {
 
@@ -22,6 +23,8 @@ public final class KafkaClientsInstrumentationModule extends InstrumentationModu
         new KafkaProducerInstrumentation(),
         new KafkaConsumerInstrumentation(),
         new ConsumerRecordsInstrumentation(),
-        new ConsumerRecordsIteratorInstrumentation());
+        new ConsumerRecordsIteratorInstrumentation(),
+        new RecordHandlerInstrumentation(),
+        new ConfiguredHandlerInstrumentation());
   }
 }

@@ -1,5 +1,6 @@
 package dev.weft.instrumentation.kafka;
 
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -11,6 +12,8 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.internals.SubscriptionState;
@@ -24,7 +27,8 @@ import org.apache.kafka.common.errors.InvalidGroupIdException;
  * being processed on this thread is done; at exit, the records handed over are counted per topic
  * and every assigned partition's end offset and position are read from the consumer's own
  * subscription state.
- * {@code close}: the consumer's lag series go.
+ * {@code close}: the consumer's lag series go. Constructors: the settings the consumer was made
+ * with, for the dead-letter sender (its bootstrap servers and security settings).
  */
 public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
 
@@ -46,6 +50,29 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
     transformer.applyAdviceToMethod(
         named("close").and(isPublic()),
         KafkaConsumerInstrumentation.class.getName() + "$CloseAdvice");
+    transformer.applyAdviceToMethod(
+        isConstructor(), KafkaConsumerInstrumentation.class.getName() + "$ConstructorAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static final class ConstructorAdvice {
+
+    private ConstructorAdvice() {}
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void onExit(
+        @Advice.This Object consumer, @Advice.AllArguments Object[] arguments) {
+      for (Object argument : arguments) {
+        if (argument instanceof ConsumerConfig) {
+          WeftBridge.kafka().consumerConfigured(consumer, ((ConsumerConfig) argument).originals());
+          return;
+        }
+        if (argument instanceof Map) {
+          WeftBridge.kafka().consumerConfigured(consumer, (Map<?, ?>) argument);
+          return;
+        }
+      }
+    }
   }
 
   @SuppressWarnings("unused")

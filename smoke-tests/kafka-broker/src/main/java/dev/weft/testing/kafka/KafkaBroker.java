@@ -78,7 +78,8 @@ public final class KafkaBroker implements AutoCloseable {
 
   private final Path workDir;
   private final int brokerPort;
-  private final Process process;
+  private volatile Process process;
+  private Launch launch;
   private final Thread shutdownHook;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -147,6 +148,41 @@ public final class KafkaBroker implements AutoCloseable {
       // The hook is running or about to: it stops the broker.
     }
     stop(STOP_GRACE);
+  }
+
+  /**
+   * Stops the broker's JVM as an operator would (SIGTERM, a forced kill after the grace period),
+   * keeping its data: {@link #restart()} brings it back on the same port with the same topics.
+   */
+  public void stopKeepingData() {
+    if (closed.get()) {
+      throw new IllegalStateException("the broker is closed");
+    }
+    destroy(process, STOP_GRACE);
+  }
+
+  /** Starts the broker stopped by {@link #stopKeepingData()} again, on the same ports and data. */
+  public void restart() {
+    if (closed.get()) {
+      throw new IllegalStateException("the broker is closed");
+    }
+    if (process.isAlive()) {
+      throw new IllegalStateException("the broker is running");
+    }
+    long startNanos = System.nanoTime();
+    Process restarted =
+        launch(launch.brokerCommand, launch.stdout.toFile(), launch.stderr.toFile(), false);
+    process = restarted;
+    try {
+      launch.awaitReady(restarted, startNanos);
+    } catch (PortClash clash) {
+      throw new IllegalStateException("Kafka broker: its port was taken while it was stopped", clash.failure);
+    }
+  }
+
+  /** True while the broker's JVM runs. */
+  public boolean isRunning() {
+    return !closed.get() && process.isAlive();
   }
 
   @Override
@@ -240,6 +276,7 @@ public final class KafkaBroker implements AutoCloseable {
       brokerCommand = command;
       Process process = launch(command, stdout.toFile(), stderr.toFile(), false);
       KafkaBroker broker = new KafkaBroker(workDir, brokerPort, process);
+      broker.launch = this;
       // Registered before waiting, so a test run killed during start-up does not leak the broker.
       Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
       try {

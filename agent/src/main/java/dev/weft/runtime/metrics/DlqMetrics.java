@@ -1,0 +1,49 @@
+package dev.weft.runtime.metrics;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
+import java.util.function.IntSupplier;
+
+/**
+ * Dead letters: {@code kafka_dlq_records_total} ({@code topic}, {@code dlq_topic}, {@code group},
+ * {@code outcome}) counts each failed record once as {@code published} when its dead-letter topic
+ * acknowledged it, once as {@code spooled} when the broker did not acknowledge it in time (it
+ * waits on disk, and counts as {@code published} later), and as {@code dropped} when the spool was
+ * full. Gauge {@code kafka_dlq_spooled_records}: dead letters on disk not yet acknowledged.
+ */
+public final class DlqMetrics {
+
+  private final Counter records;
+  private volatile IntSupplier spooled = () -> 0;
+
+  DlqMetrics(PrometheusRegistry registry, Labels constLabels) {
+    records =
+        Counter.builder()
+            .name("kafka_dlq_records_total")
+            .help("Records whose processing failed, copied to their dead-letter topic, by outcome:"
+                + " published (acknowledged), spooled (kept on disk while the broker did not"
+                + " acknowledge), dropped (the spool was full).")
+            .labelNames("topic", "dlq_topic", "group", "outcome")
+            .constLabels(constLabels)
+            .withoutExemplars()
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("kafka_dlq_spooled_records")
+        .help("Dead letters kept in the local spool, not yet acknowledged by their topic.")
+        .constLabels(constLabels)
+        .callback(callback -> callback.call(spooled.getAsInt()))
+        .register(registry);
+  }
+
+  public CounterDataPoint outcome(String topic, String dlqTopic, String group, String outcome) {
+    return records.labelValues(topic, dlqTopic, group, outcome);
+  }
+
+  /** Where the gauge reads the spool's size. */
+  public void spool(IntSupplier size) {
+    this.spooled = size;
+  }
+}

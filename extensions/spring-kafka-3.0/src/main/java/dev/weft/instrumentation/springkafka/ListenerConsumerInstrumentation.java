@@ -1,0 +1,75 @@
+package dev.weft.instrumentation.springkafka;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.weft.bootstrap.WeftBridge;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * {@code KafkaMessageListenerContainer.ListenerConsumer}: {@code invokeOnMessage(record)} runs a
+ * record listener, {@code invokeBatchOnMessage(records, list)} a batch listener; the listener's
+ * exception, wrapped by Spring in a {@code ListenerExecutionFailedException}, leaves them on its
+ * way to the container's error handler. Each call is a processing frame (the listener's own
+ * methods inside it are not the outermost). Spring's retries of the same record are dead-lettered
+ * once.
+ */
+public final class ListenerConsumerInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("org.springframework.kafka.listener.KafkaMessageListenerContainer$ListenerConsumer");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("invokeOnMessage")
+            .and(takesArguments(1))
+            .and(takesArgument(0, named("org.apache.kafka.clients.consumer.ConsumerRecord"))),
+        ListenerConsumerInstrumentation.class.getName() + "$RecordAdvice");
+    transformer.applyAdviceToMethod(
+        named("invokeBatchOnMessage")
+            .and(takesArguments(2))
+            .and(takesArgument(0, named("org.apache.kafka.clients.consumer.ConsumerRecords"))),
+        ListenerConsumerInstrumentation.class.getName() + "$BatchAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static final class RecordAdvice {
+    private RecordAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void onEnter() {
+      WeftBridge.kafka().handlerEntered();
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.Thrown Throwable thrown, @Advice.Argument(0) Object record) {
+      WeftBridge.kafka().handlerExited(thrown, record);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class BatchAdvice {
+    private BatchAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void onEnter() {
+      WeftBridge.kafka().handlerEntered();
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.Thrown Throwable thrown,
+        @Advice.Argument(0) Object records,
+        @Advice.Argument(1) Object list) {
+      WeftBridge.kafka().handlerExited(thrown, list != null ? list : records);
+    }
+  }
+}

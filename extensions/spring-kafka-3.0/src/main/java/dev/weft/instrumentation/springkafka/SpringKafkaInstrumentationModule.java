@@ -1,0 +1,24 @@
+package dev.weft.instrumentation.springkafka;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Spring Kafka listener containers: the exception of a {@code @KafkaListener} method or of a
+ * {@code MessageListener}/{@code BatchMessageListener} that reaches the container is a
+ * processing failure of its record (dead letters). Records are counted, timed and traced by the
+ * kafka-clients module, under the container's poll loop.
+ */
+public final class SpringKafkaInstrumentationModule extends InstrumentationModule {
+
+  public SpringKafkaInstrumentationModule() {
+    super("spring-kafka");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Collections.singletonList(new ListenerConsumerInstrumentation());
+  }
+}
