@@ -1,0 +1,127 @@
+package dev.weft.smoke.kafka;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.weft.smoke.support.SmokeHttp;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * A consumer service whose processing throws for some records, written the two plain ways
+ * Weft's dead letters must recognise without any change to it:
+ *
+ * <pre>
+ * java -cp kafka-service.jar:&lt;kafka-clients&gt; dev.weft.smoke.kafka.DeadLetterService \
+ *     --port P --bootstrap HOST:PORT --topic T --group G --shape record|handler [--delay-ms D]
+ *
+ *   record   the poll loop hands each record to RecordProcessor.process(ConsumerRecord)
+ *   handler  the poll loop hands each record's value and key to Orders.handle(byte[], byte[])
+ *            (named to Weft with weft.dlq.handlers=dev.weft.smoke.kafka.DeadLetterService$Orders#handle)
+ *
+ *   GET /stats   processed=N failedAttempts=M
+ * </pre>
+ *
+ * A record fails when its value starts with the byte 0xEE, or, for a null value, when its key
+ * does. The loop catches the exception, counts it and goes on to the next record (log and skip,
+ * the usual code this feature is for); offsets are committed automatically every second.
+ * {@code --delay-ms} makes each record take that long, so a test can stop the broker while the
+ * consumer still works through what it fetched.
+ */
+public final class DeadLetterService {
+
+  static final AtomicLong processed = new AtomicLong();
+  static final AtomicLong failedAttempts = new AtomicLong();
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = SmokeHttp.options(args);
+    int port = Integer.parseInt(options.get("port"));
+    String shape = options.get("shape");
+    long delayNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(options.getOrDefault("delay-ms", "0")));
+    Properties p = new Properties();
+    p.put("bootstrap.servers", options.get("bootstrap"));
+    p.put("group.id", options.get("group"));
+    p.put("auto.offset.reset", "earliest");
+    p.put("enable.auto.commit", "true");
+    p.put("auto.commit.interval.ms", "1000");
+    p.put("max.poll.records", "100");
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(Collections.singletonList(options.get("topic")));
+
+    RecordProcessor records = new RecordProcessor();
+    Orders orders = new Orders();
+    if (!shape.equals("record") && !shape.equals("handler")) {
+      throw new IllegalArgumentException("--shape must be record or handler: " + shape);
+    }
+    Thread loop =
+        new Thread(
+            () -> {
+              while (true) {
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                  if (delayNanos > 0) {
+                    LockSupport.parkNanos(delayNanos);
+                  }
+                  try {
+                    if (shape.equals("record")) {
+                      records.process(r);
+                    } else {
+                      orders.handle(r.value(), r.key());
+                    }
+                    processed.incrementAndGet();
+                  } catch (RuntimeException e) {
+                    failedAttempts.incrementAndGet(); // logged and skipped
+                  }
+                }
+              }
+            },
+            "consumer-loop");
+    loop.setDaemon(true);
+
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+    server.createContext(
+        "/stats",
+        SmokeHttp.handler(q -> "processed=" + processed.get() + " failedAttempts=" + failedAttempts.get()));
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.start();
+    loop.start();
+    System.out.println("dlq-service listening on http://127.0.0.1:" + port);
+    System.out.flush();
+  }
+
+  /** The failure rule: value starting with 0xEE, or a null value with a key starting with 0xEE. */
+  static void check(byte[] value, byte[] key) {
+    boolean fails =
+        value != null
+            ? value.length > 0 && value[0] == (byte) 0xEE
+            : key != null && key.length > 0 && key[0] == (byte) 0xEE;
+    if (fails) {
+      throw new IllegalStateException(
+          "rejected record: " + (value == null ? "null value" : value.length + " bytes"));
+    }
+  }
+
+  /** Processes whole records. */
+  static final class RecordProcessor {
+    void process(ConsumerRecord<byte[], byte[]> record) {
+      check(record.value(), record.key());
+    }
+  }
+
+  /** Processes a record's value and key, never seeing the record. */
+  static final class Orders {
+    void handle(byte[] value, byte[] key) {
+      check(value, key);
+    }
+  }
+}

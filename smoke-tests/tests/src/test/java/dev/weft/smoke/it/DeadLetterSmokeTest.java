@@ -1,0 +1,340 @@
+package dev.weft.smoke.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.smoke.it.DeadLetterData.Original;
+import dev.weft.smoke.it.DeadLetterData.Read;
+import dev.weft.testing.kafka.KafkaBroker;
+import dev.weft.testing.traces.OtlpReceiver;
+import dev.weft.testing.traces.ReceivedSpan;
+import java.io.File;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dead letters against a real KRaft broker (topics are never created automatically: Weft creates
+ * each dead-letter topic itself). Each case produces 5,000 records, 137 of which make the
+ * consumer service's processing throw ({@link DeadLetterData}), and reads the dead-letter topic
+ * back byte for byte. The consumer services run in their own JVMs with the agent and no code
+ * written for Weft.
+ */
+class DeadLetterSmokeTest {
+
+  static final String EXCEPTION = "java.lang.IllegalStateException";
+  static final String ORDERS_HANDLER = "dev.weft.smoke.kafka.DeadLetterService$Orders#handle";
+
+  static KafkaBroker broker;
+  static Admin admin;
+
+  @TempDir static Path brokerDir;
+
+  private final List<ServiceProcess> services = new ArrayList<>();
+  private final HttpClient client = Http.newClient();
+
+  @BeforeAll
+  static void startBroker() {
+    broker = KafkaBroker.start(brokerDir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
+    Properties p = new Properties();
+    p.put("bootstrap.servers", broker.bootstrapServers());
+    admin = Admin.create(p);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (admin != null) {
+      admin.close();
+    }
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @AfterEach
+  void stopServices() {
+    for (ServiceProcess s : services) {
+      s.close();
+    }
+  }
+
+  /** The consumer service of the kafka-service module, on the given kafka-clients. */
+  private ServiceProcess startConsumer(
+      String name,
+      String clients,
+      String shape,
+      String topic,
+      String group,
+      Path spool,
+      int port,
+      int metricsPort,
+      OtlpReceiver receiver,
+      int delayMs,
+      String... jvmArgs) {
+    Path dir = SmokeEnv.kafkaServiceDir();
+    String cp = dir.resolve("kafka-service.jar") + File.pathSeparator + dir.resolve("libs").resolve(clients) + "/*";
+    List<String> jvm = new ArrayList<>(List.of(Services.KEEP_IDLE_CONNECTIONS,
+        "-Dweft.metrics.port=" + metricsPort,
+        "-Dotel.service.name=dlq-" + shape,
+        "-Dweft.dlq.spool.dir=" + spool,
+        "-Dweft.dlq.ack.timeout.ms=2000"));
+    if (receiver == null) {
+      jvm.add("-Dotel.traces.exporter=none");
+    } else {
+      jvm.addAll(List.of("-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
+          "-Dotel.bsp.max.queue.size=20000", "-Dotel.bsp.schedule.delay=100"));
+    }
+    jvm.addAll(List.of(jvmArgs));
+    jvm.addAll(List.of("-cp", cp));
+    ServiceProcess service =
+        ServiceProcess.builder("dlq-" + name)
+            .java(SmokeEnv.currentJava())
+            .agent(SmokeEnv.agentJar())
+            .jvmArgs(jvm.toArray(new String[0]))
+            .args("dev.weft.smoke.kafka.DeadLetterService", "--port", Integer.toString(port),
+                "--bootstrap", broker.bootstrapServers(), "--topic", topic, "--group", group,
+                "--shape", shape, "--delay-ms", Integer.toString(delayMs))
+            .start();
+    services.add(service);
+    service.awaitStdoutLine("dlq-service listening on http://127.0.0.1:" + port, Services.STARTUP);
+    return service;
+  }
+
+  private static void createTopic(String topic) throws Exception {
+    admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+  }
+
+  private String stats(int port) throws Exception {
+    return Http.get(client, Http.url(port, "/stats")).body();
+  }
+
+  /** Waits until the service has been through all 5,000 records, each failure once. */
+  private void awaitProcessed(ServiceProcess service, int port) {
+    String expected = "processed=" + (DeadLetterData.RECORDS - DeadLetterData.FAILING)
+        + " failedAttempts=" + DeadLetterData.FAILING;
+    Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> stats(port), expected::equals,
+        s -> "the consumer did not process the 5,000 records (" + s + "); " + service.describe());
+  }
+
+  /** Waits until the dead-letter topic holds {@code n} records, and returns them. */
+  private static List<Read> awaitDeadLetters(String dlqTopic, int n, Duration within) {
+    return Poll.untilValue(Poll.deadline(within), () -> DeadLetterData.readAll(broker.bootstrapServers(), dlqTopic),
+        list -> list.size() >= n,
+        list -> dlqTopic + " holds " + (list == null ? "nothing" : list.size() + " records") + ", expected " + n);
+  }
+
+  private static Map<String, String> outcome(String topic, String group, String outcome) {
+    return Map.of("topic", topic, "dlq_topic", topic + ".dlq", "group", group, "outcome", outcome);
+  }
+
+  /** Shape 1: the application's method taking the ConsumerRecord throws. */
+  @Test
+  void aRecordHandlerThatThrowsHasItsRecordDeadLetteredByteForByte() throws Exception {
+    String topic = "orders-record";
+    String group = "billing-record";
+    createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 1);
+    try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
+      int port = SmokeEnv.freePort();
+      int metrics = SmokeEnv.freePort();
+      ServiceProcess consumer = startConsumer("record", "kafka-clients-4.4.0", "record", topic, group,
+          brokerDir.resolve("spool-record"), port, metrics, receiver, 0);
+      awaitProcessed(consumer, port);
+      MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
+          s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
+          s -> "dead letters published: " + (s == null ? "" : s.series("kafka_dlq_records_total")));
+      List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
+      Map<String, Read> byOriginal =
+          DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
+
+      assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
+      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")));
+      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
+      assertEquals(0, scrape.value("kafka_dlq_spooled_records", Map.of()));
+      assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_consumer_process_duration_seconds_count",
+              Map.of("topic", topic, "group", group, "status", "error", "error_type", "IllegalStateException")),
+          "a record whose processing threw is processed with status error: "
+              + scrape.series("kafka_consumer_process_duration_seconds_count"));
+      assertEquals(DeadLetterData.RECORDS - DeadLetterData.FAILING,
+          scrape.valueOrZero("kafka_consumer_process_duration_seconds_count",
+              Map.of("topic", topic, "group", group, "status", "ok", "error_type", "")));
+
+      // Each dead letter carries the traceparent of the failing processing span.
+      List<ReceivedSpan> failedSpans = receiver.awaitSpans(
+          s -> s.kind().equals("CONSUMER") && s.proto().getStatus().getCodeValue() == 2,
+          DeadLetterData.FAILING, Duration.ofSeconds(60));
+      Map<String, ReceivedSpan> bySpanId = new HashMap<>();
+      failedSpans.forEach(s -> bySpanId.put(s.spanId(), s));
+      for (Read d : byOriginal.values()) {
+        String traceparent = d.text("traceparent");
+        assertNotNull(traceparent, "a dead letter without the failing span's traceparent");
+        String[] parts = traceparent.split("-");
+        ReceivedSpan span = bySpanId.get(parts[2]);
+        assertNotNull(span, "the traceparent " + traceparent + " names no failed CONSUMER span");
+        assertEquals(parts[1], span.traceId());
+        assertEquals(topic, span.attribute("messaging.destination.name"));
+        assertEquals(Long.toString(java.nio.ByteBuffer.wrap(d.header("kafka_dlt-original-offset")).getLong()),
+            span.attribute("messaging.kafka.offset"), "the span of the dead letter's own record");
+      }
+    }
+  }
+
+  /** Shape 3: a handler taking the value and key, named in weft.dlq.handlers (kafka-clients 3.0). */
+  @Test
+  void aConfiguredHandlerThatThrowsHasTheRecordOfItsThreadDeadLettered() throws Exception {
+    String topic = "orders-handler";
+    String group = "billing-handler";
+    createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 2);
+    int port = SmokeEnv.freePort();
+    int metrics = SmokeEnv.freePort();
+    ServiceProcess consumer = startConsumer("handler", "kafka-clients-3.0.0", "handler", topic, group,
+        brokerDir.resolve("spool-handler"), port, metrics, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
+    awaitProcessed(consumer, port);
+    List<Read> deadLetters = awaitDeadLetters(topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
+    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
+    MetricsScrape scrape = Http.scrape(client, metrics);
+    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
+    assertTrue(deadLetters.stream().allMatch(d -> d.header("traceparent") == null),
+        "traces are off: no traceparent is made up");
+  }
+
+  /** The broker goes away for 20 s in the middle of the run: nothing lost, nothing twice. */
+  @Test
+  void deadLettersWaitInTheSpoolWhileTheBrokerIsAway() throws Exception {
+    String topic = "orders-away";
+    String group = "billing-away";
+    createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 3);
+    int port = SmokeEnv.freePort();
+    int metrics = SmokeEnv.freePort();
+    ServiceProcess consumer = startConsumer("away", "kafka-clients-4.4.0", "record", topic, group,
+        brokerDir.resolve("spool-away"), port, metrics, null, 5);
+    awaitAttempts(port, 1_000, consumer);
+    Instant stopped = Instant.now();
+    broker.stopKeepingData();
+    try {
+      Poll.untilValue(Poll.deadline(Duration.ofSeconds(20)), () -> Http.scrape(client, metrics),
+          s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")) >= 1,
+          s -> "no dead letter was spooled while the broker was away: "
+              + (s == null ? "" : s.series("kafka_dlq_records_total")));
+      outageOf(Duration.ofSeconds(20), stopped);
+    } finally {
+      broker.restart();
+    }
+    awaitProcessed(consumer, port);
+    MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> Http.scrape(client, metrics),
+        s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING
+            && s.value("kafka_dlq_spooled_records", Map.of()) == 0,
+        s -> "dead letters after the broker came back: " + (s == null ? "" : s.series("kafka_dlq_records_total")
+            + " " + s.series("kafka_dlq_spooled_records")));
+    List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
+    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
+    double spooled = scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled"));
+    System.out.printf("broker away 20 s: %.0f of %d dead letters spooled, then all published%n",
+        spooled, DeadLetterData.FAILING);
+    assertTrue(spooled > 0, "some dead letters were spooled");
+    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
+    assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
+  }
+
+  /** SIGKILL with dead letters spooled and the broker away; the next run delivers them. */
+  @Test
+  void spooledDeadLettersSurviveAKilledProcess() throws Exception {
+    String topic = "orders-killed";
+    String group = "billing-killed";
+    createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 4);
+    Path spool = brokerDir.resolve("spool-killed");
+    int port = SmokeEnv.freePort();
+    int metrics = SmokeEnv.freePort();
+    ServiceProcess first = startConsumer("killed-1", "kafka-clients-4.4.0", "handler", topic, group,
+        spool, port, metrics, null, 5, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
+    awaitAttempts(port, 1_000, first);
+    broker.stopKeepingData();
+    double spooled;
+    try {
+      MetricsScrape s = Poll.untilValue(Poll.deadline(Duration.ofSeconds(30)), () -> Http.scrape(client, metrics),
+          m -> m.value("kafka_dlq_spooled_records", Map.of()) >= 3,
+          m -> "fewer than 3 dead letters spooled: " + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
+      ProcessHandle.of(first.pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
+      assertEquals(137, first.awaitExit(Duration.ofSeconds(10)), "killed by SIGKILL");
+      spooled = s.value("kafka_dlq_spooled_records", Map.of());
+    } finally {
+      broker.restart();
+    }
+    int port2 = SmokeEnv.freePort();
+    int metrics2 = SmokeEnv.freePort();
+    ServiceProcess second = startConsumer("killed-2", "kafka-clients-4.4.0", "handler", topic, group,
+        spool, port2, metrics2, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
+    Poll.until(Poll.deadline(Duration.ofSeconds(120)), () -> groupLag(topic, group) == 0,
+        "the restarted consumer did not catch up; " + second.describe());
+    Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics2),
+        m -> m.value("kafka_dlq_spooled_records", Map.of()) == 0,
+        m -> "the spool was not emptied: " + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
+    List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
+    System.out.printf("killed with %.0f dead letters spooled; after the restart the topic holds %d%n",
+        spooled, deadLetters.size());
+    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
+  }
+
+  private void awaitAttempts(int port, int n, ServiceProcess service) {
+    Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> stats(port),
+        s -> attempts(s) >= n, s -> "fewer than " + n + " records processed: " + s + "; " + service.describe());
+  }
+
+  private static long attempts(String stats) {
+    long total = 0;
+    for (String part : stats.split(" ")) {
+      total += Long.parseLong(part.substring(part.indexOf('=') + 1));
+    }
+    return total;
+  }
+
+  /**
+   * The rest of an outage that started at {@code since}: the scenario's own length (the broker is
+   * down this long), not a wait for something to happen.
+   */
+  private static void outageOf(Duration length, Instant since) throws InterruptedException {
+    long left = Duration.between(Instant.now(), since.plus(length)).toMillis();
+    if (left > 0) {
+      Thread.sleep(left);
+    }
+  }
+
+  private static long groupLag(String topic, String group) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < 3; p++) {
+      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+    long lag = 0;
+    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
+      OffsetAndMetadata c = committed.get(e.getKey());
+      lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+    }
+    return lag;
+  }
+}
