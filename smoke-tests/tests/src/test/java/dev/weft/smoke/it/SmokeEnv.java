@@ -110,6 +110,18 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /**
+   * The spring-kafka-service Spring Boot executable jar (one {@code @KafkaListener}, no Weft
+   * configuration); run it with {@code java -jar}.
+   */
+  public static Path springKafkaServiceJar() {
+    return existingFile(
+        "weft.smoke.springKafkaServiceJar",
+        "../spring-kafka-service/target/spring-kafka-service.jar",
+        "the spring-kafka-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/spring-kafka-service package");
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",

@@ -1,0 +1,69 @@
+package dev.weft.smoke.springkafka;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.support.KafkaHeaders;
+import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.messaging.handler.annotation.Payload;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * An ordinary Spring Kafka consumer: one {@code @KafkaListener} under Spring's default error
+ * handler (DefaultErrorHandler: a failing record is retried 9 more times, then logged and
+ * skipped). Nothing in it knows about Weft. Run with
+ * {@code --server.port=<port> --app.bootstrap=<servers> --app.topic=<topic> --app.group=<group>}.
+ *
+ * <p>A record fails when its value starts with {@code 0xEE}, or, for a null value (tombstone),
+ * when its key starts with {@code 0xEE}. {@code GET /stats} answers
+ * {@code processed=N failedAttempts=M}: N records handled successfully, M throws (retries
+ * included).
+ */
+@SpringBootApplication
+@RestController
+public class SpringKafkaService {
+
+  private static final byte REJECT = (byte) 0xEE;
+
+  private final AtomicLong processed = new AtomicLong();
+  private final AtomicLong failedAttempts = new AtomicLong();
+
+  public static void main(String[] args) {
+    SpringApplication.run(SpringKafkaService.class, args);
+  }
+
+  @EventListener(ApplicationReadyEvent.class)
+  public void ready(ApplicationReadyEvent event) {
+    String port = event.getApplicationContext().getEnvironment().getProperty("local.server.port");
+    System.out.println("spring-kafka-service listening on http://127.0.0.1:" + port);
+    System.out.flush();
+  }
+
+  /**
+   * A record with a null value reaches Spring's messaging layer as {@code KafkaNull}; with
+   * {@code required = false} spring-kafka's payload resolver hands the method {@code null}.
+   */
+  @KafkaListener(topics = "${app.topic}")
+  public void onRecord(
+      @Payload(required = false) byte[] value,
+      @Header(name = KafkaHeaders.RECEIVED_KEY, required = false) byte[] key) {
+    boolean reject =
+        (value != null && value.length > 0 && value[0] == REJECT)
+            || (value == null && key != null && key.length > 0 && key[0] == REJECT);
+    if (reject) {
+      failedAttempts.incrementAndGet();
+      throw new IllegalStateException(
+          "rejected record: " + (value == null ? "null value" : value.length + " bytes"));
+    }
+    processed.incrementAndGet();
+  }
+
+  @GetMapping(value = "/stats", produces = "text/plain")
+  public String stats() {
+    return "processed=" + processed.get() + " failedAttempts=" + failedAttempts.get();
+  }
+}
