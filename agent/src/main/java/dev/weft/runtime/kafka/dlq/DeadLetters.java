@@ -200,7 +200,7 @@ public final class DeadLetters {
       return; // a dead letter itself: never dead-lettered again
     }
     String g = group == null ? "" : group;
-    String recordKey = DlqEntry.recordKey(g, r.topic, r.partition, r.offset);
+    String recordKey = DlqEntry.recordKey(cluster.key, g, r.topic, r.partition, r.offset);
     if (recent.put(recordKey, Boolean.TRUE) != null) {
       return; // this failure was captured already (a retry of the same record)
     }
@@ -261,10 +261,22 @@ public final class DeadLetters {
     add(keys, values, "kafka_dlt-original-timestamp-type", utf8(r.timestampType));
     add(keys, values, "kafka_dlt-original-consumer-group", utf8(group));
     add(keys, values, "kafka_dlt-exception-fqcn", utf8(error.getClass().getName()));
-    if (error.getCause() != null) {
-      add(keys, values, "kafka_dlt-exception-cause-fqcn", utf8(error.getCause().getClass().getName()));
+    // As Spring Kafka's DeadLetterPublishingRecoverer: the root cause's class, and the message
+    // of the exception followed by the root cause's.
+    Throwable root = rootCause(error);
+    if (root != error) {
+      add(keys, values, "kafka_dlt-exception-cause-fqcn", utf8(root.getClass().getName()));
     }
     String message = error.getMessage();
+    if (root != error) {
+      if (message != null) {
+        message = message + ";";
+      }
+      String rootMessage = root.getMessage();
+      if (rootMessage != null) {
+        message = message == null ? rootMessage : message + rootMessage;
+      }
+    }
     if (message != null) {
       add(keys, values, "kafka_dlt-exception-message", utf8(message));
     }
@@ -272,6 +284,14 @@ public final class DeadLetters {
     if (traceparent != null) {
       add(keys, values, "traceparent", traceparent.getBytes(StandardCharsets.US_ASCII));
     }
+  }
+
+  static Throwable rootCause(Throwable error) {
+    Throwable root = error;
+    for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) {
+      root = root.getCause();
+    }
+    return root;
   }
 
   private static void add(List<String> keys, List<byte[]> values, String key, byte[] value) {

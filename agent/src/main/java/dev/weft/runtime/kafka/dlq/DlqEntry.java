@@ -63,13 +63,16 @@ final class DlqEntry {
     this.record = record;
   }
 
-  /** The record this entry is about, across restarts: consumer group, topic, partition, offset. */
+  /**
+   * The record this entry is about, across restarts: cluster, consumer group, topic, partition,
+   * offset.
+   */
   String recordKey() {
-    return recordKey(group, topic, partition, offset);
+    return recordKey(clusterKey, group, topic, partition, offset);
   }
 
-  static String recordKey(String group, String topic, int partition, long offset) {
-    return group + '\u0000' + topic + '\u0000' + partition + '\u0000' + offset;
+  static String recordKey(String cluster, String group, String topic, int partition, long offset) {
+    return cluster + '\u0000' + group + '\u0000' + topic + '\u0000' + partition + '\u0000' + offset;
   }
 
   String describe() {

@@ -79,6 +79,7 @@ class DeadLetterSmokeTest {
 
   /** The consumer service of the kafka-service module, on the given kafka-clients. */
   private ServiceProcess startConsumer(
+      KafkaBroker broker,
       String name,
       String clients,
       String shape,
@@ -119,8 +120,14 @@ class DeadLetterSmokeTest {
     return service;
   }
 
-  private static void createTopic(String topic) throws Exception {
+  private static void createTopic(Admin admin, String topic) throws Exception {
     admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+  }
+
+  private static Admin adminOf(KafkaBroker broker) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", broker.bootstrapServers());
+    return Admin.create(p);
   }
 
   private String stats(int port) throws Exception {
@@ -136,7 +143,8 @@ class DeadLetterSmokeTest {
   }
 
   /** Waits until the dead-letter topic holds {@code n} records, and returns them. */
-  private static List<Read> awaitDeadLetters(String dlqTopic, int n, Duration within) {
+  private static List<Read> awaitDeadLetters(
+      KafkaBroker broker, String dlqTopic, int n, Duration within) {
     return Poll.untilValue(Poll.deadline(within), () -> DeadLetterData.readAll(broker.bootstrapServers(), dlqTopic),
         list -> list.size() >= n,
         list -> dlqTopic + " holds " + (list == null ? "nothing" : list.size() + " records") + ", expected " + n);
@@ -151,12 +159,12 @@ class DeadLetterSmokeTest {
   void aRecordHandlerThatThrowsHasItsRecordDeadLetteredByteForByte() throws Exception {
     String topic = "orders-record";
     String group = "billing-record";
-    createTopic(topic);
+    createTopic(admin, topic);
     List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 1);
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
       int port = SmokeEnv.freePort();
       int metrics = SmokeEnv.freePort();
-      ServiceProcess consumer = startConsumer("record", "kafka-clients-4.4.0", "record", topic, group,
+      ServiceProcess consumer = startConsumer(broker, "record", "kafka-clients-4.4.0", "record", topic, group,
           brokerDir.resolve("spool-record"), port, metrics, receiver, 0);
       awaitProcessed(consumer, port);
       MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
@@ -203,14 +211,14 @@ class DeadLetterSmokeTest {
   void aConfiguredHandlerThatThrowsHasTheRecordOfItsThreadDeadLettered() throws Exception {
     String topic = "orders-handler";
     String group = "billing-handler";
-    createTopic(topic);
+    createTopic(admin, topic);
     List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 2);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer("handler", "kafka-clients-3.0.0", "handler", topic, group,
+    ServiceProcess consumer = startConsumer(broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
         brokerDir.resolve("spool-handler"), port, metrics, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
     awaitProcessed(consumer, port);
-    List<Read> deadLetters = awaitDeadLetters(topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
+    List<Read> deadLetters = awaitDeadLetters(broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
     MetricsScrape scrape = Http.scrape(client, metrics);
     assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
@@ -218,16 +226,58 @@ class DeadLetterSmokeTest {
         "traces are off: no traceparent is made up");
   }
 
+  /**
+   * Shape 2: a Spring Boot service's {@code @KafkaListener} (taking the value and key) throws;
+   * Spring's default error handler retries each failing record 9 times, then skips it. The
+   * service has no Weft code or configuration: only the agent, and the ports of the test.
+   */
+  @Test
+  void aSpringKafkaListenerThatThrowsHasItsRecordDeadLettered() throws Exception {
+    String topic = "orders-spring";
+    String group = "billing-spring";
+    createTopic(admin, topic);
+    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 5);
+    int port = SmokeEnv.freePort();
+    int metrics = SmokeEnv.freePort();
+    ServiceProcess service =
+        ServiceProcess.builder("dlq-spring")
+            .java(SmokeEnv.currentJava())
+            .agent(SmokeEnv.agentJar())
+            .jvmArgs(Services.KEEP_IDLE_CONNECTIONS, "-Dweft.metrics.port=" + metrics,
+                "-Dotel.traces.exporter=none")
+            .jar(SmokeEnv.springKafkaServiceJar())
+            .args("--server.port=" + port, "--app.bootstrap=" + broker.bootstrapServers(),
+                "--app.topic=" + topic, "--app.group=" + group)
+            .start();
+    services.add(service);
+    service.awaitStdoutLine("spring-kafka-service listening on http://127.0.0.1:" + port, Services.STARTUP);
+    String expected = "processed=" + (DeadLetterData.RECORDS - DeadLetterData.FAILING)
+        + " failedAttempts=" + (10 * DeadLetterData.FAILING);
+    Poll.untilValue(Poll.deadline(Duration.ofSeconds(240)), () -> stats(port), expected::equals,
+        st -> "the Spring service did not get through the records (" + st + "); " + service.describe());
+    MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
+        m -> m.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
+        m -> "dead letters published: " + (m == null ? "" : m.series("kafka_dlq_records_total")));
+    List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
+    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group,
+        "org.springframework.kafka.listener.ListenerExecutionFailedException", EXCEPTION);
+    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")),
+        "each failing record once, although Spring tried it 10 times");
+  }
+
   /** The broker goes away for 20 s in the middle of the run: nothing lost, nothing twice. */
   @Test
-  void deadLettersWaitInTheSpoolWhileTheBrokerIsAway() throws Exception {
+  void deadLettersWaitInTheSpoolWhileTheBrokerIsAway(@TempDir Path dir) throws Exception {
     String topic = "orders-away";
     String group = "billing-away";
-    createTopic(topic);
+    // A broker of its own: this case stops and restarts it.
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
+        Admin admin = adminOf(broker)) {
+    createTopic(admin, topic);
     List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 3);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer("away", "kafka-clients-4.4.0", "record", topic, group,
+    ServiceProcess consumer = startConsumer(broker, "away", "kafka-clients-4.4.0", "record", topic, group,
         brokerDir.resolve("spool-away"), port, metrics, null, 5);
     awaitAttempts(port, 1_000, consumer);
     Instant stopped = Instant.now();
@@ -255,19 +305,23 @@ class DeadLetterSmokeTest {
     assertTrue(spooled > 0, "some dead letters were spooled");
     assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
     assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
+    }
   }
 
   /** SIGKILL with dead letters spooled and the broker away; the next run delivers them. */
   @Test
-  void spooledDeadLettersSurviveAKilledProcess() throws Exception {
+  void spooledDeadLettersSurviveAKilledProcess(@TempDir Path dir) throws Exception {
     String topic = "orders-killed";
     String group = "billing-killed";
-    createTopic(topic);
+    // A broker of its own: this case stops and restarts it.
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
+        Admin admin = adminOf(broker)) {
+    createTopic(admin, topic);
     List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 4);
     Path spool = brokerDir.resolve("spool-killed");
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess first = startConsumer("killed-1", "kafka-clients-4.4.0", "handler", topic, group,
+    ServiceProcess first = startConsumer(broker, "killed-1", "kafka-clients-4.4.0", "handler", topic, group,
         spool, port, metrics, null, 5, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
     awaitAttempts(port, 1_000, first);
     broker.stopKeepingData();
@@ -284,9 +338,9 @@ class DeadLetterSmokeTest {
     }
     int port2 = SmokeEnv.freePort();
     int metrics2 = SmokeEnv.freePort();
-    ServiceProcess second = startConsumer("killed-2", "kafka-clients-4.4.0", "handler", topic, group,
+    ServiceProcess second = startConsumer(broker, "killed-2", "kafka-clients-4.4.0", "handler", topic, group,
         spool, port2, metrics2, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
-    Poll.until(Poll.deadline(Duration.ofSeconds(120)), () -> groupLag(topic, group) == 0,
+    Poll.until(Poll.deadline(Duration.ofSeconds(120)), () -> groupLag(admin, topic, group) == 0,
         "the restarted consumer did not catch up; " + second.describe());
     Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics2),
         m -> m.value("kafka_dlq_spooled_records", Map.of()) == 0,
@@ -295,6 +349,7 @@ class DeadLetterSmokeTest {
     System.out.printf("killed with %.0f dead letters spooled; after the restart the topic holds %d%n",
         spooled, deadLetters.size());
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
+    }
   }
 
   private void awaitAttempts(int port, int n, ServiceProcess service) {
@@ -321,7 +376,7 @@ class DeadLetterSmokeTest {
     }
   }
 
-  private static long groupLag(String topic, String group) throws Exception {
+  private static long groupLag(Admin admin, String topic, String group) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
