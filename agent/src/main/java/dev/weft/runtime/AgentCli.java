@@ -3,14 +3,19 @@ package dev.weft.runtime;
 import dev.weft.runtime.config.ConfigKey;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
+import dev.weft.runtime.kafka.dlq.DlqCli;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.AgentDistributionConfig;
 import java.io.File;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
-/** {@code java -jar weft-agent.jar [modules|config|attach <pid> [key=value ...]]}. */
+/**
+ * {@code java -jar weft-agent.jar [modules | config | attach <pid> [key=value ...] | dlq ...]};
+ * {@code dlq} is {@link DlqCli}.
+ */
 public final class AgentCli {
 
   private AgentCli() {}
@@ -32,13 +37,19 @@ public final class AgentCli {
           return 2;
         }
         return attach(args, agentJar);
+      case "dlq":
+        return DlqCli.run(Arrays.copyOfRange(args, 1, args.length), agentJar);
       case "help":
       case "-h":
       case "--help":
-        out.println("usage: java -jar weft-agent.jar [modules | config | attach <pid> [key=value ...]]");
+        out.println(
+            "usage: java -jar weft-agent.jar [modules | config | attach <pid> [key=value ...]"
+                + " | dlq replay|inspect ...]");
         out.println("  modules   the version and the bundled instrumentation modules (default)");
         out.println("  config    every configuration key, its default and accepted values");
         out.println("  attach    start Weft in a running JVM; key=value pairs configure it");
+        out.println("  dlq       replay a dead-letter topic's records to their topics, or inspect them");
+        out.println("            as JSON lines; see dlq --help");
         return 0;
       default:
         System.err.println("unknown command '" + command + "'; try --help");
