@@ -378,7 +378,9 @@ public final class DeadLetters {
       try {
         Spool s = spool();
         DlqEntry next = null;
-        for (DlqEntry e : s.pending()) {
+        List<DlqEntry> pending = s.pending();
+        countOverdue(pending);
+        for (DlqEntry e : pending) {
           Cluster c = clusters.get(e.clusterKey);
           if (c != null && c.loader.get() != null) {
             next = e;
@@ -392,6 +394,7 @@ public final class DeadLetters {
         if (deliver(s, next)) {
           backoff = 500;
         } else {
+          countOverdue(s.pending());
           Thread.sleep(backoff);
           backoff = Math.min(backoff * 2, 10_000);
         }
@@ -515,14 +518,36 @@ public final class DeadLetters {
     }
   }
 
-  /** The broker did not take {@code entry} in time: it waits in the spool, counted once. */
-  private void waiting(DlqEntry entry, String doing, Throwable why) {
+  /**
+   * While the broker does not take dead letters, every entry not acknowledged within
+   * {@code weft.dlq.ack.timeout.ms} of its failure (or of this process finding it in the spool)
+   * is counted as spooled, once.
+   */
+  private void countOverdue(List<DlqEntry> pending) {
+    if (!senderFailing) {
+      return;
+    }
+    long now = System.nanoTime();
+    long limit = TimeUnit.MILLISECONDS.toNanos(settings.ackTimeoutMs);
+    for (DlqEntry e : pending) {
+      if (!e.counted && now - e.createdNanos >= limit) {
+        countSpooled(e);
+      }
+    }
+  }
+
+  private void countSpooled(DlqEntry entry) {
     if (!entry.counted) {
       entry.counted = true;
       if (metrics != null) {
         metrics.outcome(entry.topic, entry.dlqTopic, entry.group, SPOOLED).inc();
       }
     }
+  }
+
+  /** The broker did not take {@code entry} in time: it waits in the spool, counted once. */
+  private void waiting(DlqEntry entry, String doing, Throwable why) {
+    countSpooled(entry);
     if (!senderFailing) {
       senderFailing = true;
       WeftLog.warn("dead letters wait in the spool " + spoolDirName() + ": " + doing + " on "

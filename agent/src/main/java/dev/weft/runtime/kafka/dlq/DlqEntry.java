@@ -34,6 +34,7 @@ final class DlqEntry {
   final List<byte[]> failureValues;
   volatile RawRecord record; // null until read back
   volatile boolean counted; // counted as spooled by this process
+  volatile long createdNanos = System.nanoTime(); // when this process wrote or read it
   int size; // bytes on disk
 
   DlqEntry(

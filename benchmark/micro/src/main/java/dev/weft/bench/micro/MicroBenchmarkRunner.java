@@ -50,22 +50,25 @@ public final class MicroBenchmarkRunner {
           LettuceGetBenchmark.class,
           KafkaSendBenchmark.class,
           KafkaConsumeBenchmark.class,
+          KafkaHandlerBenchmark.class,
           LogCallBenchmark.class);
 
   static final Map<Class<?>, String> LABELS =
-      Map.of(
-          HttpServerRequestBenchmark.class, "HTTP request, JDK server + JDK client, loopback",
-          ServletRequestBenchmark.class, "HTTP request, Tomcat 11 servlet + Apache HttpClient 5",
-          PoolHandoffRequestBenchmark.class,
-          "HTTP request handed to a thread pool 3 times (submit, supplyAsync, thenApplyAsync)",
-          JdbcPreparedQueryBenchmark.class, "JDBC prepared query, H2 in memory",
-          JdbcPooledQueryBenchmark.class,
-          "JDBC query through HikariCP, PostgreSQL (borrow, prepare, execute, return)",
-          RedisGetBenchmark.class, "Redis GET, Jedis, local Redis",
-          LettuceGetBenchmark.class, "Redis GET, Lettuce sync API, local Redis",
-          KafkaSendBenchmark.class, "Kafka send, acks=all, local broker",
-          KafkaConsumeBenchmark.class, "Kafka consume, iteration over 100 polled records",
-          LogCallBenchmark.class, "Log call, SLF4J + Logback");
+      Map.ofEntries(
+          Map.entry(HttpServerRequestBenchmark.class, "HTTP request, JDK server + JDK client, loopback"),
+          Map.entry(ServletRequestBenchmark.class, "HTTP request, Tomcat 11 servlet + Apache HttpClient 5"),
+          Map.entry(PoolHandoffRequestBenchmark.class,
+              "HTTP request handed to a thread pool 3 times (submit, supplyAsync, thenApplyAsync)"),
+          Map.entry(JdbcPreparedQueryBenchmark.class, "JDBC prepared query, H2 in memory"),
+          Map.entry(JdbcPooledQueryBenchmark.class,
+              "JDBC query through HikariCP, PostgreSQL (borrow, prepare, execute, return)"),
+          Map.entry(RedisGetBenchmark.class, "Redis GET, Jedis, local Redis"),
+          Map.entry(LettuceGetBenchmark.class, "Redis GET, Lettuce sync API, local Redis"),
+          Map.entry(KafkaSendBenchmark.class, "Kafka send, acks=all, local broker"),
+          Map.entry(KafkaConsumeBenchmark.class, "Kafka consume, iteration over 100 polled records"),
+          Map.entry(KafkaHandlerBenchmark.class,
+              "Kafka consume, 100 records each handed to a record-handler method (dead-letter watch)"),
+          Map.entry(LogCallBenchmark.class, "Log call, SLF4J + Logback"));
 
   private final Map<String, String> options;
   private final boolean smoke;

@@ -154,7 +154,7 @@ class DeadLetterSmokeTest {
     return Map.of("topic", topic, "dlq_topic", topic + ".dlq", "group", group, "outcome", outcome);
   }
 
-  /** Shape 1: the application's method taking the ConsumerRecord throws. */
+  /** Shape 1: the application's method taking the ConsumerRecord throws; then replay. */
   @Test
   void aRecordHandlerThatThrowsHasItsRecordDeadLetteredByteForByte() throws Exception {
     String topic = "orders-record";
@@ -203,6 +203,76 @@ class DeadLetterSmokeTest {
         assertEquals(Long.toString(java.nio.ByteBuffer.wrap(d.header("kafka_dlt-original-offset")).getLong()),
             span.attribute("messaging.kafka.offset"), "the span of the dead letter's own record");
       }
+    }
+    assertReplayReproducesTheOriginals(topic, group, originals);
+  }
+
+  /**
+   * {@code java -jar weft-agent.jar dlq replay} of a dead-letter topic into a fresh topic
+   * reproduces the 137 originals byte for byte (key, value, headers, timestamp, partition);
+   * {@code dlq inspect} prints them as JSON lines.
+   */
+  private void assertReplayReproducesTheOriginals(String topic, String group, List<Original> originals)
+      throws Exception {
+    String fresh = topic + "-replayed";
+    createTopic(admin, fresh);
+    String kafkaClients = SmokeEnv.kafkaServiceDir().resolve("libs").resolve("kafka-clients-4.4.0").toString();
+    Cli replay = cli("dlq", "replay", "--bootstrap", broker.bootstrapServers(), "--from", topic + ".dlq",
+        "--to", fresh, "--kafka-clients", kafkaClients);
+    assertEquals(0, replay.exit, replay.toString());
+    assertTrue(replay.stdout.contains("replayed " + DeadLetterData.FAILING + " records from " + topic + ".dlq to " + fresh),
+        replay.toString());
+    List<Read> replayed = DeadLetterData.readAll(broker.bootstrapServers(), fresh);
+    assertEquals(DeadLetterData.FAILING, replayed.size(), "replayed records");
+    Map<String, Original> failing = new HashMap<>();
+    for (Original o : originals) {
+      if (o.fails()) {
+        failing.put(o.partition() + "/" + java.util.Base64.getEncoder().encodeToString(
+            o.value() == null ? new byte[0] : o.value()) + "/" + o.timestamp(), o);
+      }
+    }
+    for (Read r : replayed) {
+      Original o = failing.remove(r.partition() + "/" + java.util.Base64.getEncoder().encodeToString(
+          r.value() == null ? new byte[0] : r.value()) + "/" + r.timestamp());
+      assertNotNull(o, "a replayed record that matches no failing original: partition " + r.partition()
+          + " timestamp " + r.timestamp());
+      String what = "replay of record " + o.index();
+      org.junit.jupiter.api.Assertions.assertArrayEquals(o.key(), r.key(), what + ": key");
+      org.junit.jupiter.api.Assertions.assertArrayEquals(o.value(), r.value(), what + ": value");
+      DeadLetterData.assertHeadersEqual(o.headers(), r.headers(), what + " (all its headers, none of Weft's)");
+    }
+    assertTrue(failing.isEmpty(), failing.size() + " originals were not replayed");
+
+    Cli inspect = cli("dlq", "inspect", "--bootstrap", broker.bootstrapServers(), "--from", topic + ".dlq",
+        "--limit", "3", "--filter", "exception=IllegalStateException", "--kafka-clients", kafkaClients);
+    assertEquals(0, inspect.exit, inspect.toString());
+    List<String> lines = inspect.stdout.lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(3, lines.size(), inspect.toString());
+    for (String line : lines) {
+      assertTrue(line.startsWith("{") && line.contains("\"original_topic\":\"" + topic + "\"")
+          && line.contains("\"consumer_group\":\"" + group + "\""), line);
+    }
+  }
+
+  /** The agent jar's command line, run to its end. */
+  private static Cli cli(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(SmokeEnv.currentJava().toString(), "-jar",
+        SmokeEnv.agentJar().toString()));
+    command.addAll(List.of(args));
+    Path out = brokerDir.resolve("cli-" + System.nanoTime() + ".out");
+    Path err = brokerDir.resolve("cli-" + System.nanoTime() + ".err");
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("dlq command did not end within 120 s: " + command);
+    }
+    return new Cli(p.exitValue(), java.nio.file.Files.readString(out), java.nio.file.Files.readString(err));
+  }
+
+  record Cli(int exit, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
     }
   }
 
