@@ -72,6 +72,9 @@ final class RecordHandlers {
     if (!method.isMethod() || method.isAbstract() || method.isNative() || method.isBridge()) {
       return -1;
     }
+    if (method.getName().equals("onConsume")) {
+      return -1; // a ConsumerInterceptor's: Kafka runs it inside poll and only logs its exceptions
+    }
     int i = 0;
     for (ParameterDescription p : method.getParameters()) {
       if (isRecordType(p.getType())) {
