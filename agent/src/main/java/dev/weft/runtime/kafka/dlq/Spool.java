@@ -286,7 +286,10 @@ final class Spool {
   }
 
   private static String escape(String key) {
-    return key.replace("\\", "\\\\").replace("\n", "\\n").replace("\u0000", "\\0");
+    return key.replace("\\", "\\\\")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r") // readAllLines also ends a line at a carriage return
+        .replace("\u0000", "\\0");
   }
 
   private static String unescape(String line) {
@@ -295,7 +298,7 @@ final class Spool {
       char c = line.charAt(i);
       if (c == '\\' && i + 1 < line.length()) {
         char n = line.charAt(++i);
-        b.append(n == 'n' ? '\n' : n == '0' ? '\u0000' : n);
+        b.append(n == 'n' ? '\n' : n == 'r' ? '\r' : n == '0' ? '\u0000' : n);
       } else {
         b.append(c);
       }

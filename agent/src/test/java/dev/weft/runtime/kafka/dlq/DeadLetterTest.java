@@ -53,7 +53,8 @@ class DeadLetterTest {
     assertEquals("billing", d.text(DeadLetter.CONSUMER_GROUP));
     assertEquals("java.lang.IllegalStateException", d.exception());
     assertEquals("java.io.IOException", d.exceptionCause());
-    assertEquals("boom", d.text(DeadLetter.EXCEPTION_MESSAGE));
+    // As Spring's recoverer: the exception's message, ";", the root cause's (since 3ac2c74).
+    assertEquals("boom;disk", d.text(DeadLetter.EXCEPTION_MESSAGE));
     assertTrue(d.text(DeadLetter.EXCEPTION_STACKTRACE).startsWith("java.lang.IllegalStateException: boom"));
     // The failing span's, from the block; not the original record's own traceparent header.
     assertEquals(TRACEPARENT, d.text(DeadLetter.TRACEPARENT));
