@@ -18,14 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,8 +37,7 @@ class DeadLetterSmokeTest {
   static final String EXCEPTION = "java.lang.IllegalStateException";
   static final String ORDERS_HANDLER = "dev.weft.smoke.kafka.DeadLetterService$Orders#handle";
 
-  static KafkaBroker broker;
-  static Admin admin;
+  static TestKafka kafka;
 
   @TempDir static Path brokerDir;
 
@@ -54,19 +46,13 @@ class DeadLetterSmokeTest {
 
   @BeforeAll
   static void startBroker() {
-    broker = KafkaBroker.start(brokerDir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
-    Properties p = new Properties();
-    p.put("bootstrap.servers", broker.bootstrapServers());
-    admin = Admin.create(p);
+    kafka = TestKafka.start(brokerDir.resolve("broker"));
   }
 
   @AfterAll
   static void stopBroker() {
-    if (admin != null) {
-      admin.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -120,16 +106,6 @@ class DeadLetterSmokeTest {
     return service;
   }
 
-  private static void createTopic(Admin admin, String topic) throws Exception {
-    admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-  }
-
-  private static Admin adminOf(KafkaBroker broker) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", broker.bootstrapServers());
-    return Admin.create(p);
-  }
-
   private String stats(int port) throws Exception {
     return Http.get(client, Http.url(port, "/stats")).body();
   }
@@ -159,18 +135,18 @@ class DeadLetterSmokeTest {
   void aRecordHandlerThatThrowsHasItsRecordDeadLetteredByteForByte() throws Exception {
     String topic = "orders-record";
     String group = "billing-record";
-    createTopic(admin, topic);
-    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 1);
+    kafka.createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 1);
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
       int port = SmokeEnv.freePort();
       int metrics = SmokeEnv.freePort();
-      ServiceProcess consumer = startConsumer(broker, "record", "kafka-clients-4.4.0", "record", topic, group,
+      ServiceProcess consumer = startConsumer(kafka.broker, "record", "kafka-clients-4.4.0", "record", topic, group,
           brokerDir.resolve("spool-record"), port, metrics, receiver, 0);
       awaitProcessed(consumer, port);
       MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
           s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
           s -> "dead letters published: " + (s == null ? "" : s.series("kafka_dlq_records_total")));
-      List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
+      List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq");
       Map<String, Read> byOriginal =
           DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
 
@@ -215,14 +191,14 @@ class DeadLetterSmokeTest {
   private void assertReplayReproducesTheOriginals(String topic, String group, List<Original> originals)
       throws Exception {
     String fresh = topic + "-replayed";
-    createTopic(admin, fresh);
+    kafka.createTopic(fresh);
     String kafkaClients = SmokeEnv.kafkaServiceDir().resolve("libs").resolve("kafka-clients-4.4.0").toString();
-    Cli replay = cli("dlq", "replay", "--bootstrap", broker.bootstrapServers(), "--from", topic + ".dlq",
+    Cli replay = cli("dlq", "replay", "--bootstrap", kafka.bootstrap(), "--from", topic + ".dlq",
         "--to", fresh, "--kafka-clients", kafkaClients);
     assertEquals(0, replay.exit, replay.toString());
     assertTrue(replay.stdout.contains("replayed " + DeadLetterData.FAILING + " records from " + topic + ".dlq to " + fresh),
         replay.toString());
-    List<Read> replayed = DeadLetterData.readAll(broker.bootstrapServers(), fresh);
+    List<Read> replayed = DeadLetterData.readAll(kafka.bootstrap(), fresh);
     assertEquals(DeadLetterData.FAILING, replayed.size(), "replayed records");
     Map<String, Original> failing = new HashMap<>();
     for (Original o : originals) {
@@ -243,7 +219,7 @@ class DeadLetterSmokeTest {
     }
     assertTrue(failing.isEmpty(), failing.size() + " originals were not replayed");
 
-    Cli inspect = cli("dlq", "inspect", "--bootstrap", broker.bootstrapServers(), "--from", topic + ".dlq",
+    Cli inspect = cli("dlq", "inspect", "--bootstrap", kafka.bootstrap(), "--from", topic + ".dlq",
         "--limit", "3", "--filter", "exception=IllegalStateException", "--kafka-clients", kafkaClients);
     assertEquals(0, inspect.exit, inspect.toString());
     List<String> lines = inspect.stdout.lines().filter(l -> !l.isBlank()).toList();
@@ -281,14 +257,14 @@ class DeadLetterSmokeTest {
   void aConfiguredHandlerThatThrowsHasTheRecordOfItsThreadDeadLettered() throws Exception {
     String topic = "orders-handler";
     String group = "billing-handler";
-    createTopic(admin, topic);
-    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 2);
+    kafka.createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 2);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer(broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
+    ServiceProcess consumer = startConsumer(kafka.broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
         brokerDir.resolve("spool-handler"), port, metrics, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
     awaitProcessed(consumer, port);
-    List<Read> deadLetters = awaitDeadLetters(broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
+    List<Read> deadLetters = awaitDeadLetters(kafka.broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
     MetricsScrape scrape = Http.scrape(client, metrics);
     assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
@@ -305,8 +281,8 @@ class DeadLetterSmokeTest {
   void aSpringKafkaListenerThatThrowsHasItsRecordDeadLettered() throws Exception {
     String topic = "orders-spring";
     String group = "billing-spring";
-    createTopic(admin, topic);
-    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 5);
+    kafka.createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 5);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
     ServiceProcess service =
@@ -316,7 +292,7 @@ class DeadLetterSmokeTest {
             .jvmArgs(Services.KEEP_IDLE_CONNECTIONS, "-Dweft.metrics.port=" + metrics,
                 "-Dotel.traces.exporter=none")
             .jar(SmokeEnv.springKafkaServiceJar())
-            .args("--server.port=" + port, "--app.bootstrap=" + broker.bootstrapServers(),
+            .args("--server.port=" + port, "--app.bootstrap=" + kafka.bootstrap(),
                 "--app.topic=" + topic, "--app.group=" + group)
             .start();
     services.add(service);
@@ -328,11 +304,34 @@ class DeadLetterSmokeTest {
     MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
         m -> m.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
         m -> "dead letters published: " + (m == null ? "" : m.series("kafka_dlq_records_total")));
-    List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
+    List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq");
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group,
         "org.springframework.kafka.listener.ListenerExecutionFailedException", EXCEPTION);
     assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")),
         "each failing record once, although Spring tried it 10 times");
+  }
+
+  /**
+   * A run on a broker of its own (the case stops and restarts it): 5,000 records, a consumer
+   * that takes 5 ms per record, the broker stopped once 1,000 went through.
+   */
+  private record Stopped(
+      TestKafka kafka, List<Original> originals, ServiceProcess consumer, int port, int metrics, Instant at) {}
+
+  private Stopped runUntilTheBrokerStops(
+      Path dir, String name, String shape, String topic, String group, Path spool, long seed, String... jvmArgs)
+      throws Exception {
+    TestKafka own = TestKafka.start(dir.resolve("broker"));
+    own.createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(own.bootstrap(), topic, seed);
+    int port = SmokeEnv.freePort();
+    int metrics = SmokeEnv.freePort();
+    ServiceProcess consumer = startConsumer(own.broker, name, "kafka-clients-4.4.0", shape, topic, group,
+        spool, port, metrics, null, 5, jvmArgs);
+    awaitAttempts(port, 1_000, consumer);
+    Instant at = Instant.now();
+    own.broker.stopKeepingData();
+    return new Stopped(own, originals, consumer, port, metrics, at);
   }
 
   /** The broker goes away for 20 s in the middle of the run: nothing lost, nothing twice. */
@@ -340,41 +339,33 @@ class DeadLetterSmokeTest {
   void deadLettersWaitInTheSpoolWhileTheBrokerIsAway(@TempDir Path dir) throws Exception {
     String topic = "orders-away";
     String group = "billing-away";
-    // A broker of its own: this case stops and restarts it.
-    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
-        Admin admin = adminOf(broker)) {
-    createTopic(admin, topic);
-    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 3);
-    int port = SmokeEnv.freePort();
-    int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer(broker, "away", "kafka-clients-4.4.0", "record", topic, group,
-        brokerDir.resolve("spool-away"), port, metrics, null, 5);
-    awaitAttempts(port, 1_000, consumer);
-    Instant stopped = Instant.now();
-    broker.stopKeepingData();
-    try {
-      Poll.untilValue(Poll.deadline(Duration.ofSeconds(20)), () -> Http.scrape(client, metrics),
-          s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")) >= 1,
-          s -> "no dead letter was spooled while the broker was away: "
-              + (s == null ? "" : s.series("kafka_dlq_records_total")));
-      outageOf(Duration.ofSeconds(20), stopped);
-    } finally {
-      broker.restart();
-    }
-    awaitProcessed(consumer, port);
-    MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> Http.scrape(client, metrics),
-        s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING
-            && s.value("kafka_dlq_spooled_records", Map.of()) == 0,
-        s -> "dead letters after the broker came back: " + (s == null ? "" : s.series("kafka_dlq_records_total")
-            + " " + s.series("kafka_dlq_spooled_records")));
-    List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
-    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
-    double spooled = scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled"));
-    System.out.printf("broker away 20 s: %.0f of %d dead letters spooled, then all published%n",
-        spooled, DeadLetterData.FAILING);
-    assertTrue(spooled > 0, "some dead letters were spooled");
-    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
-    assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
+    Stopped run = runUntilTheBrokerStops(dir, "away", "record", topic, group, dir.resolve("spool"), 3);
+    try (TestKafka own = run.kafka()) {
+      int metrics = run.metrics();
+      try {
+        Poll.untilValue(Poll.deadline(Duration.ofSeconds(20)), () -> Http.scrape(client, metrics),
+            s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")) >= 1,
+            s -> "no dead letter was spooled while the broker was away: "
+                + (s == null ? "" : s.series("kafka_dlq_records_total")));
+        outageOf(Duration.ofSeconds(20), run.at());
+      } finally {
+        own.broker.restart();
+      }
+      awaitProcessed(run.consumer(), run.port());
+      MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> Http.scrape(client, metrics),
+          s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING
+              && s.value("kafka_dlq_spooled_records", Map.of()) == 0,
+          s -> "dead letters after the broker came back: " + (s == null ? "" : s.series("kafka_dlq_records_total")
+              + " " + s.series("kafka_dlq_spooled_records")));
+      List<Read> deadLetters = DeadLetterData.readAll(own.bootstrap(), topic + ".dlq");
+      DeadLetterData.assertDeadLetters(run.originals(), deadLetters, topic, group, EXCEPTION, null);
+      double spooled = scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled"));
+      System.out.printf("broker away 20 s: %.0f of %d dead letters spooled, then all published%n",
+          spooled, DeadLetterData.FAILING);
+      assertTrue(spooled > 0, "some dead letters were spooled");
+      assertEquals(DeadLetterData.FAILING,
+          scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
+      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
     }
   }
 
@@ -383,42 +374,34 @@ class DeadLetterSmokeTest {
   void spooledDeadLettersSurviveAKilledProcess(@TempDir Path dir) throws Exception {
     String topic = "orders-killed";
     String group = "billing-killed";
-    // A broker of its own: this case stops and restarts it.
-    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
-        Admin admin = adminOf(broker)) {
-    createTopic(admin, topic);
-    List<Original> originals = DeadLetterData.produce(broker.bootstrapServers(), topic, 4);
-    Path spool = brokerDir.resolve("spool-killed");
-    int port = SmokeEnv.freePort();
-    int metrics = SmokeEnv.freePort();
-    ServiceProcess first = startConsumer(broker, "killed-1", "kafka-clients-4.4.0", "handler", topic, group,
-        spool, port, metrics, null, 5, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
-    awaitAttempts(port, 1_000, first);
-    broker.stopKeepingData();
-    double spooled;
-    try {
-      MetricsScrape s = Poll.untilValue(Poll.deadline(Duration.ofSeconds(30)), () -> Http.scrape(client, metrics),
-          m -> m.value("kafka_dlq_spooled_records", Map.of()) >= 3,
-          m -> "fewer than 3 dead letters spooled: " + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
-      ProcessHandle.of(first.pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
-      assertEquals(137, first.awaitExit(Duration.ofSeconds(10)), "killed by SIGKILL");
-      spooled = s.value("kafka_dlq_spooled_records", Map.of());
-    } finally {
-      broker.restart();
-    }
-    int port2 = SmokeEnv.freePort();
-    int metrics2 = SmokeEnv.freePort();
-    ServiceProcess second = startConsumer(broker, "killed-2", "kafka-clients-4.4.0", "handler", topic, group,
-        spool, port2, metrics2, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
-    Poll.until(Poll.deadline(Duration.ofSeconds(120)), () -> groupLag(admin, topic, group) == 0,
-        "the restarted consumer did not catch up; " + second.describe());
-    Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics2),
-        m -> m.value("kafka_dlq_spooled_records", Map.of()) == 0,
-        m -> "the spool was not emptied: " + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
-    List<Read> deadLetters = DeadLetterData.readAll(broker.bootstrapServers(), topic + ".dlq");
-    System.out.printf("killed with %.0f dead letters spooled; after the restart the topic holds %d%n",
-        spooled, deadLetters.size());
-    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
+    Path spool = dir.resolve("spool");
+    String handlers = "-Dweft.dlq.handlers=" + ORDERS_HANDLER;
+    Stopped run = runUntilTheBrokerStops(dir, "killed-1", "handler", topic, group, spool, 4, handlers);
+    try (TestKafka own = run.kafka()) {
+      double spooled;
+      try {
+        MetricsScrape s = Poll.untilValue(Poll.deadline(Duration.ofSeconds(30)), () -> Http.scrape(client, run.metrics()),
+            m -> m.value("kafka_dlq_spooled_records", Map.of()) >= 3,
+            m -> "fewer than 3 dead letters spooled: " + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
+        ProcessHandle.of(run.consumer().pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
+        assertEquals(137, run.consumer().awaitExit(Duration.ofSeconds(10)), "killed by SIGKILL");
+        spooled = s.value("kafka_dlq_spooled_records", Map.of());
+      } finally {
+        own.broker.restart();
+      }
+      int port = SmokeEnv.freePort();
+      int metrics = SmokeEnv.freePort();
+      ServiceProcess second = startConsumer(own.broker, "killed-2", "kafka-clients-4.4.0", "handler", topic, group,
+          spool, port, metrics, null, 0, handlers);
+      Poll.until(Poll.deadline(Duration.ofSeconds(120)), () -> own.groupLag(topic, group) == 0,
+          "the restarted consumer did not catch up; " + second.describe());
+      Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
+          m -> m.value("kafka_dlq_spooled_records", Map.of()) == 0,
+          m -> "the spool was not emptied: " + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
+      List<Read> deadLetters = DeadLetterData.readAll(own.bootstrap(), topic + ".dlq");
+      System.out.printf("killed with %.0f dead letters spooled; after the restart the topic holds %d%n",
+          spooled, deadLetters.size());
+      DeadLetterData.assertDeadLetters(run.originals(), deadLetters, topic, group, EXCEPTION, null);
     }
   }
 
@@ -444,22 +427,5 @@ class DeadLetterSmokeTest {
     if (left > 0) {
       Thread.sleep(left);
     }
-  }
-
-  private static long groupLag(Admin admin, String topic, String group) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < 3; p++) {
-      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
-        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
-    long lag = 0;
-    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
-      OffsetAndMetadata c = committed.get(e.getKey());
-      lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-    }
-    return lag;
   }
 }

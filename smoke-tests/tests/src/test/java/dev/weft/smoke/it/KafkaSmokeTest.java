@@ -17,17 +17,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,6 +73,7 @@ class KafkaSmokeTest {
         .map(c -> Named.of(c.clients() + " " + c.protocol() + " protocol", c));
   }
 
+  static TestKafka kafka;
   static KafkaBroker broker;
   static Admin admin;
 
@@ -87,19 +83,15 @@ class KafkaSmokeTest {
 
   @BeforeAll
   static void startBroker() {
-    broker = KafkaBroker.start(brokerDir.resolve("broker"), Map.of("auto.create.topics.enable", "false"));
-    Properties p = new Properties();
-    p.put("bootstrap.servers", broker.bootstrapServers());
-    admin = Admin.create(p);
+    kafka = TestKafka.start(brokerDir.resolve("broker"));
+    broker = kafka.broker;
+    admin = kafka.admin;
   }
 
   @AfterAll
   static void stopBroker() {
-    if (admin != null) {
-      admin.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -302,19 +294,6 @@ class KafkaSmokeTest {
 
   /** The group's lag as the broker sees it: log end offset minus committed offset, summed. */
   private static long adminLag(String topic, String group) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < 3; p++) {
-      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
-        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
-    long lag = 0;
-    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
-      OffsetAndMetadata c = committed.get(e.getKey());
-      lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-    }
-    return lag;
+    return kafka.groupLag(topic, group);
   }
 }
