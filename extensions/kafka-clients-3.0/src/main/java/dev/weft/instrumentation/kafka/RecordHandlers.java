@@ -49,20 +49,31 @@ final class RecordHandlers {
     return false;
   }
 
+  /** Horspool's shift per byte value: how far the needle may move when that byte ends a window. */
+  private static final int[] SHIFT = new int[256];
+
+  static {
+    java.util.Arrays.fill(SHIFT, NEEDLE.length);
+    for (int i = 0; i < NEEDLE.length - 1; i++) {
+      SHIFT[NEEDLE[i] & 0xff] = NEEDLE.length - 1 - i;
+    }
+  }
+
+  /**
+   * Whether the class file contains the needle: a Boyer-Moore-Horspool search, which looks at
+   * about one byte in thirty of a class file that does not.
+   */
   static boolean mentionsRecords(byte[] classFile) {
-    byte first = NEEDLE[0];
-    int last = classFile.length - NEEDLE.length;
-    outer:
-    for (int i = 0; i <= last; i++) {
-      if (classFile[i] != first) {
-        continue;
+    int n = NEEDLE.length;
+    int last = n - 1;
+    for (int i = 0; i + n <= classFile.length; i += SHIFT[classFile[i + last] & 0xff]) {
+      int j = last;
+      while (j >= 0 && classFile[i + j] == NEEDLE[j]) {
+        j--;
       }
-      for (int j = 1; j < NEEDLE.length; j++) {
-        if (classFile[i + j] != NEEDLE[j]) {
-          continue outer;
-        }
+      if (j < 0) {
+        return true;
       }
-      return true;
     }
     return false;
   }
