@@ -1,11 +1,14 @@
 package dev.weft.smoke.springkafka;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.messaging.handler.annotation.Header;
 import org.springframework.messaging.handler.annotation.Payload;
@@ -17,6 +20,11 @@ import org.springframework.web.bind.annotation.RestController;
  * handler (DefaultErrorHandler: a failing record is retried 9 more times, then logged and
  * skipped). Nothing in it knows about Weft. Run with
  * {@code --server.port=<port> --app.bootstrap=<servers> --app.topic=<topic> --app.group=<group>}.
+ *
+ * <p>With {@code --app.record-listener=false --app.batch-listener=true} a batch listener takes
+ * the topic instead: it goes through each poll's records and, at a failing one, throws Spring's
+ * {@code BatchListenerFailedException} naming its index (Spring then commits the records before
+ * it and retries from it).
  *
  * <p>A record fails when its value starts with {@code 0xEE}, or, for a null value (tombstone),
  * when its key starts with {@code 0xEE}. {@code GET /stats} answers
@@ -47,19 +55,41 @@ public class SpringKafkaService {
    * A record with a null value reaches Spring's messaging layer as {@code KafkaNull}; with
    * {@code required = false} spring-kafka's payload resolver hands the method {@code null}.
    */
-  @KafkaListener(topics = "${app.topic}")
+  @KafkaListener(id = "records", topics = "${app.topic}", autoStartup = "${app.record-listener:true}")
   public void onRecord(
       @Payload(required = false) byte[] value,
       @Header(name = KafkaHeaders.RECEIVED_KEY, required = false) byte[] key) {
-    boolean reject =
-        (value != null && value.length > 0 && value[0] == REJECT)
-            || (value == null && key != null && key.length > 0 && key[0] == REJECT);
-    if (reject) {
+    if (rejects(value, key)) {
       failedAttempts.incrementAndGet();
-      throw new IllegalStateException(
-          "rejected record: " + (value == null ? "null value" : value.length + " bytes"));
+      throw rejection(value);
     }
     processed.incrementAndGet();
+  }
+
+  @KafkaListener(
+      id = "batches",
+      topics = "${app.topic}",
+      batch = "true",
+      autoStartup = "${app.batch-listener:false}")
+  public void onBatch(List<ConsumerRecord<byte[], byte[]>> records) {
+    for (int i = 0; i < records.size(); i++) {
+      ConsumerRecord<byte[], byte[]> r = records.get(i);
+      if (rejects(r.value(), r.key())) {
+        failedAttempts.incrementAndGet();
+        throw new BatchListenerFailedException("rejected record in a batch", rejection(r.value()), i);
+      }
+      processed.incrementAndGet();
+    }
+  }
+
+  private static boolean rejects(byte[] value, byte[] key) {
+    return (value != null && value.length > 0 && value[0] == REJECT)
+        || (value == null && key != null && key.length > 0 && key[0] == REJECT);
+  }
+
+  private static IllegalStateException rejection(byte[] value) {
+    return new IllegalStateException(
+        "rejected record: " + (value == null ? "null value" : value.length + " bytes"));
   }
 
   @GetMapping(value = "/stats", produces = "text/plain")

@@ -279,21 +279,36 @@ class DeadLetterSmokeTest {
    */
   @Test
   void aSpringKafkaListenerThatThrowsHasItsRecordDeadLettered() throws Exception {
-    String topic = "orders-spring";
-    String group = "billing-spring";
+    runSpringService("orders-spring", "billing-spring", 5);
+  }
+
+  /**
+   * Shape 2, batch: a Spring batch listener ({@code List<ConsumerRecord>}) throws Spring's
+   * {@code BatchListenerFailedException} with the failing record's index; only that record is
+   * dead-lettered, once, through Spring's commits of the records before it and its 9 retries.
+   */
+  @Test
+  void aSpringKafkaBatchListenerHasTheRecordItNamesDeadLettered() throws Exception {
+    runSpringService("orders-spring-batch", "billing-spring-batch", 7,
+        "--app.record-listener=false", "--app.batch-listener=true");
+  }
+
+  private void runSpringService(String topic, String group, long seed, String... appArgs) throws Exception {
     kafka.createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 5);
+    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, seed);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
+    List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--app.bootstrap=" + kafka.bootstrap(),
+        "--app.topic=" + topic, "--app.group=" + group));
+    args.addAll(List.of(appArgs));
     ServiceProcess service =
-        ServiceProcess.builder("dlq-spring")
+        ServiceProcess.builder("dlq-" + topic)
             .java(SmokeEnv.currentJava())
             .agent(SmokeEnv.agentJar())
             .jvmArgs(Services.KEEP_IDLE_CONNECTIONS, "-Dweft.metrics.port=" + metrics,
                 "-Dotel.traces.exporter=none")
             .jar(SmokeEnv.springKafkaServiceJar())
-            .args("--server.port=" + port, "--app.bootstrap=" + kafka.bootstrap(),
-                "--app.topic=" + topic, "--app.group=" + group)
+            .args(args.toArray(new String[0]))
             .start();
     services.add(service);
     service.awaitStdoutLine("spring-kafka-service listening on http://127.0.0.1:" + port, Services.STARTUP);
