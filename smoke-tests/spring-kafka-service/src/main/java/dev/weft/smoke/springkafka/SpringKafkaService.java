@@ -55,7 +55,11 @@ public class SpringKafkaService {
    * A record with a null value reaches Spring's messaging layer as {@code KafkaNull}; with
    * {@code required = false} spring-kafka's payload resolver hands the method {@code null}.
    */
-  @KafkaListener(id = "records", topics = "${app.topic}", autoStartup = "${app.record-listener:true}")
+  @KafkaListener(
+      id = "records",
+      idIsGroup = false,
+      topics = "${app.topic}",
+      autoStartup = "${app.record-listener:true}")
   public void onRecord(
       @Payload(required = false) byte[] value,
       @Header(name = KafkaHeaders.RECEIVED_KEY, required = false) byte[] key) {
@@ -68,6 +72,7 @@ public class SpringKafkaService {
 
   @KafkaListener(
       id = "batches",
+      idIsGroup = false,
       topics = "${app.topic}",
       batch = "true",
       autoStartup = "${app.batch-listener:false}")

@@ -312,9 +312,12 @@ class DeadLetterSmokeTest {
             .start();
     services.add(service);
     service.awaitStdoutLine("spring-kafka-service listening on http://127.0.0.1:" + port, Services.STARTUP);
-    String expected = "processed=" + (DeadLetterData.RECORDS - DeadLetterData.FAILING)
-        + " failedAttempts=" + (10 * DeadLetterData.FAILING);
-    Poll.untilValue(Poll.deadline(Duration.ofSeconds(240)), () -> stats(port), expected::equals,
+    // Spring's error handler makes 10 attempts at each failing record (a batch listener may make
+    // one more when two failures share a batch): how many is Spring's business, not Weft's.
+    String processed = "processed=" + (DeadLetterData.RECORDS - DeadLetterData.FAILING) + " ";
+    Poll.untilValue(Poll.deadline(Duration.ofSeconds(240)), () -> stats(port),
+        st -> st.startsWith(processed) && attempts(st) - (DeadLetterData.RECORDS - DeadLetterData.FAILING)
+            >= 10L * DeadLetterData.FAILING,
         st -> "the Spring service did not get through the records (" + st + "); " + service.describe());
     MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
         m -> m.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
