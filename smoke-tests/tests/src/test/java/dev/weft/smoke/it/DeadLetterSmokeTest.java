@@ -365,7 +365,7 @@ class DeadLetterSmokeTest {
             s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")) >= 1,
             s -> "no dead letter was spooled while the broker was away: "
                 + (s == null ? "" : s.series("kafka_dlq_records_total")));
-        outageOf(Duration.ofSeconds(20), run.at());
+        holdTheOutage(Duration.ofSeconds(20), run.at(), run.consumer());
       } finally {
         own.broker.restart();
       }
@@ -437,13 +437,14 @@ class DeadLetterSmokeTest {
   }
 
   /**
-   * The rest of an outage that started at {@code since}: the scenario's own length (the broker is
-   * down this long), not a wait for something to happen.
+   * Keeps the broker away until {@code length} after {@code since} (the scenario's own length),
+   * polling meanwhile that the consumer goes on running without it.
    */
-  private static void outageOf(Duration length, Instant since) throws InterruptedException {
-    long left = Duration.between(Instant.now(), since.plus(length)).toMillis();
-    if (left > 0) {
-      Thread.sleep(left);
-    }
+  private static void holdTheOutage(Duration length, Instant since, ServiceProcess consumer) {
+    Instant end = since.plus(length);
+    Poll.until(end.plusSeconds(5), () -> {
+      consumer.requireAlive("the consumer runs on while the broker is away");
+      return !Instant.now().isBefore(end);
+    }, "the outage did not end");
   }
 }
