@@ -19,9 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,29 +35,28 @@ class DeadLetterSmokeTest {
   static final String EXCEPTION = "java.lang.IllegalStateException";
   static final String ORDERS_HANDLER = "dev.weft.smoke.kafka.DeadLetterService$Orders#handle";
 
-  static TestKafka kafka;
+  @TempDir Path brokerDir;
 
-  @TempDir static Path brokerDir;
+  /** This case's broker, started on first use: each case has one of its own. */
+  private TestKafka kafka;
 
   private final List<ServiceProcess> services = new ArrayList<>();
   private final HttpClient client = Http.newClient();
 
-  @BeforeAll
-  static void startBroker() {
-    kafka = TestKafka.start(brokerDir.resolve("broker"));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (kafka != null) {
-      kafka.close();
+  private TestKafka kafka() {
+    if (kafka == null) {
+      kafka = TestKafka.start(brokerDir.resolve("broker"));
     }
+    return kafka;
   }
 
   @AfterEach
   void stopServices() {
     for (ServiceProcess s : services) {
       s.close();
+    }
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -135,18 +132,18 @@ class DeadLetterSmokeTest {
   void aRecordHandlerThatThrowsHasItsRecordDeadLetteredByteForByte() throws Exception {
     String topic = "orders-record";
     String group = "billing-record";
-    kafka.createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 1);
+    kafka().createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, 1);
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
       int port = SmokeEnv.freePort();
       int metrics = SmokeEnv.freePort();
-      ServiceProcess consumer = startConsumer(kafka.broker, "record", "kafka-clients-4.4.0", "record", topic, group,
+      ServiceProcess consumer = startConsumer(kafka().broker, "record", "kafka-clients-4.4.0", "record", topic, group,
           brokerDir.resolve("spool-record"), port, metrics, receiver, 0);
       awaitProcessed(consumer, port);
       MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
           s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
           s -> "dead letters published: " + (s == null ? "" : s.series("kafka_dlq_records_total")));
-      List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq");
+      List<Read> deadLetters = DeadLetterData.readAll(kafka().bootstrap(), topic + ".dlq");
       Map<String, Read> byOriginal =
           DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
 
@@ -191,14 +188,14 @@ class DeadLetterSmokeTest {
   private void assertReplayReproducesTheOriginals(String topic, String group, List<Original> originals)
       throws Exception {
     String fresh = topic + "-replayed";
-    kafka.createTopic(fresh);
+    kafka().createTopic(fresh);
     String kafkaClients = SmokeEnv.kafkaServiceDir().resolve("libs").resolve("kafka-clients-4.4.0").toString();
-    Cli replay = cli("dlq", "replay", "--bootstrap", kafka.bootstrap(), "--from", topic + ".dlq",
+    Cli replay = cli("dlq", "replay", "--bootstrap", kafka().bootstrap(), "--from", topic + ".dlq",
         "--to", fresh, "--kafka-clients", kafkaClients);
     assertEquals(0, replay.exit, replay.toString());
     assertTrue(replay.stdout.contains("replayed " + DeadLetterData.FAILING + " records from " + topic + ".dlq to " + fresh),
         replay.toString());
-    List<Read> replayed = DeadLetterData.readAll(kafka.bootstrap(), fresh);
+    List<Read> replayed = DeadLetterData.readAll(kafka().bootstrap(), fresh);
     assertEquals(DeadLetterData.FAILING, replayed.size(), "replayed records");
     Map<String, Original> failing = new HashMap<>();
     for (Original o : originals) {
@@ -219,7 +216,7 @@ class DeadLetterSmokeTest {
     }
     assertTrue(failing.isEmpty(), failing.size() + " originals were not replayed");
 
-    Cli inspect = cli("dlq", "inspect", "--bootstrap", kafka.bootstrap(), "--from", topic + ".dlq",
+    Cli inspect = cli("dlq", "inspect", "--bootstrap", kafka().bootstrap(), "--from", topic + ".dlq",
         "--limit", "3", "--filter", "exception=IllegalStateException", "--kafka-clients", kafkaClients);
     assertEquals(0, inspect.exit, inspect.toString());
     List<String> lines = inspect.stdout.lines().filter(l -> !l.isBlank()).toList();
@@ -231,7 +228,7 @@ class DeadLetterSmokeTest {
   }
 
   /** The agent jar's command line, run to its end. */
-  private static Cli cli(String... args) throws Exception {
+  private Cli cli(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(SmokeEnv.currentJava().toString(), "-jar",
         SmokeEnv.agentJar().toString()));
     command.addAll(List.of(args));
@@ -257,14 +254,14 @@ class DeadLetterSmokeTest {
   void aConfiguredHandlerThatThrowsHasTheRecordOfItsThreadDeadLettered() throws Exception {
     String topic = "orders-handler";
     String group = "billing-handler";
-    kafka.createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 2);
+    kafka().createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, 2);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer(kafka.broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
+    ServiceProcess consumer = startConsumer(kafka().broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
         brokerDir.resolve("spool-handler"), port, metrics, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
     awaitProcessed(consumer, port);
-    List<Read> deadLetters = awaitDeadLetters(kafka.broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
+    List<Read> deadLetters = awaitDeadLetters(kafka().broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
     MetricsScrape scrape = Http.scrape(client, metrics);
     assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
@@ -294,11 +291,11 @@ class DeadLetterSmokeTest {
   }
 
   private void runSpringService(String topic, String group, long seed, String... appArgs) throws Exception {
-    kafka.createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, seed);
+    kafka().createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, seed);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--app.bootstrap=" + kafka.bootstrap(),
+    List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--app.bootstrap=" + kafka().bootstrap(),
         "--app.topic=" + topic, "--app.group=" + group));
     args.addAll(List.of(appArgs));
     ServiceProcess service =
@@ -322,7 +319,7 @@ class DeadLetterSmokeTest {
     MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
         m -> m.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
         m -> "dead letters published: " + (m == null ? "" : m.series("kafka_dlq_records_total")));
-    List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq");
+    List<Read> deadLetters = DeadLetterData.readAll(kafka().bootstrap(), topic + ".dlq");
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group,
         "org.springframework.kafka.listener.ListenerExecutionFailedException", EXCEPTION);
     assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")),
