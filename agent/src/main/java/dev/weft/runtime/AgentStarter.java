@@ -12,6 +12,8 @@ import dev.weft.runtime.kafka.dlq.DeadLetters;
 import dev.weft.runtime.redis.RedisInstrumenter;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
+import dev.weft.runtime.log.JsonLogLine;
+import dev.weft.runtime.log.LogEnricher;
 import dev.weft.runtime.log.WeftLog;
 import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
@@ -45,6 +47,14 @@ public final class AgentStarter {
         return;
       }
       WeftLog.setDebug(config.debug());
+      if (config.logs().json) {
+        WeftLog.setJson(
+            new JsonLogLine(
+                config.serviceName(),
+                config.logs().traceIdKey,
+                config.logs().spanIdKey,
+                config.logs().traceFlagsKey));
+      }
       for (String warning : config.warnings()) {
         WeftLog.warn(warning);
       }
@@ -74,6 +84,7 @@ public final class AgentStarter {
         errors,
         new HttpServerInstrumenter(
             metrics == null ? null : metrics.httpServer(), tracing, errors));
+    WeftBridge.install(new LogEnricher(tracing, config.logs(), config.serviceName(), errors));
     WeftBridge.install(
         new HttpClientInstrumenter(metrics == null ? null : metrics.httpClient(), tracing, errors),
         tracing.contextBridge());

@@ -16,6 +16,7 @@ public final class WeftBridge {
   private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
   private static volatile RedisRecorder redis = RedisRecorder.NOOP;
   private static volatile KafkaRecorder kafka = KafkaRecorder.NOOP;
+  private static volatile LogRecorder logs = LogRecorder.NOOP;
   private static volatile boolean installed;
 
   private WeftBridge() {}
@@ -43,6 +44,11 @@ public final class WeftBridge {
   /** The recorder behind Kafka client advice. Never null. */
   public static KafkaRecorder kafka() {
     return kafka;
+  }
+
+  /** The recorder behind logging-framework advice. Never null. */
+  public static LogRecorder logs() {
+    return logs;
   }
 
   /** Hands the trace context across threads. Never null. */
@@ -99,6 +105,12 @@ public final class WeftBridge {
   public static void install(KafkaRecorder recorder) {
     if (recorder != null) {
       kafka = recorder;
+    }
+  }
+
+  public static void install(LogRecorder recorder) {
+    if (recorder != null) {
+      logs = recorder;
     }
   }
 

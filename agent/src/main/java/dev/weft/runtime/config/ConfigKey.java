@@ -177,6 +177,27 @@ public enum ConfigKey {
       "true",
       "true, false",
       "Creates a missing dead-letter topic, with the partition count of the original topic."),
+  LOGS_FORMAT(
+      "weft.logs.format",
+      "plain",
+      "plain, json",
+      "Console output of Logback, Log4j2 and JUL: the application's own format (plain), or one"
+          + " JSON object per line (json)."),
+  LOGS_TRACE_ID_KEY(
+      "weft.logs.trace_id.key",
+      "trace_id",
+      "1-64 characters of [a-zA-Z0-9_.-], unlike the other two keys",
+      "MDC / context-data key of the current trace id (32 hex digits)."),
+  LOGS_SPAN_ID_KEY(
+      "weft.logs.span_id.key",
+      "span_id",
+      "1-64 characters of [a-zA-Z0-9_.-], unlike the other two keys",
+      "MDC / context-data key of the current span id (16 hex digits)."),
+  LOGS_TRACE_FLAGS_KEY(
+      "weft.logs.trace_flags.key",
+      "trace_flags",
+      "1-64 characters of [a-zA-Z0-9_.-], unlike the other two keys",
+      "MDC / context-data key of the current trace flags (01 sampled, 00 not)."),
   DEBUG("weft.debug", "false", "true, false", "Logs every class Weft transforms."),
   CONFIG_FILE(
       "weft.config.file",

@@ -56,6 +56,7 @@ public final class WeftConfig {
   private final List<String> warnings;
   private final TracingSettings tracing;
   private final DlqSettings dlq;
+  private final LogSettings logs;
 
   private WeftConfig(Sources s) throws ConfigException {
     this.enabled = s.bool(ConfigKey.ENABLED, true);
@@ -72,6 +73,7 @@ public final class WeftConfig {
     this.serviceName = resolveServiceName(s, resourceAttributes);
     this.tracing = parseTracing(s);
     this.dlq = parseDlq(s, serviceName);
+    this.logs = parseLogs(s);
     this.warnings = Collections.unmodifiableList(new ArrayList<>(s.warnings));
   }
 
@@ -81,6 +83,34 @@ public final class WeftConfig {
 
   public DlqSettings dlq() {
     return dlq;
+  }
+
+  public LogSettings logs() {
+    return logs;
+  }
+
+  private static final Pattern LOG_KEY = Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
+
+  private static LogSettings parseLogs(Sources s) throws ConfigException {
+    boolean json = "json".equals(s.choice(ConfigKey.LOGS_FORMAT, "plain", "plain", "json"));
+    String trace = logKey(s, ConfigKey.LOGS_TRACE_ID_KEY, "trace_id");
+    String span = logKey(s, ConfigKey.LOGS_SPAN_ID_KEY, "span_id");
+    String flags = logKey(s, ConfigKey.LOGS_TRACE_FLAGS_KEY, "trace_flags");
+    if (span.equals(trace)) {
+      throw s.invalid(ConfigKey.LOGS_SPAN_ID_KEY, "it is also the trace id's key");
+    }
+    if (flags.equals(trace) || flags.equals(span)) {
+      throw s.invalid(ConfigKey.LOGS_TRACE_FLAGS_KEY, "it is also the key of another id");
+    }
+    return new LogSettings(json, trace, span, flags);
+  }
+
+  private static String logKey(Sources s, ConfigKey key, String fallback) throws ConfigException {
+    String value = s.text(key, fallback);
+    if (!LOG_KEY.matcher(value).matches()) {
+      throw s.invalid(key, null);
+    }
+    return value;
   }
 
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");

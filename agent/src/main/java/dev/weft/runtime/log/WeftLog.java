@@ -12,12 +12,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WeftLog {
 
   private static volatile boolean debug;
+  private static volatile JsonLogLine json;
   private static final Set<String> loggedOnce = ConcurrentHashMap.newKeySet();
 
   private WeftLog() {}
 
   public static void setDebug(boolean enabled) {
     debug = enabled;
+  }
+
+  /**
+   * With {@code weft.logs.format=json}, Weft's own lines are JSON too (logger {@code weft}), so
+   * that every line of the service's output parses.
+   */
+  public static void setJson(JsonLogLine lines) {
+    json = lines;
   }
 
   public static boolean isDebug() {
@@ -56,6 +65,28 @@ public final class WeftLog {
   }
 
   private static void write(String level, String message, Throwable failure) {
+    JsonLogLine lines = json;
+    if (lines != null) {
+      try {
+        String line =
+            lines.ascii(
+                System.currentTimeMillis(),
+                level,
+                "weft",
+                Thread.currentThread().getName(),
+                message,
+                null,
+                failure,
+                "");
+        PrintStream err = System.err;
+        synchronized (err) {
+          err.println(line);
+        }
+        return;
+      } catch (Throwable ignored) {
+        // falls back to the plain line
+      }
+    }
     StringBuilder line = new StringBuilder(128).append("[weft] ").append(level).append(' ');
     line.append(message);
     if (failure != null) {

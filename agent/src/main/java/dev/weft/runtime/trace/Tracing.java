@@ -9,6 +9,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -310,7 +311,22 @@ public final class Tracing {
     return new MessagingSpan(span, context, context.makeCurrent(), this);
   }
 
-  /** The W3C headers of a context, as name, value pairs. */
+  /**
+   * The context of the span current on this thread when it is valid (sampled or not), else null.
+   * Log enrichment reads its ids.
+   */
+  public SpanContext currentSpanContext() {
+    if (provider == null) {
+      return null;
+    }
+    Span span = Span.fromContextOrNull(Context.current());
+    if (span == null) {
+      return null;
+    }
+    SpanContext context = span.getSpanContext();
+    return context.isValid() ? context : null;
+  }
+
   /** The W3C headers of the current context (name, value pairs; none without a span), or null. */
   public String[] currentHeaders() {
     return provider == null ? null : inject(Context.current());
