@@ -422,7 +422,13 @@ public final class WeftConfig {
       }
       for (Map.Entry<String, String> e : env.entrySet()) {
         if (e.getKey().startsWith("WEFT_")) {
+          // A key with '_' in its name (weft.logs.trace_id.key) is found by its own env name.
           String key = e.getKey().toLowerCase(Locale.ROOT).replace('_', '.');
+          for (ConfigKey k : ConfigKey.values()) {
+            if (k.envName().equals(e.getKey())) {
+              key = k.key();
+            }
+          }
           put(key, new Value(e.getKey(), e.getValue(), "environment"));
         }
       }
