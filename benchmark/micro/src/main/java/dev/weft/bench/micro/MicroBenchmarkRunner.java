@@ -51,7 +51,10 @@ public final class MicroBenchmarkRunner {
           KafkaSendBenchmark.class,
           KafkaConsumeBenchmark.class,
           KafkaHandlerBenchmark.class,
-          LogCallBenchmark.class);
+          LogCallBenchmark.class,
+          LogInSpanLogbackBenchmark.class,
+          LogInSpanLog4j2Benchmark.class,
+          LogInSpanJulBenchmark.class);
 
   static final Map<Class<?>, String> LABELS =
       Map.ofEntries(
@@ -68,7 +71,11 @@ public final class MicroBenchmarkRunner {
           Map.entry(KafkaConsumeBenchmark.class, "Kafka consume, iteration over 100 polled records"),
           Map.entry(KafkaHandlerBenchmark.class,
               "Kafka consume, 100 records each handed to a record-handler method (dead-letter watch)"),
-          Map.entry(LogCallBenchmark.class, "Log call, SLF4J + Logback"));
+          Map.entry(LogCallBenchmark.class, "Log call, SLF4J + Logback, console, no span current"),
+          Map.entry(LogInSpanLogbackBenchmark.class, "Log call, SLF4J + Logback, console, inside a span"),
+          Map.entry(LogInSpanLog4j2Benchmark.class, "Log call, Log4j 2, console, inside a span"),
+          Map.entry(LogInSpanJulBenchmark.class,
+              "Log call, java.util.logging, SimpleFormatter, inside a span"));
 
   private final Map<String, String> options;
   private final boolean smoke;
@@ -91,7 +98,7 @@ public final class MicroBenchmarkRunner {
             "upstream OpenTelemetry agent");
     int rounds = smoke ? 1 : Integer.parseInt(option("rounds", "3"));
     List<String> configNames =
-        Arrays.asList(option("configs", "none,weft,weft-traces,otel-metrics,otel-traces").split(","));
+        Arrays.asList(option("configs", "none,weft,weft-traces,weft-json,otel-metrics,otel-traces").split(","));
     List<Class<?>> selected = selectedBenchmarks();
     Path out = Paths.get(option("out", "micro-results.md"));
 
@@ -111,6 +118,9 @@ public final class MicroBenchmarkRunner {
       for (int round = 1; round <= rounds; round++) {
         for (Class<?> benchmark : selected) {
           for (Config config : configs.values()) {
+            if (!Config.appliesTo(config.name, benchmark)) {
+              continue;
+            }
             // Forks run one at a time and an agent flushes its spans before its fork exits, so
             // what reaches the sink meanwhile is this configuration's export.
             long sinkBefore = sink.requests();
@@ -257,7 +267,12 @@ public final class MicroBenchmarkRunner {
 
     /** The configurations that export traces to the sink, 10% of them. */
     static boolean exportsTraces(String name) {
-      return name.equals("weft-traces") || name.equals("otel-traces");
+      return name.equals("weft-traces") || name.equals("weft-json") || name.equals("otel-traces");
+    }
+
+    /** weft-json changes only log output: it runs the log cases alone. */
+    static boolean appliesTo(String name, Class<?> benchmark) {
+      return !name.equals("weft-json") || benchmark.getSimpleName().startsWith("Log");
     }
 
     static Config of(String name, Path weft, Path otel, int sinkPort) {
@@ -285,6 +300,10 @@ public final class MicroBenchmarkRunner {
           return new Config(name, concat(weftMetrics, List.of("-Dotel.traces.exporter=none")));
         case "weft-traces":
           return new Config(name, concat(weftMetrics, tracesToSink));
+        case "weft-json":
+          // As weft-traces, and console log output as JSON lines.
+          return new Config(
+              name, concat(concat(weftMetrics, tracesToSink), List.of("-Dweft.logs.format=json")));
         case "otel-metrics":
           return new Config(name, concat(otelMetrics, List.of("-Dotel.traces.exporter=none")));
         case "otel-traces":
@@ -293,7 +312,7 @@ public final class MicroBenchmarkRunner {
           throw new IllegalArgumentException(
               "unknown configuration "
                   + name
-                  + "; accepted: none, weft, weft-traces, otel-metrics, otel-traces");
+                  + "; accepted: none, weft, weft-traces, weft-json, otel-metrics, otel-traces");
       }
     }
 
@@ -412,7 +431,10 @@ public final class MicroBenchmarkRunner {
         for (String c : configs) {
           if (!c.equals("none")) {
             double added = Stats.median(of(b, c)) - base;
-            md.append(' ').append(String.format(Locale.ROOT, "%+,.0f ns", added)).append(" |");
+            md.append(' ')
+                .append(
+                    Double.isNaN(added) ? "–" : String.format(Locale.ROOT, "%+,.0f ns", added))
+                .append(" |");
           }
         }
         for (String[] c : comparisons) {
@@ -468,7 +490,7 @@ public final class MicroBenchmarkRunner {
 
     static String format(List<Double> values) {
       if (values.isEmpty()) {
-        return "n/a";
+        return "–";
       }
       double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
       double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);

@@ -35,7 +35,7 @@ class MicroBenchmarkSmokeTest {
                 jar.toString(),
                 "--smoke",
                 "--configs",
-                "none,weft,weft-traces,otel-metrics",
+                "none,weft,weft-traces,weft-json,otel-metrics",
                 "--weft-agent",
                 System.getProperty("bench.weft.agent"),
                 "--otel-agent",
