@@ -19,8 +19,9 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * With {@code weft.logs.format=json}: {@code OutputStreamAppender.writeOut(event)} of a
- * {@code ConsoleAppender} writes the event as one JSON line instead of the encoder's bytes. The
+ * With {@code weft.logs.format=json}: {@code OutputStreamAppender.subAppend(event)} of a started
+ * {@code ConsoleAppender} writes the event as one JSON line instead of the encoder's bytes
+ * ({@code subAppend} is where every version from 1.2 to 1.6 encodes and writes an event). The
  * line is one {@code write} on the appender's stream (the console's {@code PrintStream} is
  * synchronised), flushed as the appender would. Other appenders (files, sockets) are untouched.
  */
@@ -34,14 +35,14 @@ public final class ConsoleOutputInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
-        named("writeOut").and(takesArguments(1)),
-        ConsoleOutputInstrumentation.class.getName() + "$WriteOutAdvice");
+        named("subAppend").and(takesArguments(1)),
+        ConsoleOutputInstrumentation.class.getName() + "$SubAppendAdvice");
   }
 
   @SuppressWarnings("unused")
-  public static final class WriteOutAdvice {
+  public static final class SubAppendAdvice {
 
-    private WriteOutAdvice() {}
+    private SubAppendAdvice() {}
 
     /** True when the JSON line was written: the appender's own encoding is then skipped. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
@@ -49,7 +50,10 @@ public final class ConsoleOutputInstrumentation implements TypeInstrumentation {
         @Advice.This OutputStreamAppender<?> appender, @Advice.Argument(0) Object event)
         throws IOException {
       LogRecorder logs = WeftBridge.logs();
-      if (!logs.json() || !(appender instanceof ConsoleAppender) || !(event instanceof ILoggingEvent)) {
+      if (!logs.json()
+          || !(appender instanceof ConsoleAppender)
+          || !(event instanceof ILoggingEvent)
+          || !appender.isStarted()) {
         return false;
       }
       OutputStream out = appender.getOutputStream();
