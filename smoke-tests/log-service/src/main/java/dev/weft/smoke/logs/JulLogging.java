@@ -12,6 +12,10 @@ import java.util.logging.SimpleFormatter;
  * java.util.logging: the root logger at INFO with one ConsoleHandler (stderr) and a
  * SimpleFormatter whose format uses the three arguments Weft adds (%7$s trace id, %8$s span id,
  * %9$s trace flags).
+ *
+ * <p>Without Weft the JDK tries such a format with its six arguments when the SimpleFormatter is
+ * made, fails, and silently uses its default two-line format instead: the lines then do not match
+ * the pattern at all.
  */
 final class JulLogging extends AppLogging {
 
