@@ -99,6 +99,20 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /**
+   * The log-service build folder: {@code log-service.jar} and, under {@code libs/<framework>-<version>/},
+   * the Logback and Log4j2 versions it runs with (java.util.logging needs none).
+   */
+  public static Path logServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.logServiceJar",
+            "../log-service/target/log-service.jar",
+            "the log-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/log-service package");
+    return jar.getParent();
+  }
+
   /** The kafka-service build folder: {@code kafka-service.jar} and {@code libs/kafka-clients-<version>/}. */
   public static Path kafkaServiceDir() {
     Path jar =
