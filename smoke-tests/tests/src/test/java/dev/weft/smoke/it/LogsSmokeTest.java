@@ -115,13 +115,23 @@ class LogsSmokeTest {
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   /** A framework and version, as log-service runs it. */
-  record Case(String libs, String framework, boolean async) {
+  record Case(String libs, String framework, boolean async, boolean jdk25) {
+    Case(String libs, String framework, boolean async) {
+      this(libs, framework, async, false);
+    }
+
     boolean jul() {
       return framework.equals("jul");
     }
 
     String serviceName() {
-      return "logs-" + libs + (async ? "-async" : "");
+      return "logs-" + libs + (async ? "-async" : "") + (jdk25 ? "-jdk25" : "");
+    }
+
+    java.nio.file.Path java() {
+      return jdk25
+          ? SmokeEnv.javaOf(java.nio.file.Paths.get(SmokeEnv.TEMURIN_25_HOME))
+          : SmokeEnv.currentJava();
     }
   }
 
@@ -130,11 +140,13 @@ class LogsSmokeTest {
             new Case("logback-1.5.18", "logback", false),
             new Case("logback-1.5.18", "logback", true),
             new Case("logback-1.2.13", "logback", false),
+            new Case("logback-1.6.6", "logback", false),
             new Case("log4j-2.26.1", "log4j2", false),
             new Case("log4j-2.26.1", "log4j2", true),
             new Case("log4j-2.17.2", "log4j2", false),
-            new Case("jul", "jul", false))
-        .map(c -> Named.of(c.libs() + (c.async() ? " --async" : ""), c));
+            new Case("jul", "jul", false),
+            new Case("jul", "jul", false, true))
+        .map(c -> Named.of(c.libs() + (c.async() ? " --async" : "") + (c.jdk25() ? " on JDK 25" : ""), c));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -193,7 +205,7 @@ class LogsSmokeTest {
 
   /**
    * What is wrong with the text lines of a run of {@link #REQUESTS} requests: each request's three
-   * lines carry the ids of its SERVER span (flags 01), on the threads and at the levels the
+   * lines carry the ids of its SERVER span (its flags as exported, sampled), on the threads and at the levels the
    * service uses; every other line (start-up, heartbeats) carries none; nothing else is logged.
    */
   static List<String> textProblems(Case c, List<TextLine> lines, Map<String, ReceivedSpan> spans,
@@ -245,8 +257,11 @@ class LogsSmokeTest {
         wrong.add("order " + id + ": lines " + mine.stream().map(TextLine::raw).collect(Collectors.toList()));
         continue;
       }
+      if ((Integer.parseInt(span.traceFlags(), 16) & 1) == 0) {
+        wrong.add("order " + id + ": its SERVER span is not exported as sampled (flags " + span.traceFlags() + ")");
+      }
       for (TextLine line : mine) {
-        String want = "trace_id='" + span.traceId() + "' span_id='" + span.spanId() + "' trace_flags='01'";
+        String want = "trace_id='" + span.traceId() + "' span_id='" + span.spanId() + "' trace_flags='" + span.traceFlags() + "'";
         if (!line.ids().equals(want)) {
           wrong.add("order " + id + " has " + line.ids() + ", its SERVER span " + want + ": " + clip(line.raw()));
         }
@@ -465,7 +480,7 @@ class LogsSmokeTest {
       }
       if (line.hasTraceFields()
           && !(textMatches(j, "trace_id", "[0-9a-f]{32}") && textMatches(j, "span_id", "[0-9a-f]{16}")
-              && textMatches(j, "trace_flags", "0[01]"))) {
+              && textMatches(j, "trace_flags", "[0-9a-f]{2}"))) {
         wrong.add("trace fields incomplete or malformed: " + clip(line.raw()));
       }
       if (c.jul() && line.stream().equals("stderr") && !"weft".equals(line.text("logger"))
@@ -496,7 +511,7 @@ class LogsSmokeTest {
         expect(wrong, line, "thread", received ? "http-" : "app-pool-", prefix(line.text("thread"), received ? "http-" : "app-pool-"));
         expect(wrong, line, "trace_id", span.traceId(), line.text("trace_id"));
         expect(wrong, line, "span_id", span.spanId(), line.text("span_id"));
-        expect(wrong, line, "trace_flags", "01", line.text("trace_flags"));
+        expect(wrong, line, "trace_flags", span.traceFlags(), line.text("trace_flags"));
         expect(wrong, line, "context", context.toString(), contextOf(line).toString());
         expect(wrong, line, "exception", "absent", line.json().has("exception") ? "present" : "absent");
       }
@@ -627,7 +642,7 @@ class LogsSmokeTest {
     expect(wrong, line, "thread", "http-", prefix(line.text("thread"), "http-"));
     expect(wrong, line, "trace_id", run.trickySpan().traceId(), line.text("trace_id"));
     expect(wrong, line, "span_id", run.trickySpan().spanId(), line.text("span_id"));
-    expect(wrong, line, "trace_flags", "01", line.text("trace_flags"));
+    expect(wrong, line, "trace_flags", run.trickySpan().traceFlags(), line.text("trace_flags"));
   }
 
   static void expect(List<String> wrong, JsonLine line, String what, String want, String got) {
@@ -674,7 +689,7 @@ class LogsSmokeTest {
     }
     ServiceProcess service =
         ServiceProcess.builder(c.serviceName() + (jvmArgs.length > 0 ? "-json" : ""))
-            .java(SmokeEnv.currentJava())
+            .java(c.java())
             .agent(SmokeEnv.agentJar())
             .jvmArgs("-Dsun.net.httpserver.nodelay=true", Services.KEEP_IDLE_CONNECTIONS)
             .jvmArgs(

@@ -70,6 +70,14 @@ public record ReceivedSpan(
     return resource.get(key);
   }
 
+  /**
+   * The W3C trace flags of the span's context as two lower-case hex digits ({@code 01} sampled,
+   * {@code 03} sampled with a random trace id), from the low byte of the OTLP {@code flags} field.
+   */
+  public String traceFlags() {
+    return String.format("%02x", proto.getFlags() & 0xff);
+  }
+
   public boolean isRoot() {
     return parentSpanId.isEmpty();
   }
