@@ -7,16 +7,14 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One Log4j 2 info call with a parameter while a span is current, through a console appender
  * ({@code log4j2.xml}, pattern reading the context data) to a standard output that goes nowhere.
  */
 @State(Scope.Thread)
-public class LogInSpanLog4j2Benchmark {
+public class LogInSpanLog4j2Benchmark extends InSpanState {
 
-  private final KafkaProcessSpan span = new KafkaProcessSpan();
   private Logger log;
   private int n;
 
@@ -24,16 +22,6 @@ public class LogInSpanLog4j2Benchmark {
   public void setUp() {
     NullConsole.install();
     log = LogManager.getLogger(LogInSpanLog4j2Benchmark.class);
-  }
-
-  @Setup(Level.Iteration)
-  public void enterSpan() {
-    span.enter();
-  }
-
-  @TearDown(Level.Iteration)
-  public void leaveSpan() {
-    span.leave();
   }
 
   @Benchmark

@@ -5,7 +5,6 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,9 +14,8 @@ import org.slf4j.LoggerFactory;
  * with {@code weft.logs.format=json} to write the event as a JSON line.
  */
 @State(Scope.Thread)
-public class LogInSpanLogbackBenchmark {
+public class LogInSpanLogbackBenchmark extends InSpanState {
 
-  private final KafkaProcessSpan span = new KafkaProcessSpan();
   private Logger log;
   private int n;
 
@@ -25,16 +23,6 @@ public class LogInSpanLogbackBenchmark {
   public void setUp() {
     NullConsole.install();
     log = LoggerFactory.getLogger(LogInSpanLogbackBenchmark.class);
-  }
-
-  @Setup(Level.Iteration)
-  public void enterSpan() {
-    span.enter();
-  }
-
-  @TearDown(Level.Iteration)
-  public void leaveSpan() {
-    span.leave();
   }
 
   @Benchmark

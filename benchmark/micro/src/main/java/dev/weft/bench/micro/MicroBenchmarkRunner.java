@@ -75,7 +75,7 @@ public final class MicroBenchmarkRunner {
           Map.entry(LogInSpanLogbackBenchmark.class, "Log call, SLF4J + Logback, console, inside a span"),
           Map.entry(LogInSpanLog4j2Benchmark.class, "Log call, Log4j 2, console, inside a span"),
           Map.entry(LogInSpanJulBenchmark.class,
-              "Log call, java.util.logging, SimpleFormatter, inside a span"));
+              "Log call, java.util.logging, SimpleFormatter (no id in its format), inside a span"));
 
   private final Map<String, String> options;
   private final boolean smoke;

@@ -55,7 +55,9 @@ public final class ContextDataInjectorInstrumentation implements TypeInstrumenta
       }
       StringMap target = data;
       if (target != reusable || target.isFrozen()) {
-        target = new SortedArrayStringMap(data);
+        // Sized for the ids too, so the three puts below do not grow the arrays.
+        target = new SortedArrayStringMap(data.size() + 3);
+        target.putAll(data);
       }
       for (int i = 0; i < 6; i += 2) {
         if (target.getValue(ids[i]) == null) {
