@@ -37,8 +37,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *     --role producer|consumer --port P --bootstrap HOST:PORT [--topic T --group G --protocol classic|consumer]
  *
  * producer:
- *   GET /produce?topic=T&amp;n=N[&amp;traceparent=V]
- *                               sends N records (acks=all, max.block.ms=1000), each with a
+ *   GET /produce?topic=T&amp;n=N[&amp;traceparent=V][&amp;maxBlockMs=M]
+ *                               sends N records (acks=all; max.block.ms M, default 60000:
+ *                               1000 makes a topic that does not exist fail fast), each with a
  *                               callback (and, if given, its own traceparent header V), waits
  *                               for every callback; answers
  *                               sent=N acked=A failed=F errors=[simple names]
@@ -85,21 +86,38 @@ public final class KafkaService {
   }
 
   static final class Producer {
-    private final KafkaProducer<String, String> producer;
+    private final String bootstrap;
+    /**
+     * One producer per max.block.ms: a short one makes a send to a topic that does not exist fail
+     * after a second, and only those sends get it, so that a busy machine's slow metadata answer
+     * never fails a send to a real topic.
+     */
+    private final Map<String, KafkaProducer<String, String>> producers =
+        new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
 
     Producer(String bootstrap) {
-      Properties p = new Properties();
-      p.put("bootstrap.servers", bootstrap);
-      p.put("acks", "all");
-      p.put("linger.ms", "5");
-      p.put("max.block.ms", "1000"); // a topic that does not exist fails its send after 1 s
-      p.put("key.serializer", StringSerializer.class.getName());
-      p.put("value.serializer", StringSerializer.class.getName());
-      producer = new KafkaProducer<>(p);
+      this.bootstrap = bootstrap;
+      producer("60000");
+    }
+
+    private KafkaProducer<String, String> producer(String maxBlockMs) {
+      return producers.computeIfAbsent(
+          maxBlockMs,
+          ms -> {
+            Properties p = new Properties();
+            p.put("bootstrap.servers", bootstrap);
+            p.put("acks", "all");
+            p.put("linger.ms", "5");
+            p.put("max.block.ms", Long.toString(Long.parseLong(ms)));
+            p.put("key.serializer", StringSerializer.class.getName());
+            p.put("value.serializer", StringSerializer.class.getName());
+            return new KafkaProducer<>(p);
+          });
     }
 
     String produce(Map<String, String> query) throws Exception {
+      KafkaProducer<String, String> producer = producer(query.getOrDefault("maxBlockMs", "60000"));
       String topic = query.get("topic");
       int n = Integer.parseInt(query.get("n"));
       AtomicInteger acked = new AtomicInteger();

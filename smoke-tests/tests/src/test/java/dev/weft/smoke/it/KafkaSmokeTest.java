@@ -166,7 +166,7 @@ class KafkaSmokeTest {
         HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals("sent=" + PER_REQUEST + " acked=" + PER_REQUEST + " failed=0 errors=[]", r.body());
       }
-      HttpResponse<String> failed = Http.get(client, Http.url(producerPort, "/produce?topic=" + missing + "&n=" + MISSING));
+      HttpResponse<String> failed = Http.get(client, Http.url(producerPort, "/produce?topic=" + missing + "&n=" + MISSING + "&maxBlockMs=1000"));
       assertEquals("sent=" + MISSING + " acked=0 failed=" + MISSING + " errors=[TimeoutException]", failed.body(),
           "a topic that does not exist: the application's callbacks see the failures they see without Weft");
 
