@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DeployAlertsEndToEndTest extends ServiceSmokeTest {
 
   private static final Path ROOT = Paths.get("..", "..").toAbsolutePath().normalize();
-  private static final String JOB = "weft-e2e";
+  private static final String JOB = PrometheusServer.JOB;
   private static final String REGION = "us-east-1";
   private static final Duration FIRE = Duration.ofSeconds(90);
 
@@ -60,9 +60,7 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
             "-Dweft.metrics.port=" + metricsPort,
             "-Dweft.metrics.labels=region=" + REGION,
             "-Dotel.traces.exporter=none");
-    Path rules = ROOT.resolve("deploy").resolve("prometheus");
-    Path alertRules = dir.resolve("weft-alert-rules.yml");
-    PrometheusServer.rulesWithShortFor(rules.resolve("weft-alert-rules.yml"), alertRules);
+    List<Path> rules = PrometheusServer.shippedRules(dir.resolve("rules"));
 
     try (WebhookReceiver receiver = WebhookReceiver.start();
         AlertmanagerServer alertmanager =
@@ -73,10 +71,9 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
         PrometheusServer prometheus =
             PrometheusServer.start(
                 dir.resolve("prometheus"),
-                JOB,
                 List.of("127.0.0.1:" + metricsPort),
                 Map.of(),
-                List.of(rules.resolve("weft-recording-rules.yml"), alertRules),
+                rules,
                 alertmanager.url())) {
       HttpClient client = Http.newClient();
 
