@@ -33,6 +33,18 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl agent -am package (from the repository root)");
   }
 
+  /**
+   * The agent as a container image ({@code docker load} tarball, one layer holding
+   * /opt/weft/weft-agent.jar), which the agent build writes beside the jar.
+   */
+  public static Path agentImageTar() {
+    return existingFile(
+        "weft.smoke.agentImageTar",
+        "../../agent/target/weft-agent-image.tar",
+        "the Weft agent image tarball",
+        "build it with: mvn -B -pl agent -am package (from the repository root)");
+  }
+
   public static Path jdkHttpServiceJar() {
     return existingFile(
         "weft.smoke.jdkHttpServiceJar",
