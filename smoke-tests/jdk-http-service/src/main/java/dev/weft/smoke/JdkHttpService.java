@@ -3,6 +3,7 @@ package dev.weft.smoke;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /fail}: 500
  *   <li>{@code /boom}: the handler throws before it sends anything
  *   <li>{@code /users/}: 200, echoes the path; a user {@link Filter} sits in front of it
+ *   <li>{@code /call?path=/hello}: calls this service's {@code path} with the JDK's HttpClient (an
+ *       outgoing call, for Weft's HTTP client metrics) and answers 200 with the status it got, or
+ *       with "error &lt;exception&gt;" when no response came (as for /boom)
  * </ul>
  */
 public final class JdkHttpService {
@@ -95,6 +99,7 @@ public final class JdkHttpService {
         server.createContext(
             "/users/", exchange -> respond(exchange, 200, exchange.getRequestURI().getPath()));
     users.getFilters().add(new TagFilter());
+    server.createContext("/call", new CallHandler());
 
     server.start();
     return server;
@@ -134,6 +139,38 @@ public final class JdkHttpService {
     @Override
     public String description() {
       return "adds X-Users-Filter to every /users/ response";
+    }
+  }
+
+  /** {@code /call?path=P}: one GET of this service's P through the JDK's HttpClient. */
+  static final class CallHandler implements HttpHandler {
+    private final HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+      String query = exchange.getRequestURI().getRawQuery();
+      String path = query != null && query.startsWith("path=") ? query.substring(5) : "";
+      if (!path.startsWith("/") || path.startsWith("/call")) {
+        respond(exchange, 400, "usage: /call?path=/<path of this service, not /call>\n");
+        return;
+      }
+      URI target =
+          URI.create("http://127.0.0.1:" + exchange.getLocalAddress().getPort() + path);
+      String answer;
+      try {
+        answer = Integer.toString(client.send(get(target.toString()),
+            HttpResponse.BodyHandlers.discarding()).statusCode());
+      } catch (IOException e) {
+        answer = "error " + e.getClass().getSimpleName();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        answer = "error interrupted";
+      }
+      respond(exchange, 200, answer + "\n");
     }
   }
 

@@ -8,22 +8,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -32,9 +27,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,20 +54,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kafka_dlq_spooled_records} are there; Weft registers its other families at start but
  * they appear only once observed). Reading names from Weft's code would be a second list to
  * keep in step, so the test asks the real thing instead: it starts the existing smoke services
- * with the agent, makes each use its library once, and takes every sample name and every
- * {@code # TYPE} family name of their Prometheus text scrapes:
+ * with the agent and drives one round of their traffic ({@link DeployTraffic}: the HTTP server
+ * and client, JDBC on H2 through HikariCP, Redis, a Kafka producer and a dead-letter consumer,
+ * errors of each included), and takes every sample name and every {@code # TYPE} family name of
+ * their Prometheus text scrapes.
  *
- * <ul>
- *   <li>jdk-http-service in {@code --demo} mode, tracing on towards a port where nothing listens:
- *       HTTP server, HTTP client (the demo calls the service with the JDK's HttpClient),
- *       {@code weft_spans_dropped_total}, Weft's own families, JVM and process metrics;
- *   <li>jdbc-service on in-memory H2 through HikariCP: JDBC operations, pool gauges, acquire time;
- *   <li>redis-service (Jedis 5) on the machine's Redis, 127.0.0.1:6379;
- *   <li>kafka-service as producer, and the dead-letter consumer service, on the test KRaft broker,
- *       with one record whose processing throws: producer, consumer, lag and dead letters.
- * </ul>
- *
- * Each service is polled until the families it is there for show up (so a slow start is not
+ * <p>Each service is polled until the families it is there for show up (so a slow start is not
  * mistaken for a wrong name), then the union is compared. Histograms count as exposed through
  * their {@code _bucket}, {@code _sum}, {@code _count} samples (and their family name, which
  * README uses), counters through {@code _total}. Also known: series Prometheus itself adds to
@@ -98,16 +82,12 @@ class DeployMetricNamesTest {
 
   @TempDir Path tmp;
 
-  private final List<ServiceProcess> services = new ArrayList<>();
-  private TestKafka kafka;
+  private DeployTraffic traffic;
 
   @AfterEach
   void stop() {
-    for (ServiceProcess s : services) {
-      s.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (traffic != null) {
+      traffic.close();
     }
   }
 
@@ -259,154 +239,19 @@ class DeployMetricNamesTest {
 
   /** Starts the smoke services with the agent, exercises each, and unites their scrapes. */
   private Set<String> scrapeWhatWeftExposes() throws Exception {
-    HttpClient client = Http.newClient();
-    kafka = TestKafka.start(tmp.resolve("broker"));
-    String topic = "names";
-    kafka.createTopic(topic);
-
-    // All JVMs start together; each is awaited below.
-    int deadOtlpPort = SmokeEnv.freePort();
-    Source demo = new Source("jdk-http-service --demo",
-        List.of("http_requests_total", "http_requests_active", "http_client_requests_total",
-            "weft_spans_dropped_total", "jvm_memory_used_bytes"));
-    demo.service = start(withAgent("names-jdk-http-demo")
-        .jvmArgs(Services.KEEP_IDLE_CONNECTIONS, "-Dweft.metrics.port=" + demo.metricsPort,
-            "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + deadOtlpPort)
-        .jar(SmokeEnv.jdkHttpServiceJar())
-        .args("--port", Integer.toString(demo.appPort), "--demo"));
-
-    Source jdbc = new Source("jdbc-service h2 + HikariCP",
-        List.of("db_client_operations_total", "db_client_connections_max",
-            "db_client_connection_acquire_duration_seconds_count"));
-    Path jdbcDir = SmokeEnv.jdbcServiceDir();
-    jdbc.service = start(withAgent("names-jdbc")
-        .jvmArgs("-Dweft.metrics.port=" + jdbc.metricsPort, "-Dotel.traces.exporter=none",
-            "-cp", classPath(jdbcDir.resolve("jdbc-service.jar"),
-                jdbcDir.resolve("libs/h2-2.3.232"), jdbcDir.resolve("libs/hikaricp-7.1.0")))
-        .args("dev.weft.smoke.jdbc.JdbcService", "--port", Integer.toString(jdbc.appPort),
-            "--db", "h2", "--pool", "hikari"));
-
-    Source redis = new Source("redis-service Jedis 5", List.of("redis_client_commands_total"));
-    Path redisDir = SmokeEnv.redisServiceDir();
-    redis.service = start(withAgent("names-redis")
-        .jvmArgs("-Dweft.metrics.port=" + redis.metricsPort, "-Dotel.traces.exporter=none",
-            "-cp", classPath(redisDir.resolve("redis-service.jar"), redisDir.resolve("libs/jedis-5.2.0")))
-        .args("dev.weft.smoke.redis.RedisService", "--port", Integer.toString(redis.appPort),
-            "--client", "pool"));
-
-    Path kafkaDir = SmokeEnv.kafkaServiceDir();
-    String kafkaCp = classPath(kafkaDir.resolve("kafka-service.jar"),
-        kafkaDir.resolve("libs/kafka-clients-4.4.0"));
-    Source producer = new Source("kafka-service producer", List.of("kafka_producer_records_total"));
-    producer.service = start(withAgent("names-kafka-producer")
-        .jvmArgs("-Dweft.metrics.port=" + producer.metricsPort, "-Dotel.traces.exporter=none",
-            "-cp", kafkaCp)
-        .args("dev.weft.smoke.kafka.KafkaService", "--role", "producer",
-            "--port", Integer.toString(producer.appPort), "--bootstrap", kafka.bootstrap()));
-
-    Source consumer = new Source("dead-letter consumer service",
-        List.of("kafka_consumer_records_total", "kafka_consumer_lag", "kafka_dlq_records_total"));
-    consumer.service = start(withAgent("names-kafka-consumer")
-        .jvmArgs(Services.KEEP_IDLE_CONNECTIONS, "-Dweft.metrics.port=" + consumer.metricsPort,
-            "-Dotel.traces.exporter=none", "-Dweft.dlq.spool.dir=" + tmp.resolve("spool"),
-            "-cp", kafkaCp)
-        .args("dev.weft.smoke.kafka.DeadLetterService", "--port", Integer.toString(consumer.appPort),
-            "--bootstrap", kafka.bootstrap(), "--topic", topic, "--group", "names",
-            "--shape", "record"));
-
-    demo.service.awaitStdoutLine(
-        "jdk-http-service listening on http://127.0.0.1:" + demo.appPort, Services.STARTUP);
-    jdbc.service.awaitStdoutLine(
-        "jdbc-service listening on http://127.0.0.1:" + jdbc.appPort, Services.STARTUP);
-    try {
-      redis.service.awaitStdoutLine(
-          "redis-service listening on http://127.0.0.1:" + redis.appPort, Services.STARTUP);
-    } catch (AssertionError e) {
-      throw new AssertionError("the Redis service did not start; is Redis running on"
-          + " 127.0.0.1:6379? Start it with: redis-server --daemonize yes --bind 127.0.0.1 -::1"
-          + " --port 6379 --save \"\"\n" + e.getMessage(), e);
-    }
-    producer.service.awaitStdoutLine(
-        "kafka-service producer listening on http://127.0.0.1:" + producer.appPort, Services.STARTUP);
-    consumer.service.awaitStdoutLine(
-        "dlq-service listening on http://127.0.0.1:" + consumer.appPort, Services.STARTUP);
-
-    // One use of each library: successes and failures, so that every label set can appear.
-    expectOk(Http.get(client, Http.url(jdbc.appPort, "/run?n=3&k=1")));
-    expectOk(Http.get(client, Http.url(redis.appPort, "/run?n=3&k=1")));
-    expectOk(Http.get(client, Http.url(producer.appPort, "/produce?topic=" + topic + "&n=3")));
-    Properties p = new Properties();
-    p.put("bootstrap.servers", kafka.bootstrap());
-    p.put("acks", "all");
-    try (KafkaProducer<byte[], byte[]> records =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      records.send(new ProducerRecord<>(topic, new byte[] {1}, new byte[] {'o', 'k'})).get(30, TimeUnit.SECONDS);
-      // The consumer service's processing throws for a value starting with 0xEE: a dead letter.
-      records.send(new ProducerRecord<>(topic, new byte[] {2}, new byte[] {(byte) 0xEE})).get(30, TimeUnit.SECONDS);
-    }
-
+    traffic = DeployTraffic.start(tmp);
+    // One round of each library: successes and failures, so that every label set can appear.
+    traffic.drive();
     Set<String> exposed = new TreeSet<>();
-    Instant deadline = Poll.deadline(Duration.ofSeconds(90));
-    for (Source s : List.of(demo, jdbc, redis, producer, consumer)) {
-      String scrape = Poll.untilValue(deadline,
-          () -> {
-            s.service.requireAlive("exposing " + s.awaited);
-            return Http.get(client, Http.url(s.metricsPort, "/metrics")).body();
-          },
-          text -> namesOf(text).containsAll(s.awaited),
-          text -> s.what + " never exposed all of " + s.awaited + " (it exposes "
-              + (text == null ? "nothing: /metrics did not answer" : namesOf(text)) + ")\n"
-              + s.service.describe());
+    for (String scrape : traffic.awaitFamilies(Duration.ofSeconds(90)).values()) {
       exposed.addAll(namesOf(scrape));
     }
     return exposed;
   }
 
-  /** A smoke service whose scrape must show {@code awaited} once it did its work. */
-  static final class Source {
-    final String what;
-    final List<String> awaited;
-    final int appPort = SmokeEnv.freePort();
-    final int metricsPort = SmokeEnv.freePort();
-    ServiceProcess service;
-
-    Source(String what, List<String> awaited) {
-      this.what = what;
-      this.awaited = awaited;
-    }
-  }
-
-  private static ServiceProcess.Builder withAgent(String name) {
-    return ServiceProcess.builder(name).java(SmokeEnv.currentJava()).agent(SmokeEnv.agentJar());
-  }
-
-  private ServiceProcess start(ServiceProcess.Builder builder) {
-    ServiceProcess s = builder.start();
-    services.add(s);
-    return s;
-  }
-
-  private static String classPath(Path jar, Path... libDirs) {
-    StringBuilder cp = new StringBuilder(jar.toString());
-    for (Path dir : libDirs) {
-      cp.append(File.pathSeparator).append(dir).append("/*");
-    }
-    return cp.toString();
-  }
-
-  private static void expectOk(HttpResponse<String> response) {
-    assertEquals(200, response.statusCode(), response.uri() + " answered " + response.body());
-  }
-
   /** Every sample name and every {@code # TYPE} family name of a Prometheus text scrape. */
   static Set<String> namesOf(String text) {
-    Set<String> names = new TreeSet<>(MetricsScrape.parse(text).names());
-    for (String line : text.split("\n")) {
-      if (line.startsWith("# TYPE ")) {
-        names.add(line.split(" +")[2]);
-      }
-    }
-    return names;
+    return DeployTraffic.namesOf(text);
   }
 
   // -------------------------------------------------------------------------------------------
