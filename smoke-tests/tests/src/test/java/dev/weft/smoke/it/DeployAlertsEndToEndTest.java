@@ -30,10 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <ol>
  *   <li>The service's error ratio is driven to 5% (950 answers 200, 50 answers 500): the 1%
  *       error-ratio warning and the fast error-budget burn (50 times the 0.1% budget) fire in
- *       Prometheus, and Alertmanager pages the region's pager and tells its chat.
- *   <li>Then to 13.6% (100 more 500s): the 5% error-ratio alert fires and pages.
- *   <li>Errors stop and 20,000 requests succeed (ratio 0.75%): the error-ratio alerts and the
- *       fast burn resolve, in Prometheus and as resolved notifications.
+ *       Prometheus, and Alertmanager pages the region's pager with the burn and delivers the
+ *       error ratio (to the chat as a warning, or to the pager if the strict 5% threshold was
+ *       crossed by the rate's rounding).
+ *   <li>Then to 7.8% (30 more 500s): the 5% error-ratio alert fires and pages.
+ *   <li>Errors stop and 20,000 requests succeed (ratio 0.39%): the error-ratio alerts and the
+ *       page-level burn resolve, in Prometheus and as resolved notifications (the 3x/1d
+ *       warning burn rightly stays).
  * </ol>
  *
  * The service runs with {@code weft.metrics.labels=region=us-east-1}, so the alerts carry that
@@ -57,6 +60,8 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
             SmokeEnv.currentJava(),
             true,
             appPort,
+            // Without it the JDK server's header and body writes meet the client's delayed ACK.
+            "-Dsun.net.httpserver.nodelay=true",
             "-Dweft.metrics.port=" + metricsPort,
             "-Dweft.metrics.labels=region=" + REGION,
             "-Dotel.traces.exporter=none");
@@ -91,14 +96,23 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
         send(client, appPort, "/hello", 19);
         send(client, appPort, "/fail", 1);
       }
+      // At exactly 5% the 5% threshold (a strict >) may or may not be crossed by the rate's
+      // rounding, so the warning is certain and the critical is not asserted here.
       Set<String> phaseOne = Set.of("WeftHttpErrorRatioHigh/warning", "WeftErrorBudgetBurn/critical");
       awaitFiring(prometheus, phaseOne);
       JsonNode ratio = prometheus.query("job_region:http_request_errors:ratio_rate5m{job=\"" + JOB + "\"}");
       double value = results(ratio).get(0).path("value").get(1).asDouble();
       assertEquals(0.05, value, 0.005, "the recorded error ratio is the 5% sent: " + ratio);
-      awaitDelivered(receiver, "firing", Set.of(
-          "/pager-us-east-1 WeftErrorBudgetBurn critical",
-          "/chat-us-east-1 WeftHttpErrorRatioHigh warning"));
+      // Delivered: the fast burn pages the region's pager; the error ratio reaches the region's
+      // chat as a warning, or its pager if the critical fired too (which then inhibits the
+      // warning: same alertname, job and region).
+      awaitDelivered(receiver, "firing", Set.of("/pager-us-east-1 WeftErrorBudgetBurn critical"));
+      Poll.untilValue(
+          Poll.deadline(FIRE),
+          () -> delivered(receiver, "firing"),
+          now -> now.contains("/chat-us-east-1 WeftHttpErrorRatioHigh warning")
+              || now.contains("/pager-us-east-1 WeftHttpErrorRatioHigh critical"),
+          now -> "Alertmanager delivered " + now + ", but no WeftHttpErrorRatioHigh");
       for (WebhookReceiver.Delivered d : receiver.delivered()) {
         assertEquals(JOB, d.labels().get("job"), "every alert names the service: " + d);
         assertEquals(REGION, d.labels().get("region"), "every alert names the region: " + d);
@@ -108,14 +122,15 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
               && d.alertname().equals("WeftErrorBudgetBurn")),
           "the slow-burn warning is inhibited by the fast-burn page: " + receiver.delivered());
 
-      // 2. 150 of 1,102 fail: above 5%.
-      send(client, appPort, "/fail", 100);
+      // 2. 81 of 1,032 fail (7.8%): above 5%.
+      send(client, appPort, "/fail", 30);
       awaitFiring(prometheus, Set.of("WeftHttpErrorRatioHigh/critical"));
       awaitDelivered(receiver, "firing", Set.of("/pager-us-east-1 WeftHttpErrorRatioHigh critical"));
 
-      // 3. Errors stop; successes bring the ratio under 1% and the fast burn under 14.4x.
+      // 3. Errors stop; 20,000 successes bring the ratio to 0.39%: under 1%, and a burn of 3.9
+      // times the budget, under both page thresholds (14.4x and 6x).
       for (int i = 0; i < 200; i++) {
-        send(client, appPort, "/hello", 100);
+        sendConcurrently(client, appPort, "/hello", 100);
       }
       Set<String> resolved =
           Set.of("WeftHttpErrorRatioHigh/warning", "WeftHttpErrorRatioHigh/critical", "WeftErrorBudgetBurn/critical");
@@ -124,10 +139,13 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
           () -> firing(prometheus),
           now -> now.stream().noneMatch(resolved::contains),
           now -> "still firing in Prometheus after the errors stopped: " + now);
-      awaitDelivered(receiver, "resolved", Set.of(
+      Set<String> expectResolved = new TreeSet<>(Set.of(
           "/pager-us-east-1 WeftErrorBudgetBurn critical",
-          "/pager-us-east-1 WeftHttpErrorRatioHigh critical",
-          "/chat-us-east-1 WeftHttpErrorRatioHigh warning"));
+          "/pager-us-east-1 WeftHttpErrorRatioHigh critical"));
+      if (delivered(receiver, "firing").contains("/chat-us-east-1 WeftHttpErrorRatioHigh warning")) {
+        expectResolved.add("/chat-us-east-1 WeftHttpErrorRatioHigh warning");
+      }
+      awaitDelivered(receiver, "resolved", expectResolved);
     }
   }
 
@@ -136,6 +154,19 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
       HttpResponse<String> r = Http.get(client, Http.url(port, path));
       int want = path.equals("/fail") ? 500 : 200;
       assertEquals(want, r.statusCode(), path);
+    }
+  }
+
+  /** {@code times} requests at once; every one must answer 200. */
+  private static void sendConcurrently(HttpClient client, int port, String path, int times) {
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      all.add(client.sendAsync(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(Http.url(port, path))).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : all) {
+      assertEquals(200, f.join().statusCode(), path);
     }
   }
 
@@ -165,13 +196,18 @@ class DeployAlertsEndToEndTest extends ServiceSmokeTest {
         now -> "Prometheus fires " + now + ", expected at least " + expected);
   }
 
+  /** What the receiver got with {@code status}, as "path alertname severity". */
+  private static Set<String> delivered(WebhookReceiver receiver, String status) {
+    return receiver.delivered().stream()
+        .filter(d -> d.status().equals(status))
+        .map(d -> d.path() + " " + d.alertname() + " " + d.labels().get("severity"))
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
   private static void awaitDelivered(WebhookReceiver receiver, String status, Set<String> expected) {
     Poll.untilValue(
         Poll.deadline(FIRE),
-        () -> receiver.delivered().stream()
-            .filter(d -> d.status().equals(status))
-            .map(d -> d.path() + " " + d.alertname() + " " + d.labels().get("severity"))
-            .collect(Collectors.toCollection(TreeSet::new)),
+        () -> delivered(receiver, status),
         now -> now.containsAll(expected),
         now -> "Alertmanager delivered (" + status + ") " + now + ", expected at least " + expected);
   }
