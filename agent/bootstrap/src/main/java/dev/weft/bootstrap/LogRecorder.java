@@ -9,13 +9,6 @@ import java.util.Map;
  */
 public abstract class LogRecorder {
 
-  /** Index of the trace id's key in {@link #currentIds()}; the value follows it. */
-  public static final int TRACE_ID = 0;
-  /** Index of the span id's key in {@link #currentIds()}; the value follows it. */
-  public static final int SPAN_ID = 2;
-  /** Index of the trace flags' key in {@link #currentIds()}; the value follows it. */
-  public static final int TRACE_FLAGS = 4;
-
   public static final LogRecorder NOOP =
       new LogRecorder() {
         @Override

@@ -68,7 +68,7 @@ public final class WeftLog {
     JsonLogLine lines = json;
     if (lines != null) {
       try {
-        String line =
+        print(
             lines.ascii(
                 System.currentTimeMillis(),
                 level,
@@ -77,11 +77,7 @@ public final class WeftLog {
                 message,
                 null,
                 failure,
-                "");
-        PrintStream err = System.err;
-        synchronized (err) {
-          err.println(line);
-        }
+                ""));
         return;
       } catch (Throwable ignored) {
         // falls back to the plain line
@@ -92,6 +88,10 @@ public final class WeftLog {
     if (failure != null) {
       appendStackTrace(line, failure);
     }
+    print(line);
+  }
+
+  private static void print(CharSequence line) {
     PrintStream err = System.err;
     synchronized (err) {
       err.println(line);

@@ -377,21 +377,11 @@ class ContainerLayerTest {
 
   private static ServiceProcess startService(
       String name, Path java, int appPort, Map<String, String> env) {
-    ServiceProcess.Builder builder = ServiceProcess.builder(name)
-        .java(java)
-        .jvmArgs(Services.KEEP_IDLE_CONNECTIONS)
-        .jar(SmokeEnv.jdkHttpServiceJar())
-        .args("--port", Integer.toString(appPort));
+    // No -javaagent: the agent comes only through the environment's JAVA_TOOL_OPTIONS.
+    ServiceProcess.Builder builder =
+        ServiceProcess.builder(name).java(java).jvmArgs(Services.KEEP_IDLE_CONNECTIONS);
     env.forEach(builder::env);
-    ServiceProcess service = builder.start();
-    try {
-      service.awaitStdoutLine(
-          "jdk-http-service listening on http://127.0.0.1:" + appPort, Services.STARTUP);
-    } catch (RuntimeException | Error e) {
-      service.close();
-      throw e;
-    }
-    return service;
+    return Services.jdkHttpService(builder, appPort);
   }
 
   /** Runs a JVM that ends by itself; it must exit 0 within {@link #SHORT_JVM}. */

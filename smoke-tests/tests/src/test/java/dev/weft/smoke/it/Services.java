@@ -30,13 +30,17 @@ public final class Services {
     if (withAgent) {
       builder.agent(SmokeEnv.agentJar());
     }
+    return jdkHttpService(builder.jvmArgs(KEEP_IDLE_CONNECTIONS).jvmArgs(jvmArgs), appPort);
+  }
+
+  /**
+   * Runs jdk-http-service on {@code appPort} with what {@code builder} already holds (JVM,
+   * agent, flags, environment); returns once the service printed its listening line, and stops
+   * it if it never does.
+   */
+  public static ServiceProcess jdkHttpService(ServiceProcess.Builder builder, int appPort) {
     ServiceProcess service =
-        builder
-            .jvmArgs(KEEP_IDLE_CONNECTIONS)
-            .jvmArgs(jvmArgs)
-            .jar(SmokeEnv.jdkHttpServiceJar())
-            .args("--port", Integer.toString(appPort))
-            .start();
+        builder.jar(SmokeEnv.jdkHttpServiceJar()).args("--port", Integer.toString(appPort)).start();
     try {
       service.awaitStdoutLine("jdk-http-service listening on http://127.0.0.1:" + appPort, STARTUP);
     } catch (RuntimeException | Error e) {

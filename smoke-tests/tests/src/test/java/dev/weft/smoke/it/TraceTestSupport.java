@@ -57,19 +57,9 @@ final class TraceTestSupport {
             .jvmArgs("-Dsun.net.httpserver.nodelay=true")
             .jvmArgs(Services.KEEP_IDLE_CONNECTIONS)
             .jvmArgs("-Dweft.metrics.port=" + metricsPort)
-            .jvmArgs(jvmArgs)
-            .jar(SmokeEnv.jdkHttpServiceJar())
-            .args("--port", Integer.toString(appPort));
+            .jvmArgs(jvmArgs);
     env.forEach(builder::env);
-    ServiceProcess service = builder.start();
-    try {
-      service.awaitStdoutLine(
-          "jdk-http-service listening on http://127.0.0.1:" + appPort, Services.STARTUP);
-    } catch (RuntimeException | Error e) {
-      service.close();
-      throw e;
-    }
-    return service;
+    return Services.jdkHttpService(builder, appPort);
   }
 
   /** A random, valid (not all-zero) W3C trace id: 32 lower-case hex characters. */
