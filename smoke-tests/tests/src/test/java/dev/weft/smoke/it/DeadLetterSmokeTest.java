@@ -9,7 +9,6 @@ import dev.weft.smoke.it.DeadLetterData.Read;
 import dev.weft.testing.kafka.KafkaBroker;
 import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ReceivedSpan;
-import java.io.File;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +39,14 @@ class DeadLetterSmokeTest {
   /** This case's broker, started on first use: each case has one of its own. */
   private TestKafka kafka;
 
-  private final List<ServiceProcess> services = new ArrayList<>();
-  private final HttpClient client = Http.newClient();
+  private DeadLetterHarness harness;
+  private HttpClient client;
+
+  @org.junit.jupiter.api.BeforeEach
+  void harness() {
+    harness = new DeadLetterHarness(brokerDir);
+    client = harness.client;
+  }
 
   private TestKafka kafka() {
     if (kafka == null) {
@@ -52,79 +57,10 @@ class DeadLetterSmokeTest {
 
   @AfterEach
   void stopServices() {
-    for (ServiceProcess s : services) {
-      s.close();
-    }
+    harness.close();
     if (kafka != null) {
       kafka.close();
     }
-  }
-
-  /** The consumer service of the kafka-service module, on the given kafka-clients. */
-  private ServiceProcess startConsumer(
-      KafkaBroker broker,
-      String name,
-      String clients,
-      String shape,
-      String topic,
-      String group,
-      Path spool,
-      int port,
-      int metricsPort,
-      OtlpReceiver receiver,
-      int delayMs,
-      String... jvmArgs) {
-    Path dir = SmokeEnv.kafkaServiceDir();
-    String cp = dir.resolve("kafka-service.jar") + File.pathSeparator + dir.resolve("libs").resolve(clients) + "/*";
-    List<String> jvm = new ArrayList<>(List.of(Services.KEEP_IDLE_CONNECTIONS,
-        "-Dweft.metrics.port=" + metricsPort,
-        "-Dotel.service.name=dlq-" + shape,
-        "-Dweft.dlq.spool.dir=" + spool,
-        "-Dweft.dlq.ack.timeout.ms=2000"));
-    if (receiver == null) {
-      jvm.add("-Dotel.traces.exporter=none");
-    } else {
-      jvm.addAll(List.of("-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
-          "-Dotel.bsp.max.queue.size=20000", "-Dotel.bsp.schedule.delay=100"));
-    }
-    jvm.addAll(List.of(jvmArgs));
-    jvm.addAll(List.of("-cp", cp));
-    ServiceProcess service =
-        ServiceProcess.builder("dlq-" + name)
-            .java(SmokeEnv.currentJava())
-            .agent(SmokeEnv.agentJar())
-            .jvmArgs(jvm.toArray(new String[0]))
-            .args("dev.weft.smoke.kafka.DeadLetterService", "--port", Integer.toString(port),
-                "--bootstrap", broker.bootstrapServers(), "--topic", topic, "--group", group,
-                "--shape", shape, "--delay-ms", Integer.toString(delayMs))
-            .start();
-    services.add(service);
-    service.awaitStdoutLine("dlq-service listening on http://127.0.0.1:" + port, Services.STARTUP);
-    return service;
-  }
-
-  private String stats(int port) throws Exception {
-    return Http.get(client, Http.url(port, "/stats")).body();
-  }
-
-  /** Waits until the service has been through all 5,000 records, each failure once. */
-  private void awaitProcessed(ServiceProcess service, int port) {
-    String expected = "processed=" + (DeadLetterData.RECORDS - DeadLetterData.FAILING)
-        + " failedAttempts=" + DeadLetterData.FAILING;
-    Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> stats(port), expected::equals,
-        s -> "the consumer did not process the 5,000 records (" + s + "); " + service.describe());
-  }
-
-  /** Waits until the dead-letter topic holds {@code n} records, and returns them. */
-  private static List<Read> awaitDeadLetters(
-      KafkaBroker broker, String dlqTopic, int n, Duration within) {
-    return Poll.untilValue(Poll.deadline(within), () -> DeadLetterData.readAll(broker.bootstrapServers(), dlqTopic),
-        list -> list.size() >= n,
-        list -> dlqTopic + " holds " + (list == null ? "nothing" : list.size() + " records") + ", expected " + n);
-  }
-
-  private static Map<String, String> outcome(String topic, String group, String outcome) {
-    return Map.of("topic", topic, "dlq_topic", topic + ".dlq", "group", group, "outcome", outcome);
   }
 
   /** Shape 1: the application's method taking the ConsumerRecord throws; then replay. */
@@ -137,19 +73,19 @@ class DeadLetterSmokeTest {
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
       int port = SmokeEnv.freePort();
       int metrics = SmokeEnv.freePort();
-      ServiceProcess consumer = startConsumer(kafka().broker, "record", "kafka-clients-4.4.0", "record", topic, group,
+      ServiceProcess consumer = harness.startConsumer(kafka().broker, "record", "kafka-clients-4.4.0", "record", topic, group,
           brokerDir.resolve("spool-record"), port, metrics, receiver, 0);
-      awaitProcessed(consumer, port);
+      harness.awaitProcessed(consumer, port);
       MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
-          s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
+          s -> s.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "published")) >= DeadLetterData.FAILING,
           s -> "dead letters published: " + (s == null ? "" : s.series("kafka_dlq_records_total")));
       List<Read> deadLetters = DeadLetterData.readAll(kafka().bootstrap(), topic + ".dlq");
       Map<String, Read> byOriginal =
           DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
 
-      assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
-      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")));
-      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
+      assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "published")));
+      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "spooled")));
+      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "dropped")));
       assertEquals(0, scrape.value("kafka_dlq_spooled_records", Map.of()));
       assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_consumer_process_duration_seconds_count",
               Map.of("topic", topic, "group", group, "status", "error", "error_type", "IllegalStateException")),
@@ -190,10 +126,10 @@ class DeadLetterSmokeTest {
     String fresh = topic + "-replayed";
     kafka().createTopic(fresh);
     String kafkaClients = SmokeEnv.kafkaServiceDir().resolve("libs").resolve("kafka-clients-4.4.0").toString();
-    Cli replay = cli("dlq", "replay", "--bootstrap", kafka().bootstrap(), "--from", topic + ".dlq",
+    DeadLetterHarness.Cli replay = harness.cli("dlq", "replay", "--bootstrap", kafka().bootstrap(), "--from", topic + ".dlq",
         "--to", fresh, "--kafka-clients", kafkaClients);
-    assertEquals(0, replay.exit, replay.toString());
-    assertTrue(replay.stdout.contains("replayed " + DeadLetterData.FAILING + " records from " + topic + ".dlq to " + fresh),
+    assertEquals(0, replay.exit(), replay.toString());
+    assertTrue(replay.stdout().contains("replayed " + DeadLetterData.FAILING + " records from " + topic + ".dlq to " + fresh),
         replay.toString());
     List<Read> replayed = DeadLetterData.readAll(kafka().bootstrap(), fresh);
     assertEquals(DeadLetterData.FAILING, replayed.size(), "replayed records");
@@ -216,36 +152,14 @@ class DeadLetterSmokeTest {
     }
     assertTrue(failing.isEmpty(), failing.size() + " originals were not replayed");
 
-    Cli inspect = cli("dlq", "inspect", "--bootstrap", kafka().bootstrap(), "--from", topic + ".dlq",
+    DeadLetterHarness.Cli inspect = harness.cli("dlq", "inspect", "--bootstrap", kafka().bootstrap(), "--from", topic + ".dlq",
         "--limit", "3", "--filter", "exception=IllegalStateException", "--kafka-clients", kafkaClients);
-    assertEquals(0, inspect.exit, inspect.toString());
-    List<String> lines = inspect.stdout.lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(0, inspect.exit(), inspect.toString());
+    List<String> lines = inspect.stdout().lines().filter(l -> !l.isBlank()).toList();
     assertEquals(3, lines.size(), inspect.toString());
     for (String line : lines) {
       assertTrue(line.startsWith("{") && line.contains("\"original_topic\":\"" + topic + "\"")
           && line.contains("\"consumer_group\":\"" + group + "\""), line);
-    }
-  }
-
-  /** The agent jar's command line, run to its end. */
-  private Cli cli(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(SmokeEnv.currentJava().toString(), "-jar",
-        SmokeEnv.agentJar().toString()));
-    command.addAll(List.of(args));
-    Path out = brokerDir.resolve("cli-" + System.nanoTime() + ".out");
-    Path err = brokerDir.resolve("cli-" + System.nanoTime() + ".err");
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("dlq command did not end within 120 s: " + command);
-    }
-    return new Cli(p.exitValue(), java.nio.file.Files.readString(out), java.nio.file.Files.readString(err));
-  }
-
-  record Cli(int exit, String stdout, String stderr) {
-    @Override
-    public String toString() {
-      return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
     }
   }
 
@@ -258,72 +172,15 @@ class DeadLetterSmokeTest {
     List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, 2);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer(kafka().broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
+    ServiceProcess consumer = harness.startConsumer(kafka().broker, "handler", "kafka-clients-3.0.0", "handler", topic, group,
         brokerDir.resolve("spool-handler"), port, metrics, null, 0, "-Dweft.dlq.handlers=" + ORDERS_HANDLER);
-    awaitProcessed(consumer, port);
-    List<Read> deadLetters = awaitDeadLetters(kafka().broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
+    harness.awaitProcessed(consumer, port);
+    List<Read> deadLetters = DeadLetterHarness.awaitDeadLetters(kafka().broker, topic + ".dlq", DeadLetterData.FAILING, Duration.ofSeconds(60));
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
     MetricsScrape scrape = Http.scrape(client, metrics);
-    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
+    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "published")));
     assertTrue(deadLetters.stream().allMatch(d -> d.header("traceparent") == null),
         "traces are off: no traceparent is made up");
-  }
-
-  /**
-   * Shape 2: a Spring Boot service's {@code @KafkaListener} (taking the value and key) throws;
-   * Spring's default error handler retries each failing record 9 times, then skips it. The
-   * service has no Weft code or configuration: only the agent, and the ports of the test.
-   */
-  @Test
-  void aSpringKafkaListenerThatThrowsHasItsRecordDeadLettered() throws Exception {
-    runSpringService("orders-spring", "billing-spring", 5);
-  }
-
-  /**
-   * Shape 2, batch: a Spring batch listener ({@code List<ConsumerRecord>}) throws Spring's
-   * {@code BatchListenerFailedException} with the failing record's index; only that record is
-   * dead-lettered, once, through Spring's commits of the records before it and its 9 retries.
-   */
-  @Test
-  void aSpringKafkaBatchListenerHasTheRecordItNamesDeadLettered() throws Exception {
-    runSpringService("orders-spring-batch", "billing-spring-batch", 7,
-        "--app.record-listener=false", "--app.batch-listener=true");
-  }
-
-  private void runSpringService(String topic, String group, long seed, String... appArgs) throws Exception {
-    kafka().createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, seed);
-    int port = SmokeEnv.freePort();
-    int metrics = SmokeEnv.freePort();
-    List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--app.bootstrap=" + kafka().bootstrap(),
-        "--app.topic=" + topic, "--app.group=" + group));
-    args.addAll(List.of(appArgs));
-    ServiceProcess service =
-        ServiceProcess.builder("dlq-" + topic)
-            .java(SmokeEnv.currentJava())
-            .agent(SmokeEnv.agentJar())
-            .jvmArgs(Services.KEEP_IDLE_CONNECTIONS, "-Dweft.metrics.port=" + metrics,
-                "-Dotel.traces.exporter=none")
-            .jar(SmokeEnv.springKafkaServiceJar())
-            .args(args.toArray(new String[0]))
-            .start();
-    services.add(service);
-    service.awaitStdoutLine("spring-kafka-service listening on http://127.0.0.1:" + port, Services.STARTUP);
-    // Spring's error handler makes 10 attempts at each failing record (a batch listener may make
-    // one more when two failures share a batch): how many is Spring's business, not Weft's.
-    String processed = "processed=" + (DeadLetterData.RECORDS - DeadLetterData.FAILING) + " ";
-    Poll.untilValue(Poll.deadline(Duration.ofSeconds(240)), () -> stats(port),
-        st -> st.startsWith(processed) && attempts(st) - (DeadLetterData.RECORDS - DeadLetterData.FAILING)
-            >= 10L * DeadLetterData.FAILING,
-        st -> "the Spring service did not get through the records (" + st + "); " + service.describe());
-    MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
-        m -> m.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING,
-        m -> "dead letters published: " + (m == null ? "" : m.series("kafka_dlq_records_total")));
-    List<Read> deadLetters = DeadLetterData.readAll(kafka().bootstrap(), topic + ".dlq");
-    DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group,
-        "org.springframework.kafka.listener.ListenerExecutionFailedException", EXCEPTION);
-    assertEquals(DeadLetterData.FAILING, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")),
-        "each failing record once, although Spring tried it 10 times");
   }
 
   /**
@@ -341,9 +198,9 @@ class DeadLetterSmokeTest {
     List<Original> originals = DeadLetterData.produce(own.bootstrap(), topic, seed);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess consumer = startConsumer(own.broker, name, "kafka-clients-4.4.0", shape, topic, group,
+    ServiceProcess consumer = harness.startConsumer(own.broker, name, "kafka-clients-4.4.0", shape, topic, group,
         spool, port, metrics, null, 5, jvmArgs);
-    awaitAttempts(port, 1_000, consumer);
+    harness.awaitAttempts(port, 1_000, consumer);
     Instant at = Instant.now();
     own.broker.stopKeepingData();
     return new Stopped(own, originals, consumer, port, metrics, at);
@@ -359,28 +216,28 @@ class DeadLetterSmokeTest {
       int metrics = run.metrics();
       try {
         Poll.untilValue(Poll.deadline(Duration.ofSeconds(20)), () -> Http.scrape(client, metrics),
-            s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled")) >= 1,
+            s -> s.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "spooled")) >= 1,
             s -> "no dead letter was spooled while the broker was away: "
                 + (s == null ? "" : s.series("kafka_dlq_records_total")));
         holdTheOutage(Duration.ofSeconds(20), run.at(), run.consumer());
       } finally {
         own.broker.restart();
       }
-      awaitProcessed(run.consumer(), run.port());
+      harness.awaitProcessed(run.consumer(), run.port());
       MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> Http.scrape(client, metrics),
-          s -> s.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")) >= DeadLetterData.FAILING
+          s -> s.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "published")) >= DeadLetterData.FAILING
               && s.value("kafka_dlq_spooled_records", Map.of()) == 0,
           s -> "dead letters after the broker came back: " + (s == null ? "" : s.series("kafka_dlq_records_total")
               + " " + s.series("kafka_dlq_spooled_records")));
       List<Read> deadLetters = DeadLetterData.readAll(own.bootstrap(), topic + ".dlq");
       DeadLetterData.assertDeadLetters(run.originals(), deadLetters, topic, group, EXCEPTION, null);
-      double spooled = scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "spooled"));
+      double spooled = scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "spooled"));
       System.out.printf("broker away 20 s: %.0f of %d dead letters spooled, then all published%n",
           spooled, DeadLetterData.FAILING);
       assertTrue(spooled > 0, "some dead letters were spooled");
       assertEquals(DeadLetterData.FAILING,
-          scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "published")));
-      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", outcome(topic, group, "dropped")));
+          scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "published")));
+      assertEquals(0, scrape.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topic, group, "dropped")));
     }
   }
 
@@ -406,7 +263,7 @@ class DeadLetterSmokeTest {
       }
       int port = SmokeEnv.freePort();
       int metrics = SmokeEnv.freePort();
-      ServiceProcess second = startConsumer(own.broker, "killed-2", "kafka-clients-4.4.0", "handler", topic, group,
+      ServiceProcess second = harness.startConsumer(own.broker, "killed-2", "kafka-clients-4.4.0", "handler", topic, group,
           spool, port, metrics, null, 0, handlers);
       Poll.until(Poll.deadline(Duration.ofSeconds(120)), () -> own.groupLag(topic, group) == 0,
           "the restarted consumer did not catch up; " + second.describe());
@@ -418,19 +275,6 @@ class DeadLetterSmokeTest {
           spooled, deadLetters.size());
       DeadLetterData.assertDeadLetters(run.originals(), deadLetters, topic, group, EXCEPTION, null);
     }
-  }
-
-  private void awaitAttempts(int port, int n, ServiceProcess service) {
-    Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> stats(port),
-        s -> attempts(s) >= n, s -> "fewer than " + n + " records processed: " + s + "; " + service.describe());
-  }
-
-  private static long attempts(String stats) {
-    long total = 0;
-    for (String part : stats.split(" ")) {
-      total += Long.parseLong(part.substring(part.indexOf('=') + 1));
-    }
-    return total;
   }
 
   /**
