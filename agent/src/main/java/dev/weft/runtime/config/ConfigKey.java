@@ -172,6 +172,12 @@ public enum ConfigKey {
       "5000",
       "milliseconds, an integer 100-600000",
       "Time the broker has to acknowledge a dead letter before it counts as spooled."),
+  DLQ_SHUTDOWN_MS(
+      "weft.dlq.shutdown.ms",
+      "5000",
+      "milliseconds, an integer 0-600000",
+      "On a normal JVM exit, how long pending dead letters get to be acknowledged; the rest stay"
+          + " in the spool for the next start."),
   DLQ_CREATE_TOPICS(
       "weft.dlq.create.topics",
       "true",

@@ -17,6 +17,8 @@ public final class DlqSettings {
   public final int blockMs;
   public final int ackTimeoutMs;
   public final boolean createTopics;
+  /** How long pending dead letters get to be acknowledged when the JVM exits normally. */
+  public final int shutdownMs;
 
   public DlqSettings(
       boolean enabled,
@@ -28,6 +30,22 @@ public final class DlqSettings {
       int blockMs,
       int ackTimeoutMs,
       boolean createTopics) {
+    this(enabled, suffix, topics, handlers, spoolDir, spoolMaxBytes, blockMs, ackTimeoutMs,
+        createTopics, 5000);
+  }
+
+  public DlqSettings(
+      boolean enabled,
+      String suffix,
+      Map<String, String> topics,
+      List<String> handlers,
+      File spoolDir,
+      long spoolMaxBytes,
+      int blockMs,
+      int ackTimeoutMs,
+      boolean createTopics,
+      int shutdownMs) {
+    this.shutdownMs = shutdownMs;
     this.enabled = enabled;
     this.suffix = suffix;
     this.topics = Collections.unmodifiableMap(new LinkedHashMap<>(topics));

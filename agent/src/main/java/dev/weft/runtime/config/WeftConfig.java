@@ -36,7 +36,7 @@ public final class WeftConfig {
       new HashSet<>(
           Arrays.asList(
               "method", "endpoint", "status", "error_type", "host", "db_system", "operation",
-              "table", "command", "topic", "partition", "group", "dlq_topic", "outcome", "module",
+              "table", "command", "topic", "partition", "group", "dlq_topic", "outcome", "reason", "module",
               "version", "metric", "le", "quantile", "service_name"));
 
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -150,9 +150,10 @@ public final class WeftConfig {
     int blockMs = s.integer(ConfigKey.DLQ_BLOCK_MS, 2000, 0, 600_000);
     int ackMs = s.integer(ConfigKey.DLQ_ACK_TIMEOUT_MS, 5000, 100, 600_000);
     boolean create = s.bool(ConfigKey.DLQ_CREATE_TOPICS, true);
+    int shutdownMs = s.integer(ConfigKey.DLQ_SHUTDOWN_MS, 5000, 0, 600_000);
     return new DlqSettings(
         enabled, suffix, topics, handlers, new File(dir), maxMb * 1024L * 1024L, blockMs, ackMs,
-        create);
+        create, shutdownMs);
   }
 
   private static TracingSettings parseTracing(Sources s) throws ConfigException {

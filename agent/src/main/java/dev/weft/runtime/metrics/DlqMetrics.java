@@ -9,10 +9,10 @@ import java.util.function.IntSupplier;
 
 /**
  * Dead letters: {@code kafka_dlq_records_total} ({@code topic}, {@code dlq_topic}, {@code group},
- * {@code outcome}) counts each failed record once as {@code published} when its dead-letter topic
+ * {@code outcome}, {@code reason}) counts each failed record once as {@code published} when its dead-letter topic
  * acknowledged it, once as {@code spooled} when the broker did not acknowledge it in time (it
  * waits on disk, and counts as {@code published} later), and as {@code dropped} when the spool was
- * full. Gauge {@code kafka_dlq_spooled_records}: dead letters on disk not yet acknowledged.
+ * full, and as {@code lost} (with a {@code reason}, empty for the others) when it can never be sent. Gauge {@code kafka_dlq_spooled_records}: dead letters on disk not yet acknowledged.
  */
 public final class DlqMetrics {
 
@@ -23,10 +23,11 @@ public final class DlqMetrics {
     records =
         Counter.builder()
             .name("kafka_dlq_records_total")
-            .help("Records whose processing failed, copied to their dead-letter topic, by outcome:"
-                + " published (acknowledged), spooled (kept on disk while the broker did not"
-                + " acknowledge), dropped (the spool was full).")
-            .labelNames("topic", "dlq_topic", "group", "outcome")
+            .help("Records whose processing finally failed, copied to their dead-letter topic, by"
+                + " outcome: published (acknowledged), spooled (kept on disk while the broker did"
+                + " not acknowledge), dropped (the spool was full), lost (can never be sent;"
+                + " reason says why, the entry is kept in the spool's quarantine).")
+            .labelNames("topic", "dlq_topic", "group", "outcome", "reason")
             .constLabels(constLabels)
             .withoutExemplars()
             .register(registry);
@@ -39,7 +40,12 @@ public final class DlqMetrics {
   }
 
   public CounterDataPoint outcome(String topic, String dlqTopic, String group, String outcome) {
-    return records.labelValues(topic, dlqTopic, group, outcome);
+    return records.labelValues(topic, dlqTopic, group, outcome, "");
+  }
+
+  /** A dead letter that can never be sent, for {@code reason}. */
+  public CounterDataPoint lost(String topic, String dlqTopic, String group, String reason) {
+    return records.labelValues(topic, dlqTopic, group, "lost", reason);
   }
 
   /** Where the gauge reads the spool's size. */

@@ -18,22 +18,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Dead-letter capture. A record whose processing failed is described on the consumer's thread
- * (where it came from, the exception, the failing span's {@code traceparent}) and written to the
- * spool on disk; the consumer thread waits for that write at most {@code weft.dlq.block.ms}.
- * One sender thread then takes the spool's entries in order: it reads each record's exact bytes
- * back from the broker by topic, partition and offset (the application's deserializers never
- * matter, and the happy path pays nothing), publishes the copy with its own idempotent producer on
- * the consumer's cluster, and deletes the entry once Kafka acknowledges it. While the broker is
- * away the entries wait; they survive a crash or a restart of the process.
+ * Dead-letter capture. A record whose processing finally failed is described on the consumer's
+ * thread (where it came from, the exception, the failing span's {@code traceparent}) and queued
+ * for the spool writer, which writes every failure queued meanwhile with one flush to disk; the
+ * consumer thread waits for that write at most {@code weft.dlq.block.ms}. One
+ * {@link DeadLetterSender} per cluster then reads the records' exact bytes back from the broker
+ * in batches (the application's deserializers never matter, and the happy path pays nothing),
+ * publishes the copies pipelined with its own idempotent producer on the consumer's cluster, and
+ * the spool forgets them once Kafka acknowledges them. While the broker is away the entries
+ * wait; they survive a crash or a restart of the process, and on a normal exit they get
+ * {@code weft.dlq.shutdown.ms} to be delivered.
  *
  * <p>A record is dead-lettered once per consumer group: a retry of the same offset (Spring's
  * default error handler, an application seeking back, a restart before the offset was committed)
@@ -61,10 +58,14 @@ public final class DeadLetters {
               return size() > 100_000;
             }
           });
-  private final ExecutorService writer =
-      Executors.newSingleThreadExecutor(r -> daemon(r, "weft-dlq-spool"));
+  private final java.util.concurrent.LinkedBlockingQueue<Failure> queue =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger senders = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.Set<String> lostLogged = ConcurrentHashMap.newKeySet();
+  private final List<Runnable> exitActions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Spool spool;
-  private volatile Thread sender;
+  private volatile boolean writerStarted;
+  private volatile boolean shutdownRegistered;
   private volatile boolean senderFailing;
   private long lastDropLog;
   private long dropsSinceLog;
@@ -81,13 +82,7 @@ public final class DeadLetters {
 
   /** True on Weft's own dead-letter threads: their Kafka traffic is never recorded. */
   public boolean ownThread() {
-    return Thread.currentThread() == sender;
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+    return Thread.currentThread() instanceof SenderThread;
   }
 
   // ---- clusters ---------------------------------------------------------------------------
@@ -136,7 +131,7 @@ public final class DeadLetters {
       c = new Cluster(key, bootstrap, connection, kafkaLoader);
       clusters.put(key, c);
     }
-    startSender();
+    startSender(c);
     return c;
   }
 
@@ -168,6 +163,8 @@ public final class DeadLetters {
     final Map<String, Object> connection;
     final WeakReference<ClassLoader> loader;
     KafkaIo io; // sender thread only
+    volatile String clusterId; // the id the broker reports, once the sender has connected
+    DeadLetterSender sender; // guarded by this
     final Map<String, Integer> dlqPartitions = new ConcurrentHashMap<>();
 
     Cluster(String key, String bootstrap, Map<String, Object> connection, ClassLoader loader) {
@@ -208,42 +205,108 @@ public final class DeadLetters {
     List<byte[]> values = new ArrayList<>();
     failureHeaders(r, g, error, traceparent, keys, values);
     String dlqTopic = settings.dlqTopic(r.topic);
-    Future<?> written =
-        writer.submit(
-            () -> {
-              try {
-                Spool s = spool();
-                if (s.known(recordKey)) {
-                  return;
-                }
-                DlqEntry entry =
-                    new DlqEntry(
-                        s.nextSeq(), cluster.key, cluster.bootstrap, g, r.topic, r.partition,
-                        r.offset, dlqTopic, isolationLevel, keys, values, null);
-                if (s.append(entry)) {
-                  s.wakeUp();
-                } else {
-                  dropped(entry);
-                }
-              } catch (Throwable t) {
-                errors.internalFailure("kafka-dlq", "writing a dead letter to the spool", t);
-              }
-            });
+    Failure failure =
+        new Failure(recordKey, cluster, g, r.topic, r.partition, r.offset, dlqTopic, isolationLevel, keys, values);
+    queue.add(failure);
+    startWriter();
     if (settings.blockMs > 0) {
       try {
-        written.get(settings.blockMs, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException slowDisk) {
-        WeftLog.errorOnce(
-            "dlq-slow-spool",
-            "the dead-letter spool took more than weft.dlq.block.ms=" + settings.blockMs
-                + " ms; the consumer goes on while the write finishes",
-            null);
+        if (!failure.written.await(settings.blockMs, TimeUnit.MILLISECONDS)) {
+          WeftLog.errorOnce(
+              "dlq-slow-spool",
+              "the dead-letter spool took more than weft.dlq.block.ms=" + settings.blockMs
+                  + " ms; the consumer goes on while the write finishes",
+              null);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (ExecutionException e) {
-        // reported inside the task
       }
     }
+  }
+
+  /** A failed record on its way to the spool. */
+  private static final class Failure {
+    final String recordKey;
+    final Cluster cluster;
+    final String group;
+    final String topic;
+    final int partition;
+    final long offset;
+    final String dlqTopic;
+    final String isolationLevel;
+    final List<String> keys;
+    final List<byte[]> values;
+    final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+
+    Failure(String recordKey, Cluster cluster, String group, String topic, int partition, long offset,
+        String dlqTopic, String isolationLevel, List<String> keys, List<byte[]> values) {
+      this.recordKey = recordKey;
+      this.cluster = cluster;
+      this.group = group;
+      this.topic = topic;
+      this.partition = partition;
+      this.offset = offset;
+      this.dlqTopic = dlqTopic;
+      this.isolationLevel = isolationLevel;
+      this.keys = keys;
+      this.values = values;
+    }
+  }
+
+  private void startWriter() {
+    if (writerStarted) {
+      return;
+    }
+    synchronized (this) {
+      if (!writerStarted) {
+        writerStarted = true;
+        new SenderThread(this::writeLoop, "weft-dlq-spool").start();
+      }
+    }
+  }
+
+  /**
+   * The spool writer: takes every failure queued meanwhile and writes them with one flush to
+   * disk (a storm of failures costs one flush per batch), then releases their consumer threads.
+   */
+  private void writeLoop() {
+    List<Failure> batch = new ArrayList<>();
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        batch.add(queue.take());
+        queue.drainTo(batch, 4999);
+        writeBatch(batch);
+      } catch (InterruptedException e) {
+        return;
+      } catch (Throwable t) {
+        errors.internalFailure("kafka-dlq", "writing dead letters to the spool", t);
+      } finally {
+        for (Failure f : batch) {
+          f.written.countDown();
+        }
+        batch.clear();
+      }
+    }
+  }
+
+  private void writeBatch(List<Failure> batch) throws IOException {
+    Spool s = spool();
+    List<DlqEntry> entries = new ArrayList<>(batch.size());
+    java.util.Set<String> inBatch = new java.util.HashSet<>();
+    for (Failure f : batch) {
+      if (f.recordKey == null || s.known(f.recordKey) || !inBatch.add(f.recordKey)) {
+        continue;
+      }
+      entries.add(
+          new DlqEntry(
+              s.nextSeq(), f.cluster.key, f.cluster.bootstrap, f.group, f.topic, f.partition,
+              f.offset, f.dlqTopic, f.isolationLevel, f.keys, f.values, f.cluster.clusterId, null,
+              null));
+    }
+    for (DlqEntry full : s.append(entries)) {
+      dropped(full);
+    }
+    s.wakeUp();
   }
 
   /** The headers Spring Kafka's dead-letter tooling reads, with the same encodings. */
@@ -317,7 +380,7 @@ public final class DeadLetters {
     return s;
   }
 
-  private Spool spool() throws IOException {
+  Spool spool() throws IOException {
     Spool s = spool;
     if (s == null) {
       synchronized (this) {
@@ -356,165 +419,65 @@ public final class DeadLetters {
     }
   }
 
-  // ---- sender thread ----------------------------------------------------------------------
+  // ---- senders ----------------------------------------------------------------------------
 
-  private void startSender() {
-    if (sender != null) {
-      return;
-    }
-    synchronized (this) {
-      if (sender != null) {
-        return;
-      }
-      Thread t = daemon(this::sendLoop, "weft-dlq-sender");
-      sender = t;
-      t.start();
+  /** Weft's dead-letter threads: their own Kafka traffic is never recorded. */
+  private static final class SenderThread extends Thread {
+    SenderThread(Runnable r, String name) {
+      super(r, name);
+      setDaemon(true);
     }
   }
 
-  private void sendLoop() {
-    long backoff = 500;
-    while (true) {
-      try {
-        Spool s = spool();
-        DlqEntry next = null;
-        List<DlqEntry> pending = s.pending();
-        countOverdue(pending);
-        for (DlqEntry e : pending) {
-          Cluster c = clusters.get(e.clusterKey);
-          if (c != null && c.loader.get() != null) {
-            next = e;
-            break;
-          }
-        }
-        if (next == null) {
-          s.awaitChange(1000);
-          continue;
-        }
-        if (deliver(s, next)) {
-          backoff = 500;
-        } else {
-          countOverdue(s.pending());
-          Thread.sleep(backoff);
-          backoff = Math.min(backoff * 2, 10_000);
-        }
-      } catch (InterruptedException e) {
+  private void startSender(Cluster c) {
+    synchronized (c) {
+      if (c.sender != null) {
         return;
-      } catch (Throwable t) {
-        errors.internalFailure("kafka-dlq", "sending dead letters", t);
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException e) {
-          return;
-        }
       }
+      c.sender = new DeadLetterSender(this, c);
+      DeadLetterSender sender = c.sender;
+      new SenderThread(sender::run, "weft-dlq-sender-" + senders.incrementAndGet()).start();
+    }
+    registerShutdown();
+  }
+
+  void internalFailure(String what, Throwable t) {
+    errors.internalFailure("kafka-dlq", what, t);
+  }
+
+  /** {@code entry} was acknowledged by its dead-letter topic. */
+  void published(DlqEntry entry) {
+    if (metrics != null) {
+      metrics.outcome(entry.topic, entry.dlqTopic, entry.group, "published").inc();
+    }
+    if (senderFailing) {
+      senderFailing = false;
+      Spool s = spool;
+      WeftLog.info("dead letters are delivered again (" + (s == null ? 0 : s.size())
+          + " still in the spool)");
     }
   }
 
-  /** One attempt at {@code entry}; false when it must wait for the broker. */
-  private boolean deliver(Spool s, DlqEntry entry) throws IOException, InterruptedException {
-    Cluster c = clusters.get(entry.clusterKey);
-    ClassLoader loader = c == null ? null : c.loader.get();
-    if (loader == null) {
-      return false;
-    }
-    Thread thread = Thread.currentThread();
-    ClassLoader previous = thread.getContextClassLoader();
-    thread.setContextClassLoader(loader);
+  /**
+   * {@code entry} can never be sent: set aside in the spool's quarantine, counted {@code lost}
+   * with its reason, logged once per topic and reason.
+   */
+  void lost(Spool s, DlqEntry entry, String reason, String why) {
     try {
-      if (c.io == null) {
-        c.io = KafkaIoLoader.open(loader, c.connection, "weft-dlq");
-      }
-      KafkaIo io = c.io;
-      if (entry.record == null) {
-        RawRecord raw;
-        try {
-          raw = io.fetch(entry.topic, entry.partition, entry.offset, entry.isolationLevel, settings.ackTimeoutMs);
-        } catch (Exception away) {
-          waiting(entry, "reading the failed record back", away);
-          return false;
-        }
-        if (raw == null) {
-          WeftLog.error("dead letter " + entry.describe()
-              + " is lost: the broker no longer holds the record (retention or compaction)");
-          errors.internalFailure("kafka-dlq", "reading a failed record back", new IllegalStateException("record gone"));
-          s.remove(entry);
-          return true;
-        }
-        entry.record = raw;
-        s.rewrite(entry);
-      }
-      Integer partitions = c.dlqPartitions.get(entry.dlqTopic);
-      if (partitions == null) {
-        try {
-          int n = io.partitions(entry.dlqTopic, settings.ackTimeoutMs);
-          if (n == 0 && settings.createTopics) {
-            int source = Math.max(1, io.partitions(entry.topic, settings.ackTimeoutMs));
-            io.createTopic(entry.dlqTopic, source, settings.ackTimeoutMs);
-            WeftLog.info("created dead-letter topic " + entry.dlqTopic + " (" + source + " partitions)");
-            n = source;
-          }
-          partitions = n;
-          if (n > 0) {
-            c.dlqPartitions.put(entry.dlqTopic, n);
-          }
-        } catch (Exception away) {
-          waiting(entry, "looking up topic " + entry.dlqTopic, away);
-          return false;
-        }
-      }
-      RawRecord r = entry.record;
-      List<String> keys = new ArrayList<>(r.headerKeys);
-      keys.addAll(entry.failureKeys);
-      List<byte[]> values = new ArrayList<>(r.headerValues);
-      values.addAll(entry.failureValues);
-      Integer partition = partitions > entry.partition ? Integer.valueOf(entry.partition) : null;
-      Long timestamp = r.timestamp >= 0 ? Long.valueOf(r.timestamp) : null;
-      Future<?> ack;
-      try {
-        ack = io.send(entry.dlqTopic, partition, timestamp, r.key, r.value, keys, values);
-      } catch (Exception away) {
-        io.resetProducer();
-        waiting(entry, "sending to " + entry.dlqTopic, away);
-        return false;
-      }
-      try {
-        try {
-          ack.get(settings.ackTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException slow) {
-          // Not acknowledged in time: it stays in the spool, and this send (which the producer
-          // retries by itself, without duplicates) is awaited to its end before anything else.
-          waiting(entry, "waiting for " + entry.dlqTopic + " to acknowledge", slow);
-          ack.get(90, TimeUnit.SECONDS);
-        }
-      } catch (ExecutionException | TimeoutException failed) {
-        Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
-        String fatal = io.fatalSendError(cause);
-        if (fatal != null) {
-          WeftLog.error("dead letter " + entry.describe() + " cannot be published (" + fatal + ": "
-              + cause.getMessage() + "); it is removed from the spool");
-          errors.internalFailure("kafka-dlq", "publishing a dead letter", cause);
-          s.remove(entry);
-          return true;
-        }
-        io.resetProducer();
-        waiting(entry, "sending to " + entry.dlqTopic, cause);
-        return false;
-      }
-      s.delivered(entry);
-      if (metrics != null) {
-        metrics.outcome(entry.topic, entry.dlqTopic, entry.group, "published").inc();
-      }
-      if (senderFailing) {
-        senderFailing = false;
-        WeftLog.info("dead letters are delivered again (" + s.size() + " still in the spool)");
-      }
-      return true;
-    } catch (ReflectiveOperationException | LinkageError noKafka) {
-      WeftLog.errorOnce("dlq-no-kafka", "dead letters cannot be sent: " + noKafka, null);
-      return false;
-    } finally {
-      thread.setContextClassLoader(previous);
+      s.quarantine(entry, reason);
+    } catch (java.io.IOException e) {
+      internalFailure("setting a dead letter aside", e);
+      return; // it stays in the queue; the next round tries again
+    }
+    if (metrics != null) {
+      metrics.lost(entry.topic, entry.dlqTopic, entry.group, reason).inc();
+    }
+    if (lostLogged.add(entry.topic + '\u0000' + reason)) {
+      WeftLog.error("dead letters of topic " + entry.topic + " are lost (" + reason + ": " + why
+          + "); they are kept in " + s.dir().resolve(Spool.QUARANTINE)
+          + " (java -jar weft-agent.jar dlq inspect --spool " + s.dir() + "), and counted in"
+          + " kafka_dlq_records_total{outcome=\"lost\"}; reported once per topic and reason."
+          + " First: " + entry.describe());
     }
   }
 
@@ -523,7 +486,7 @@ public final class DeadLetters {
    * {@code weft.dlq.ack.timeout.ms} of its failure (or of this process finding it in the spool)
    * is counted as spooled, once.
    */
-  private void countOverdue(List<DlqEntry> pending) {
+  void countOverdue(List<DlqEntry> pending) {
     if (!senderFailing) {
       return;
     }
@@ -546,12 +509,12 @@ public final class DeadLetters {
   }
 
   /** The broker did not take {@code entry} in time: it waits in the spool, counted once. */
-  private void waiting(DlqEntry entry, String doing, Throwable why) {
+  void waiting(DlqEntry entry, String doing, Throwable why) {
     countSpooled(entry);
     if (!senderFailing) {
       senderFailing = true;
       WeftLog.warn("dead letters wait in the spool " + spoolDirName() + ": " + doing + " on "
-          + clusterName(entry) + " failed (" + why + "); retrying");
+          + entry.bootstrap + " failed (" + why + "); retrying");
     }
   }
 
@@ -560,8 +523,90 @@ public final class DeadLetters {
     return s == null ? settings.spoolDir.getPath() : s.dir().toString();
   }
 
-  private String clusterName(DlqEntry entry) {
-    return entry.bootstrap;
+  // ---- shutdown ---------------------------------------------------------------------------
+
+  private void registerShutdown() {
+    if (shutdownRegistered) {
+      return;
+    }
+    synchronized (this) {
+      if (shutdownRegistered) {
+        return;
+      }
+      shutdownRegistered = true;
+      try {
+        Runtime.getRuntime().addShutdownHook(new SenderThread(this::drainAtExit, "weft-dlq-shutdown"));
+      } catch (IllegalStateException exiting) {
+        // the JVM is already exiting
+      }
+    }
+  }
+
+  /** Actions run first when the JVM exits (final failures still held, for one). */
+  public void beforeExit(Runnable action) {
+    exitActions.add(action);
+  }
+
+  /**
+   * On a normal exit: pending dead letters get {@code weft.dlq.shutdown.ms} to be acknowledged;
+   * the rest stay in the spool for the next start, and one line says how many.
+   */
+  void drainAtExit() {
+    try {
+      for (Runnable action : exitActions) {
+        try {
+          action.run();
+        } catch (Throwable t) {
+          internalFailure("finishing dead letters at exit", t);
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownMs);
+      if (writerStarted) {
+        Failure marker = new Failure(null, null, null, null, 0, 0, null, null, null, null);
+        queue.add(marker); // written after every failure queued before it
+        marker.written.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+      Spool s = spool;
+      if (s == null || s.size() == 0) {
+        return;
+      }
+      int atStart = s.size();
+      for (Cluster c : clusters.values()) {
+        synchronized (c) {
+          if (c.sender != null) {
+            c.sender.hurry();
+          }
+        }
+      }
+      s.wakeUp();
+      while (s.size() > 0 && System.nanoTime() < deadline && sendable(s)) {
+        s.awaitChange(50);
+      }
+      int left = s.size();
+      if (left > 0) {
+        WeftLog.warn(left + " dead letter(s) stay in the spool " + s.dir()
+            + " for the next start (" + (atStart - left) + " delivered during the "
+            + settings.shutdownMs + " ms of weft.dlq.shutdown.ms)");
+      }
+    } catch (Throwable t) {
+      internalFailure("delivering dead letters at exit", t);
+    }
+  }
+
+  /** True while some waiting entry belongs to a cluster this process can still send to. */
+  private boolean sendable(Spool s) {
+    for (DlqEntry e : s.pending()) {
+      Cluster c = clusters.get(e.clusterKey);
+      if (c != null && c.loader.get() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The dead letters waiting in the spool directory {@code dir}, read without taking it over. */
+  public static int waitingIn(java.nio.file.Path dir) throws IOException {
+    return Spool.waiting(dir).size();
   }
 
   /** For tests: the directory in use. */

@@ -33,7 +33,8 @@ final class DlqArgs {
   private static final List<String> REPLAY_OPTIONS =
       Arrays.asList("--bootstrap", "--from", "--to", "--filter", "--kafka-clients", "--config");
   private static final List<String> INSPECT_OPTIONS =
-      Arrays.asList("--bootstrap", "--from", "--filter", "--limit", "--kafka-clients", "--config");
+      Arrays.asList(
+          "--bootstrap", "--from", "--filter", "--limit", "--kafka-clients", "--config", "--spool");
 
   /** {@code replay}, {@code inspect}, or null for help. */
   String command;
@@ -45,6 +46,8 @@ final class DlqArgs {
   long limit = -1;
   String kafkaClients;
   File config;
+  /** {@code inspect --spool DIR}: the spool directory to print instead of a topic. */
+  File spool;
 
   static DlqArgs parse(String[] args) throws BadArgument {
     DlqArgs a = new DlqArgs();
@@ -94,6 +97,12 @@ final class DlqArgs {
       a.set(prefix, name, value);
     }
     a.command = command;
+    if (a.spool != null) {
+      if (a.bootstrap != null || a.from != null) {
+        throw new BadArgument(prefix + "--spool reads a spool directory, without --bootstrap or --from");
+      }
+      return a;
+    }
     if (a.bootstrap == null) {
       throw new BadArgument(prefix + "--bootstrap is missing: " + valueSyntax("--bootstrap"));
     }
@@ -149,6 +158,9 @@ final class DlqArgs {
       case "--kafka-clients":
         kafkaClients = v;
         break;
+      case "--spool":
+        spool = new File(v);
+        break;
       default: // --config
         config = new File(v);
         break;
@@ -167,6 +179,8 @@ final class DlqArgs {
         return "--kafka-clients JAR_OR_DIR[" + File.pathSeparator + "JAR_OR_DIR...]";
       case "--config":
         return "--config FILE (Java properties)";
+      case "--spool":
+        return "--spool DIR (a weft.dlq.spool.dir)";
       default:
         return option + " TOPIC";
     }

@@ -1,6 +1,7 @@
 package dev.weft.runtime.kafka.dlq;
 
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.net.MalformedURLException;
@@ -38,9 +39,12 @@ public final class DlqCli {
     "         [--filter exception=NAME|topic=T|partition=N ...] [--kafka-clients PATHS] [--config FILE]",
     "       java -jar weft-agent.jar dlq inspect --bootstrap HOST:PORT --from TOPIC [--limit N]",
     "         [--filter exception=NAME|topic=T|partition=N ...] [--kafka-clients PATHS] [--config FILE]",
+    "       java -jar weft-agent.jar dlq inspect --spool DIR [--limit N]",
     "  replay     publishes each dead letter's original record again (key, value, headers,",
     "             timestamp) to --to, or else to the topic it came from, in its original partition",
     "  inspect    prints each dead letter as one JSON object a line",
+    "  --spool    a spool directory (weft.dlq.spool.dir): prints the dead letters set aside as lost",
+    "             (\"state\":\"lost\", with their reason) and those still waiting, without Kafka",
     "  --from     the dead-letter topic, read from its beginning to its current end",
     "  --filter   exception=NAME: the exception or its cause, full or simple class name;",
     "             topic=T, partition=N: where the record came from; repeatable, all must hold",
@@ -69,6 +73,9 @@ public final class DlqCli {
       if (a.help()) {
         usage(System.out);
         return 0;
+      }
+      if (a.spool != null) {
+        return inspectSpool(a, System.out, err);
       }
       connection = a.connection();
     } catch (DlqArgs.BadArgument e) {
@@ -207,6 +214,41 @@ public final class DlqCli {
         "inspected " + printed[0] + " dead letters of " + a.from + " (" + skipped[0]
             + " skipped by filter" + limited + ")");
     return 0;
+  }
+
+  /** {@code dlq inspect --spool DIR}: what a spool holds, read without taking it over. */
+  static int inspectSpool(DlqArgs a, PrintStream out, PrintStream err) {
+    java.nio.file.Path dir = a.spool.toPath();
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      err.println("dlq inspect: --spool " + dir + " is not a directory");
+      return 2;
+    }
+    try {
+      List<DlqEntry> lost = Spool.quarantined(dir);
+      List<DlqEntry> waiting = Spool.waiting(dir);
+      long printed = 0;
+      for (DlqEntry e : lost) {
+        if (printed == a.limit) {
+          break;
+        }
+        out.println(DlqJson.spoolLine(e, "lost"));
+        printed++;
+      }
+      for (DlqEntry e : waiting) {
+        if (printed == a.limit) {
+          break;
+        }
+        out.println(DlqJson.spoolLine(e, "waiting"));
+        printed++;
+      }
+      out.flush();
+      err.println("spool " + dir + ": " + lost.size() + " dead letters lost (set aside), "
+          + waiting.size() + " waiting to be sent");
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      err.println("dlq inspect: cannot read the spool " + dir + ": " + e);
+      return 1;
+    }
   }
 
   // ---- replay -------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ import java.util.zip.CRC32;
 final class DlqEntry {
 
   private static final int MAGIC = 0x57444c51; // "WDLQ"
-  private static final int VERSION = 1;
+  /** 1: the first format; 2 adds the cluster id and the reason an entry was set aside. */
+  private static final int VERSION = 2;
 
   final long seq;
   final String clusterKey;
@@ -32,7 +33,12 @@ final class DlqEntry {
   final String isolationLevel;
   final List<String> failureKeys;
   final List<byte[]> failureValues;
+  /** The Kafka cluster id the record was read from, when known at the failure; else null. */
+  final String clusterId;
+  /** Why the entry can never be delivered (quarantined entries only), else null. */
+  final String lostReason;
   volatile RawRecord record; // null until read back
+  long segment; // the spool segment holding it
   volatile boolean counted; // counted as spooled by this process
   volatile long createdNanos = System.nanoTime(); // when this process wrote or read it
   int size; // bytes on disk
@@ -50,6 +56,27 @@ final class DlqEntry {
       List<String> failureKeys,
       List<byte[]> failureValues,
       RawRecord record) {
+    this(seq, clusterKey, bootstrap, group, topic, partition, offset, dlqTopic, isolationLevel,
+        failureKeys, failureValues, null, null, record);
+  }
+
+  DlqEntry(
+      long seq,
+      String clusterKey,
+      String bootstrap,
+      String group,
+      String topic,
+      int partition,
+      long offset,
+      String dlqTopic,
+      String isolationLevel,
+      List<String> failureKeys,
+      List<byte[]> failureValues,
+      String clusterId,
+      String lostReason,
+      RawRecord record) {
+    this.clusterId = clusterId;
+    this.lostReason = lostReason;
     this.seq = seq;
     this.clusterKey = clusterKey;
     this.bootstrap = bootstrap;
@@ -80,6 +107,12 @@ final class DlqEntry {
     return topic + "-" + partition + "@" + offset + " (group '" + group + "') -> " + dlqTopic;
   }
 
+  /** This entry, set aside for {@code reason}. */
+  DlqEntry withLostReason(String reason) {
+    return new DlqEntry(seq, clusterKey, bootstrap, group, topic, partition, offset, dlqTopic,
+        isolationLevel, failureKeys, failureValues, clusterId, reason, record);
+  }
+
   byte[] encode() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     DataOutputStream out = new DataOutputStream(bytes);
@@ -95,6 +128,8 @@ final class DlqEntry {
     text(out, dlqTopic);
     text(out, isolationLevel);
     headers(out, failureKeys, failureValues);
+    text(out, clusterId);
+    text(out, lostReason);
     RawRecord r = record;
     out.writeBoolean(r != null);
     if (r != null) {
@@ -130,8 +165,8 @@ final class DlqEntry {
       throw new IOException("not a Weft dead-letter entry");
     }
     int version = in.readInt();
-    if (version != VERSION) {
-      throw new IOException("entry version " + version + ", this Weft reads " + VERSION);
+    if (version < 1 || version > VERSION) {
+      throw new IOException("entry version " + version + ", this Weft reads 1 to " + VERSION);
     }
     long seq = in.readLong();
     String clusterKey = text(in);
@@ -145,6 +180,8 @@ final class DlqEntry {
     List<String> fk = new ArrayList<>();
     List<byte[]> fv = new ArrayList<>();
     headers(in, fk, fv);
+    String clusterId = version >= 2 ? text(in) : null;
+    String lostReason = version >= 2 ? text(in) : null;
     RawRecord record = null;
     if (in.readBoolean()) {
       long timestamp = in.readLong();
@@ -159,7 +196,7 @@ final class DlqEntry {
     DlqEntry e =
         new DlqEntry(
             seq, clusterKey, bootstrap, group, topic, partition, offset, dlqTopic, isolation, fk, fv,
-            record);
+            clusterId, lostReason, record);
     e.size = data.length;
     return e;
   }

@@ -68,6 +68,42 @@ final class DlqJson {
     return out.toString();
   }
 
+  /**
+   * A spool entry as one JSON object: its state ({@code lost} or {@code waiting}), the reason it
+   * was set aside, where the record came from, and the failure it carries.
+   */
+  static String spoolLine(DlqEntry e, String state) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("state", state);
+      text(g, "reason", e.lostReason);
+      text(g, "original_topic", e.topic);
+      g.writeNumberField("original_partition", e.partition);
+      g.writeNumberField("original_offset", e.offset);
+      text(g, "consumer_group", e.group);
+      text(g, "dlq_topic", e.dlqTopic);
+      text(g, "bootstrap", e.bootstrap);
+      text(g, "cluster_id", e.clusterId);
+      for (int i = 0; i < e.failureKeys.size(); i++) {
+        String key = e.failureKeys.get(i);
+        if (key.equals("kafka_dlt-exception-fqcn")) {
+          text(g, "exception", text(e.failureValues.get(i)));
+        } else if (key.equals("kafka_dlt-exception-message")) {
+          text(g, "exception_message", text(e.failureValues.get(i)));
+        } else if (key.equals("kafka_dlt-exception-stacktrace")) {
+          text(g, "exception_stacktrace", text(e.failureValues.get(i)));
+        } else if (key.equals("traceparent")) {
+          text(g, "traceparent", text(e.failureValues.get(i)));
+        }
+      }
+      g.writeEndObject();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex); // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
   private static void text(JsonGenerator g, String name, String value) throws IOException {
     if (value != null) {
       g.writeStringField(name, value);

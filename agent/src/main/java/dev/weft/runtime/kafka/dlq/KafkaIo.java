@@ -20,6 +20,19 @@ public interface KafkaIo extends AutoCloseable {
   RawRecord fetch(String topic, int partition, long offset, String isolationLevel, long timeoutMs)
       throws Exception;
 
+  /**
+   * Reads back the wanted records of several partitions at once (one consumer, every partition
+   * assigned together), filling in each {@link PartitionFetch}: what was found, and what can
+   * never be read and why. Returns when every fetch is complete or at the deadline, with what it
+   * has; an offset left neither found nor lost is to be retried.
+   *
+   * @throws java.util.concurrent.TimeoutException when the broker does not answer in time
+   */
+  void fetch(List<PartitionFetch> fetches, String isolationLevel, long timeoutMs) throws Exception;
+
+  /** The cluster id the broker reports. */
+  String clusterId(long timeoutMs) throws Exception;
+
   /** The number of partitions of {@code topic}, or 0 when it does not exist. */
   int partitions(String topic, long timeoutMs) throws Exception;
 

@@ -37,6 +37,16 @@ class DlqCliTest {
     }
 
     @Override
+    public void fetch(List<PartitionFetch> fetches, String isolationLevel, long timeoutMs) {
+      throw new UnsupportedOperationException("the dlq command never reads records back");
+    }
+
+    @Override
+    public String clusterId(long timeoutMs) {
+      throw new UnsupportedOperationException("the dlq command never asks");
+    }
+
+    @Override
     public int partitions(String topic, long timeoutMs) {
       return partitions.getOrDefault(topic, 0);
     }

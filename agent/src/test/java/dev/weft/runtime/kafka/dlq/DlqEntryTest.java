@@ -167,8 +167,8 @@ class DlqEntryTest {
         assertThrows(IOException.class, () -> DlqEntry.decode(withCrc(0x12345678, 1)));
     assertEquals("not a Weft dead-letter entry", magic.getMessage());
     IOException version =
-        assertThrows(IOException.class, () -> DlqEntry.decode(withCrc(0x57444c51, 2)));
-    assertTrue(version.getMessage().contains("version 2"), version.getMessage());
+        assertThrows(IOException.class, () -> DlqEntry.decode(withCrc(0x57444c51, 3)));
+    assertTrue(version.getMessage().contains("version 3"), version.getMessage());
   }
 
   /** Magic, version, then eight zero bytes, then a correct checksum. */

@@ -1,9 +1,11 @@
 package dev.weft.runtime.kafka.dlq.io;
 
 import dev.weft.runtime.kafka.dlq.KafkaIo;
+import dev.weft.runtime.kafka.dlq.PartitionFetch;
 import dev.weft.runtime.kafka.dlq.RawRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -47,6 +49,7 @@ public final class KafkaClientIo implements KafkaIo {
   private final Map<String, Object> connection;
   private final String clientId;
   private KafkaConsumer<byte[], byte[]> consumer;
+  private String consumerIsolation;
   private KafkaProducer<byte[], byte[]> producer;
   private Admin admin;
 
@@ -56,13 +59,18 @@ public final class KafkaClientIo implements KafkaIo {
   }
 
   private KafkaConsumer<byte[], byte[]> consumer(String isolationLevel) {
+    String isolation = isolationLevel == null ? "read_uncommitted" : isolationLevel;
+    if (consumer != null && isolationLevel != null && !isolation.equals(consumerIsolation)) {
+      closeConsumer(); // rare: consumers of one cluster with both isolation levels
+    }
     if (consumer == null) {
+      consumerIsolation = isolation;
       Map<String, Object> config = new HashMap<>(connection);
       config.put("client.id", clientId + "-reader");
       config.put("enable.auto.commit", "false");
       config.put("auto.offset.reset", "none");
-      config.put("isolation.level", isolationLevel == null ? "read_uncommitted" : isolationLevel);
-      config.put("max.poll.records", "500");
+      config.put("isolation.level", isolation);
+      config.put("max.poll.records", "2000");
       config.put("allow.auto.create.topics", "false");
       config.remove("group.id");
       consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -77,7 +85,8 @@ public final class KafkaClientIo implements KafkaIo {
       config.put("enable.idempotence", "true");
       config.put("acks", "all");
       config.put("max.in.flight.requests.per.connection", "5");
-      config.put("linger.ms", "0");
+      config.put("linger.ms", "5");
+      config.put("batch.size", "262144");
       config.put("compression.type", "none");
       config.put("max.block.ms", "5000");
       config.put("request.timeout.ms", "10000");
@@ -130,6 +139,119 @@ public final class KafkaClientIo implements KafkaIo {
     } finally {
       c.assign(Collections.<TopicPartition>emptyList());
     }
+  }
+
+  @Override
+  public void fetch(List<PartitionFetch> fetches, String isolationLevel, long timeoutMs)
+      throws Exception {
+    KafkaConsumer<byte[], byte[]> c = consumer(isolationLevel);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    Map<String, Integer> partitionCounts = new HashMap<>();
+    Map<TopicPartition, PartitionFetch> live = new HashMap<>();
+    for (PartitionFetch f : fetches) {
+      Integer n = partitionCounts.get(f.topic);
+      if (n == null) {
+        List<PartitionInfo> infos = c.partitionsFor(f.topic, left(deadline));
+        n = infos == null ? 0 : infos.size();
+        partitionCounts.put(f.topic, n);
+      }
+      if (n == 0) {
+        f.loseRest(PartitionFetch.TOPIC_DELETED);
+      } else if (f.partition >= n) {
+        f.loseRest(PartitionFetch.PARTITION_DELETED);
+      } else {
+        live.put(new TopicPartition(f.topic, f.partition), f);
+      }
+    }
+    if (live.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, Long> starts = c.beginningOffsets(live.keySet(), left(deadline));
+    Map<TopicPartition, Long> ends = c.endOffsets(live.keySet(), left(deadline));
+    Map<TopicPartition, PartitionFetch> reading = new HashMap<>();
+    for (Map.Entry<TopicPartition, PartitionFetch> e : live.entrySet()) {
+      PartitionFetch f = e.getValue();
+      long start = starts.getOrDefault(e.getKey(), 0L);
+      long end = ends.getOrDefault(e.getKey(), Long.MAX_VALUE);
+      for (long o : f.offsets) {
+        if (o < start) {
+          f.lost.put(o, PartitionFetch.RETENTION);
+        } else if (o >= end) {
+          f.lost.put(o, PartitionFetch.BEYOND_LOG_END);
+        }
+      }
+      if (!f.complete()) {
+        reading.put(e.getKey(), f);
+      }
+    }
+    if (reading.isEmpty()) {
+      return;
+    }
+    try {
+      c.assign(reading.keySet());
+      for (Map.Entry<TopicPartition, PartitionFetch> e : reading.entrySet()) {
+        c.seek(e.getKey(), firstWanted(e.getValue()));
+      }
+      while (!reading.isEmpty() && System.nanoTime() < deadline) {
+        ConsumerRecords<byte[], byte[]> records = c.poll(min(left(deadline), Duration.ofMillis(200)));
+        for (TopicPartition tp : records.partitions()) {
+          PartitionFetch f = reading.get(tp);
+          if (f == null) {
+            continue;
+          }
+          for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+            if (Arrays.binarySearch(f.offsets, r.offset()) >= 0) {
+              f.found.put(r.offset(), raw(r));
+            }
+          }
+        }
+        java.util.Iterator<Map.Entry<TopicPartition, PartitionFetch>> it = reading.entrySet().iterator();
+        while (it.hasNext()) {
+          Map.Entry<TopicPartition, PartitionFetch> e = it.next();
+          PartitionFetch f = e.getValue();
+          long position = c.position(e.getKey(), left(deadline));
+          for (long o : f.offsets) {
+            if (o < position && !f.found.containsKey(o)) {
+              f.lost.putIfAbsent(o, PartitionFetch.COMPACTED);
+            }
+          }
+          if (f.complete()) {
+            c.pause(Collections.singletonList(e.getKey()));
+            it.remove();
+          }
+        }
+      }
+    } catch (OffsetOutOfRangeException raced) {
+      // retention moved the log start while reading: the next attempt sorts the offsets out
+    } finally {
+      c.assign(Collections.<TopicPartition>emptyList());
+    }
+  }
+
+  private static long firstWanted(PartitionFetch f) {
+    for (long o : f.offsets) {
+      if (!f.found.containsKey(o) && !f.lost.containsKey(o)) {
+        return o;
+      }
+    }
+    return f.offsets[f.offsets.length - 1];
+  }
+
+  private static Duration left(long deadline) throws TimeoutException {
+    long nanos = deadline - System.nanoTime();
+    if (nanos <= 0) {
+      throw new TimeoutException("no answer from the broker in time");
+    }
+    return Duration.ofNanos(nanos);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
+  }
+
+  @Override
+  public String clusterId(long timeoutMs) throws Exception {
+    return admin().describeCluster().clusterId().get(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -259,9 +381,7 @@ public final class KafkaClientIo implements KafkaIo {
         values);
   }
 
-  @Override
-  public void close() {
-    resetProducer();
+  private void closeConsumer() {
     if (consumer != null) {
       try {
         consumer.close(Duration.ofMillis(500));
@@ -270,6 +390,12 @@ public final class KafkaClientIo implements KafkaIo {
       }
       consumer = null;
     }
+  }
+
+  @Override
+  public void close() {
+    resetProducer();
+    closeConsumer();
     if (admin != null) {
       try {
         admin.close(Duration.ofMillis(500));
