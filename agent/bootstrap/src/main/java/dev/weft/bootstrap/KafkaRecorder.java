@@ -98,6 +98,20 @@ public abstract class KafkaRecorder {
         public String[] deadLetterHandlers() {
           return new String[0];
         }
+
+        @Override
+        public boolean failuresPending(Object state) {
+          return false;
+        }
+
+        @Override
+        public void handed(Object state, String topic, int partition, long firstOffset) {}
+
+        @Override
+        public void errorHandler(Object consumer, Object errorHandler, String group) {}
+
+        @Override
+        public void recordRecovered(Object consumer, Object record) {}
       };
 
   // ---- producer ---------------------------------------------------------------------------
@@ -201,4 +215,26 @@ public abstract class KafkaRecorder {
 
   /** The handler methods named in {@code weft.dlq.handlers}, as {@code Class#method}. */
   public abstract String[] deadLetterHandlers();
+
+  /**
+   * True while failed records of this consumer wait for a verdict: only then does the poll
+   * advice report, with {@link #handed}, where each partition's records start.
+   */
+  public abstract boolean failuresPending(Object state);
+
+  /** A {@code poll} handed over records of this partition, the first at {@code firstOffset}. */
+  public abstract void handed(Object state, String topic, int partition, long firstOffset);
+
+  /**
+   * A Spring Kafka listener container starts with {@code consumer} (its {@code KafkaConsumer}),
+   * {@code errorHandler} (its {@code CommonErrorHandler}, or null) and consumer group
+   * {@code group}: the error handler may be the one to decide when a failure is final.
+   */
+  public abstract void errorHandler(Object consumer, Object errorHandler, String group);
+
+  /**
+   * Spring's error handler gave {@code record} (a {@code ConsumerRecord} of {@code consumer},
+   * possibly null) up: its recoverer ran without throwing. The record's failure is final.
+   */
+  public abstract void recordRecovered(Object consumer, Object record);
 }

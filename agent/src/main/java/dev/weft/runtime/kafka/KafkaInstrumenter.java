@@ -44,8 +44,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * <p>Dead letters: frames that process records (the application's methods taking records, Spring
  * Kafka's listener invocation, the handlers named in {@code weft.dlq.handlers}) are counted per
  * thread; when the outermost one ends by throwing, the record it was processing failed. Its
- * processing is recorded as an error and, unless dead letters are off, {@link DeadLetters} copies
- * it to its dead-letter topic.
+ * processing is recorded as an error and, unless dead letters are off, the failure waits in its
+ * consumer's {@link PendingFailures} until {@link FinalFailures} finds it final (a later attempt
+ * that succeeds cancels it); then {@link DeadLetters} copies the record to its dead-letter topic.
  */
 public final class KafkaInstrumenter extends KafkaRecorder {
 
@@ -56,6 +57,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   private final Tracing tracing;
   private final AgentErrors errors;
   private final DeadLetters deadLetters; // null when dead letters are off
+  private final FinalFailures finals; // null when dead letters are off
   private final String[] handlers;
   private final ConcurrentWeakIdentityMap<ConsumerState> consumers = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConsumerState> batches = new ConcurrentWeakIdentityMap<>();
@@ -86,6 +88,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     this.tracing = tracing;
     this.errors = errors;
     this.deadLetters = deadLetters;
+    this.finals = deadLetters == null ? null : new FinalFailures(deadLetters);
     this.handlers =
         deadLetters == null ? new String[0] : deadLetters.settings().handlers.toArray(new String[0]);
   }
@@ -313,10 +316,16 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   @Override
   public void lag(Object state, String topic, int partition, long endOffset, long position) {
     try {
-      if (metrics == null || !(state instanceof ConsumerState) || topic == null) {
+      if (!(state instanceof ConsumerState) || topic == null) {
         return;
       }
       ConsumerState s = (ConsumerState) state;
+      if (!s.pending.isEmpty()) {
+        s.pending.position(topic, partition, position);
+      }
+      if (metrics == null) {
+        return;
+      }
       PartitionKey key = new PartitionKey(topic, partition);
       s.seen.put(key, Boolean.TRUE);
       if (endOffset >= 0) {
@@ -344,10 +353,16 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   @Override
   public void lagDone(Object state) {
     try {
-      if (metrics == null || !(state instanceof ConsumerState)) {
+      if (!(state instanceof ConsumerState)) {
         return;
       }
       ConsumerState s = (ConsumerState) state;
+      if (finals != null && !s.pending.isEmpty()) {
+        finals.pollDone(s);
+      }
+      if (metrics == null) {
+        return;
+      }
       s.lag.keySet().removeIf(key -> {
         if (s.seen.containsKey(key)) {
           return false;
@@ -366,6 +381,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     try {
       endProcessing(null);
       ConsumerState s = consumer == null ? null : consumers.remove(consumer);
+      if (s != null && finals != null && !s.pending.isEmpty()) {
+        finals.closed(s);
+      }
       if (s != null && metrics != null) {
         for (PartitionKey key : s.lag.keySet()) {
           metrics.removeLag(key.topic, key.partition, s.groupOrEmpty());
@@ -508,8 +526,13 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         return;
       }
       thread.handlerDepth = 0;
-      if (thrown != null && !ownThread()) {
+      if (ownThread()) {
+        return;
+      }
+      if (thrown != null) {
         failed(thread, thrown, records);
+      } else if (finals != null) {
+        succeeded(thread, records);
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a failed record", t);
@@ -550,8 +573,66 @@ public final class KafkaInstrumenter extends KafkaRecorder {
             null);
         continue;
       }
-      deadLetters.capture(
-          s.cluster, s.groupOrEmpty(), s.isolation, record, thrown, traceparent(current ? p : null));
+      finals.failed(s, record, thrown, traceparent(current ? p : null));
+    }
+  }
+
+  /** The outermost frame ended normally: an earlier failure of what it processed is no failure. */
+  private void succeeded(ThreadState thread, Object records) {
+    Processing p = thread.current;
+    ConsumerState s = p != null && p.state != null ? p.state : thread.lastPolled;
+    if (s == null || s.pending.isEmpty()) {
+      return; // the happy path: nothing waits for a verdict
+    }
+    finals.succeeded(s, records != null ? records : p == null ? null : p.record);
+  }
+
+  @Override
+  public boolean failuresPending(Object state) {
+    return state instanceof ConsumerState && !((ConsumerState) state).pending.isEmpty();
+  }
+
+  @Override
+  public void handed(Object state, String topic, int partition, long firstOffset) {
+    try {
+      if (state instanceof ConsumerState && topic != null) {
+        ((ConsumerState) state).pending.handed(topic, partition, firstOffset);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a poll", t);
+    }
+  }
+
+  @Override
+  public void errorHandler(Object consumer, Object errorHandler, String group) {
+    try {
+      if (finals == null || consumer == null) {
+        return;
+      }
+      Object state = consumerState(consumer);
+      if (state instanceof ConsumerState) {
+        finals.errorHandler((ConsumerState) state, errorHandler, group);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "reading a listener container's error handler", t);
+    }
+  }
+
+  @Override
+  public void recordRecovered(Object consumer, Object record) {
+    try {
+      if (finals == null || record == null || ownThread()) {
+        return;
+      }
+      ConsumerState s = consumer == null ? null : consumers.get(consumer);
+      if (s == null) {
+        s = threads.get().lastPolled; // the error handler runs on the consumer's own thread
+      }
+      if (s != null) {
+        finals.givenUp(s, record);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a record given up by its error handler", t);
     }
   }
 
@@ -651,6 +732,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     final Map<PartitionKey, Boolean> seen = new HashMap<>();
     final Map<PartitionKey, Long> lastEnd = new HashMap<>(); // every partition it ever fetched
     final ConcurrentHashMap<String, KafkaMetrics.ConsumerTopic> topics = new ConcurrentHashMap<>();
+    /** Failed records waiting to be retried, given up or moved past (dead letters on). */
+    final PendingFailures pending = new PendingFailures();
+    volatile SpringErrorHandlers.Decider decider = SpringErrorHandlers.Decider.POSITIONS;
 
     ConsumerState(Object consumer) {
       this.consumer = consumer;

@@ -12,8 +12,10 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.internals.SubscriptionState;
@@ -26,7 +28,8 @@ import org.apache.kafka.common.errors.InvalidGroupIdException;
  * the new-protocol implementation, which this does not need to know): at entry, the record still
  * being processed on this thread is done; at exit, the records handed over are counted per topic
  * and every assigned partition's end offset and position are read from the consumer's own
- * subscription state.
+ * subscription state (they also decide whether a failed record was moved past; while failures
+ * wait, where each partition's handed records start is reported too).
  * {@code close}: the consumer's lag series go. Constructors: the settings the consumer was made
  * with, for the dead-letter sender (its bootstrap servers and security settings).
  */
@@ -108,8 +111,13 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
         kafka.group(state, group);
       }
       if (records != null && !records.isEmpty()) {
+        boolean pending = kafka.failuresPending(state);
         for (TopicPartition tp : records.partitions()) {
-          kafka.received(state, tp.topic(), records.records(tp).size());
+          List<? extends ConsumerRecord<?, ?>> handed = records.records(tp);
+          kafka.received(state, tp.topic(), handed.size());
+          if (pending && !handed.isEmpty()) {
+            kafka.handed(state, tp.topic(), tp.partition(), handed.get(0).offset());
+          }
         }
         kafka.polled(state, records);
       }

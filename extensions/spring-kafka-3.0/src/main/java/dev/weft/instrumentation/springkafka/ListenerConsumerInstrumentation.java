@@ -16,8 +16,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * record listener, {@code invokeBatchOnMessage(records, list)} a batch listener; the listener's
  * exception, wrapped by Spring in a {@code ListenerExecutionFailedException}, leaves them on its
  * way to the container's error handler. Each call is a processing frame (the listener's own
- * methods inside it are not the outermost). Spring's retries of the same record are dead-lettered
- * once.
+ * methods inside it are not the outermost). A failure waits for the error handler's verdict
+ * ({@link FailedRecordTrackerInstrumentation}); a retry that returns normally cancels it.
  */
 public final class ListenerConsumerInstrumentation implements TypeInstrumentation {
 

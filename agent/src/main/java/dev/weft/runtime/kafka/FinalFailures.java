@@ -1,0 +1,145 @@
+package dev.weft.runtime.kafka;
+
+import dev.weft.runtime.kafka.KafkaInstrumenter.ConsumerState;
+import dev.weft.runtime.kafka.PendingFailures.Pending;
+import dev.weft.runtime.kafka.SpringErrorHandlers.Decider;
+import dev.weft.runtime.kafka.dlq.DeadLetters;
+import dev.weft.runtime.kafka.dlq.RecordAccess;
+import dev.weft.runtime.log.WeftLog;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns processing failures into dead letters once they are final. A failed record waits in its
+ * consumer's {@link PendingFailures} until one of these decides:
+ *
+ * <ul>
+ *   <li>a later attempt at the same record ends without throwing: no dead letter;
+ *   <li>a later attempt throws again: it keeps waiting, with the newer error;
+ *   <li>plain consumers ({@link Decider#POSITIONS}): a later {@code poll} after which the
+ *       consumer's position of the partition is beyond the offset and which did not hand the
+ *       record over again, the partition no longer being assigned, or the consumer closed: final;
+ *   <li>Spring's {@code FailedRecordProcessor} ({@link Decider#ERROR_HANDLER}): its recoverer ran
+ *       for the record (retries exhausted, or a failure it does not retry): final; the partition
+ *       revoked or the consumer closed first: dropped, the record will be delivered again;
+ *   <li>the application's own {@code DeadLetterPublishingRecoverer} ({@link Decider#APPLICATION}):
+ *       nothing is kept, nothing dead-lettered.
+ * </ul>
+ *
+ * Entry points run on the consumer's own thread (poll, processing, Spring's error handler).
+ */
+final class FinalFailures {
+
+  private final DeadLetters deadLetters;
+  private final AtomicLong overflowed = new AtomicLong();
+
+  FinalFailures(DeadLetters deadLetters) {
+    this.deadLetters = deadLetters;
+  }
+
+  /** Records that could not wait (a consumer's pending failures were full) and went at once. */
+  long overflowed() {
+    return overflowed.get();
+  }
+
+  /** The outermost frame processing {@code record} of the consumer {@code s} threw {@code error}. */
+  void failed(ConsumerState s, Object record, Throwable error, String traceparent) {
+    if (s.decider == Decider.APPLICATION) {
+      return;
+    }
+    RecordAccess.Fields r = RecordAccess.read(record);
+    if (r == null) {
+      return;
+    }
+    if (s.pending.add(r.topic, r.partition, r.offset, record, error, traceparent)) {
+      return;
+    }
+    long n = overflowed.incrementAndGet();
+    WeftLog.errorOnce(
+        "dlq-pending-full",
+        "a consumer of group '" + s.groupOrEmpty() + "' has " + PendingFailures.LIMIT
+            + " failed records waiting to be retried or moved past; further failures are"
+            + " dead-lettered at once, even if a retry would succeed (reported once; " + n + " so far)",
+        null);
+    capture(s, record, error, traceparent);
+  }
+
+  /** The outermost frame processing {@code records} (a record or a batch) ended normally. */
+  void succeeded(ConsumerState s, Object records) {
+    if (s.pending.isEmpty() || records == null) {
+      return;
+    }
+    if (RecordAccess.isRecord(records)) {
+      forget(s, records);
+    } else if (records instanceof Iterable) {
+      for (Object o : (Iterable<?>) records) {
+        if (s.pending.isEmpty()) {
+          return;
+        }
+        forget(s, o);
+      }
+    }
+  }
+
+  private static void forget(ConsumerState s, Object record) {
+    RecordAccess.Fields r = RecordAccess.read(record);
+    if (r != null) {
+      s.pending.remove(r.topic, r.partition, r.offset);
+    }
+  }
+
+  /** Every assigned partition's position after a poll was reported to {@code s.pending}. */
+  void pollDone(ConsumerState s) {
+    for (Pending p : s.pending.pollDone(s.decider == Decider.POSITIONS)) {
+      capture(s, p.record, p.error, p.traceparent);
+    }
+  }
+
+  /** The consumer was closed: its plain failures are final; an error handler's were not given up. */
+  void closed(ConsumerState s) {
+    List<Pending> left = s.pending.takeAll();
+    if (s.decider != Decider.POSITIONS) {
+      return;
+    }
+    for (Pending p : left) {
+      capture(s, p.record, p.error, p.traceparent);
+    }
+  }
+
+  /** Spring's error handler gave {@code record} up: its recoverer ran and did not throw. */
+  void givenUp(ConsumerState s, Object record) {
+    if (s.pending.isEmpty()) {
+      return; // not a failure Weft saw (or the application's own dead letters)
+    }
+    RecordAccess.Fields r = RecordAccess.read(record);
+    Pending p = r == null ? null : s.pending.remove(r.topic, r.partition, r.offset);
+    if (p != null) {
+      capture(s, p.record, p.error, p.traceparent);
+    }
+  }
+
+  /** A listener container of {@code s} starts with {@code errorHandler}: who decides from now on. */
+  void errorHandler(ConsumerState s, Object errorHandler, String group) {
+    SpringErrorHandlers.Verdict v = SpringErrorHandlers.of(errorHandler);
+    s.decider = v.decider;
+    if (v.decider == Decider.APPLICATION) {
+      s.pending.takeAll();
+      WeftLog.info(
+          "spring-kafka: the listener container of group '" + (group == null ? "" : group)
+              + "' publishes its own dead letters (" + v.recoverer + "); Weft dead-letters none"
+              + " of its records");
+    }
+  }
+
+  private void capture(ConsumerState s, Object record, Throwable error, String traceparent) {
+    if (s.cluster == null) {
+      WeftLog.errorOnce(
+          "dlq-no-consumer",
+          "a record failed, but the consumer that read it was made before Weft started;"
+              + " nothing is dead-lettered (reported once)",
+          null);
+      return;
+    }
+    deadLetters.capture(s.cluster, s.groupOrEmpty(), s.isolation, record, error, traceparent);
+  }
+}
