@@ -1,17 +1,29 @@
 package dev.weft.smoke.springkafka;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.messaging.handler.annotation.Header;
 import org.springframework.messaging.handler.annotation.Payload;
+import org.springframework.util.backoff.FixedBackOff;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -30,6 +42,15 @@ import org.springframework.web.bind.annotation.RestController;
  * when its key starts with {@code 0xEE}. {@code GET /stats} answers
  * {@code processed=N failedAttempts=M}: N records handled successfully, M throws (retries
  * included).
+ *
+ * <p>A record whose value is the text {@code fail-times=N;...} fails its first N attempts (each
+ * with the message {@code flaky record failed at attempt K}) and succeeds at attempt N+1;
+ * {@code GET /attempts} lists the attempts made at each such record, one
+ * {@code topic-partition@offset=K} line per record.
+ *
+ * <p>With {@code --app.own-dlt=true} the application publishes its own dead letters, the usual
+ * Spring way: a {@code DefaultErrorHandler} with a {@code DeadLetterPublishingRecoverer} that
+ * sends a record to {@code <topic>.app-dlt} after 3 attempts.
  */
 @SpringBootApplication
 @RestController
@@ -39,6 +60,7 @@ public class SpringKafkaService {
 
   private final AtomicLong processed = new AtomicLong();
   private final AtomicLong failedAttempts = new AtomicLong();
+  private final Map<String, Integer> flakyAttempts = new ConcurrentSkipListMap<>();
 
   public static void main(String[] args) {
     SpringApplication.run(SpringKafkaService.class, args);
@@ -62,7 +84,20 @@ public class SpringKafkaService {
       autoStartup = "${app.record-listener:true}")
   public void onRecord(
       @Payload(required = false) byte[] value,
-      @Header(name = KafkaHeaders.RECEIVED_KEY, required = false) byte[] key) {
+      @Header(name = KafkaHeaders.RECEIVED_KEY, required = false) byte[] key,
+      @Header(KafkaHeaders.RECEIVED_TOPIC) String topic,
+      @Header(KafkaHeaders.RECEIVED_PARTITION) int partition,
+      @Header(KafkaHeaders.OFFSET) long offset) {
+    int failTimes = failTimes(value);
+    if (failTimes >= 0) {
+      int attempt = flakyAttempts.merge(topic + "-" + partition + "@" + offset, 1, Integer::sum);
+      if (attempt <= failTimes) {
+        failedAttempts.incrementAndGet();
+        throw new IllegalStateException("flaky record failed at attempt " + attempt);
+      }
+      processed.incrementAndGet();
+      return;
+    }
     if (rejects(value, key)) {
       failedAttempts.incrementAndGet();
       throw rejection(value);
@@ -87,6 +122,23 @@ public class SpringKafkaService {
     }
   }
 
+  /** N of a {@code fail-times=N;} value, or -1 for any other record. */
+  private static int failTimes(byte[] value) {
+    if (value == null || value.length < 12 || value[0] != 'f') {
+      return -1;
+    }
+    String text = new String(value, StandardCharsets.ISO_8859_1);
+    int end = text.indexOf(';');
+    if (!text.startsWith("fail-times=") || end < 0) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(text.substring("fail-times=".length(), end));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private static boolean rejects(byte[] value, byte[] key) {
     return (value != null && value.length > 0 && value[0] == REJECT)
         || (value == null && key != null && key.length > 0 && key[0] == REJECT);
@@ -95,6 +147,26 @@ public class SpringKafkaService {
   private static IllegalStateException rejection(byte[] value) {
     return new IllegalStateException(
         "rejected record: " + (value == null ? "null value" : value.length + " bytes"));
+  }
+
+  /**
+   * The application's own dead-letter publishing ({@code --app.own-dlt=true}): Spring Boot gives
+   * the single {@code CommonErrorHandler} bean to its listener container factory.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "app.own-dlt", havingValue = "true")
+  public CommonErrorHandler ownDeadLetters(KafkaTemplate<Object, Object> template) {
+    DeadLetterPublishingRecoverer recoverer =
+        new DeadLetterPublishingRecoverer(
+            template, (record, error) -> new TopicPartition(record.topic() + ".app-dlt", -1));
+    return new DefaultErrorHandler(recoverer, new FixedBackOff(0L, 2L));
+  }
+
+  @GetMapping(value = "/attempts", produces = "text/plain")
+  public String attempts() {
+    return flakyAttempts.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining("\n"));
   }
 
   @GetMapping(value = "/stats", produces = "text/plain")

@@ -148,6 +148,15 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/spring-kafka-service package");
   }
 
+  /** The same application built with Spring Boot 4.0 (spring-kafka 4.0, kafka-clients 4.x). */
+  public static Path springKafka4ServiceJar() {
+    return existingFile(
+        "weft.smoke.springKafka4ServiceJar",
+        "../spring-kafka-4-service/target/spring-kafka-4-service.jar",
+        "the spring-kafka-4-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/spring-kafka-4-service package");
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",
