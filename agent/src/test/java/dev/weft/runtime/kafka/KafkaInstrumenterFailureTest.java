@@ -1,9 +1,12 @@
 package dev.weft.runtime.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.runtime.config.DlqSettings;
 import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.kafka.SpringErrorHandlers.Decider;
 import dev.weft.runtime.kafka.dlq.DeadLetters;
 import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
@@ -22,11 +25,15 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.kafka.listener.CommonLoggingErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.FailedRecordProcessor;
 
 /**
  * The consumer side's failure detection, driven the way the advice drives it: processing frames
- * entered and left on one thread around records taken from an iteration. Only the outermost
- * frame's exception is a failure; each failed record is written to the spool once.
+ * entered and left on one thread around records taken from an iteration, polls reporting the
+ * consumer's positions, Spring's error handler giving records up. Only the outermost frame's
+ * exception is a failure, and only a final failure is written to the spool, once.
  */
 class KafkaInstrumenterFailureTest {
 
@@ -58,6 +65,27 @@ class KafkaInstrumenterFailureTest {
     k.processStarted(iterator, r, r.topic(), r.partition(), r.offset(), null, null);
   }
 
+  /** A poll after which the consumer stands at {@code positions[p]} of partition p of orders. */
+  private void poll(KafkaInstrumenter k, long... positions) {
+    Object state = k.consumerState(consumer);
+    for (int p = 0; p < positions.length; p++) {
+      k.lag(state, "orders", p, positions[p] + 10, positions[p]);
+    }
+    k.lagDone(state);
+  }
+
+  private void fail(KafkaInstrumenter k, ConsumerRecord<String, String> r, String message) {
+    take(k, r);
+    k.handlerEntered();
+    k.handlerExited(new IllegalStateException(message), r);
+  }
+
+  private void succeed(KafkaInstrumenter k, ConsumerRecord<String, String> r) {
+    take(k, r);
+    k.handlerEntered();
+    k.handlerExited(null, r);
+  }
+
   private long spooled() throws IOException {
     Path spool = dir.resolve("spool");
     return Files.isDirectory(spool) ? DeadLetters.waitingIn(spool) : 0;
@@ -81,6 +109,7 @@ class KafkaInstrumenterFailureTest {
     k.handlerExited(error, failed);
     k.handlerExited(new RuntimeException("wrapped", error), failed);
     k.processEnded();
+    k.closed(consumer);
 
     assertEquals(1, spooled(), "one dead letter: the record whose outermost frame threw");
     assertEquals(1, processed(rt, "orders", "ok"));
@@ -91,17 +120,94 @@ class KafkaInstrumenterFailureTest {
   void aRetriedRecordAndARecordOfADeadLetterTopicAreNotDeadLetteredAgain() throws Exception {
     KafkaInstrumenter k = instrumenter(runtime());
     for (int attempt = 0; attempt < 10; attempt++) {
-      ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 1, 7, "k", "v");
-      take(k, r);
-      k.handlerEntered();
-      k.handlerExited(new IllegalStateException("attempt " + attempt), r);
+      fail(k, new ConsumerRecord<>("orders", 1, 7, "k", "v"), "attempt " + attempt);
     }
-    ConsumerRecord<String, String> deadLetter = new ConsumerRecord<>("orders.dlq", 0, 0, "k", "v");
-    take(k, deadLetter);
-    k.handlerEntered();
-    k.handlerExited(new IllegalStateException("again"), deadLetter);
+    fail(k, new ConsumerRecord<>("orders.dlq", 0, 0, "k", "v"), "again");
     k.processEnded();
+    k.closed(consumer);
     assertEquals(1, spooled(), "the same offset of the same group once; the dead letter never");
+  }
+
+  @Test
+  void aRecordThatSucceedsOnARetryIsNoDeadLetter() throws Exception {
+    KafkaInstrumenter k = instrumenter(runtime());
+    fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
+    fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 2");
+    succeed(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"));
+    k.processEnded();
+    poll(k, 8);
+    k.closed(consumer);
+    assertEquals(0, spooled());
+  }
+
+  @Test
+  void aPlainConsumersFailureIsFinalWhenAPollFindsItMovedPast() throws Exception {
+    KafkaInstrumenter k = instrumenter(runtime());
+    Object state = k.consumerState(consumer);
+    fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
+    assertTrue(k.failuresPending(state));
+    poll(k, 7, 0); // sought back to it
+    k.handed(state, "orders", 0, 7);
+    poll(k, 9, 0); // handed over again
+    fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 2");
+    assertEquals(0, spooled(), "retried: not final yet");
+    k.handed(state, "orders", 0, 8);
+    poll(k, 9, 0); // the application went on with the next record
+    assertEquals(1, spooled());
+    assertFalse(k.failuresPending(state));
+  }
+
+  @Test
+  void aPartitionNoLongerAssignedMakesItsFailureFinal() throws Exception {
+    KafkaInstrumenter k = instrumenter(runtime());
+    fail(k, new ConsumerRecord<>("orders", 1, 3, "k", "v"), "rejected");
+    poll(k, 0); // only partition 0 assigned now
+    assertEquals(1, spooled());
+  }
+
+  @Test
+  void springsErrorHandlerDecides() throws Exception {
+    KafkaInstrumenter k = instrumenter(runtime());
+    k.errorHandler(consumer, new FailedRecordProcessor(null), "billing");
+    ConsumerRecord<String, String> never = new ConsumerRecord<>("orders", 0, 7, "k", "v");
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      fail(k, never, "attempt " + attempt);
+      poll(k, 100); // positions decide nothing for Spring's error handler (it may retry in memory)
+    }
+    assertEquals(0, spooled());
+    k.recordRecovered(consumer, never);
+    assertEquals(1, spooled(), "given up: final");
+
+    ConsumerRecord<String, String> recovers = new ConsumerRecord<>("orders", 0, 8, "k", "v");
+    fail(k, recovers, "attempt 1");
+    succeed(k, recovers);
+    k.recordRecovered(consumer, new ConsumerRecord<>("orders", 0, 9, "k", "v")); // not a failure seen
+    ConsumerRecord<String, String> revoked = new ConsumerRecord<>("orders", 0, 10, "k", "v");
+    fail(k, revoked, "attempt 1");
+    k.closed(consumer);
+    assertEquals(1, spooled(), "a retry succeeded; a record not given up before the close will come again");
+  }
+
+  @Test
+  void anApplicationWithItsOwnDeadLetterPublisherKeepsWeftOut() throws Exception {
+    KafkaInstrumenter k = instrumenter(runtime());
+    k.errorHandler(consumer, new FailedRecordProcessor(new DeadLetterPublishingRecoverer()), "billing");
+    ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 0, 7, "k", "v");
+    fail(k, r, "rejected");
+    k.recordRecovered(consumer, r);
+    poll(k, 100);
+    k.closed(consumer);
+    assertEquals(0, spooled());
+  }
+
+  @Test
+  void theApplicationsDeadLetterPublisherIsFoundBehindALambdaAndOtherHandlersLeavePositionsToDecide() {
+    DeadLetterPublishingRecoverer own = new DeadLetterPublishingRecoverer();
+    Runnable wrapped = () -> own.toString(); // as Spring wraps a recoverer that is a plain BiConsumer
+    assertEquals(Decider.APPLICATION, SpringErrorHandlers.of(new FailedRecordProcessor(wrapped)).decider);
+    assertEquals(Decider.ERROR_HANDLER, SpringErrorHandlers.of(new FailedRecordProcessor((Runnable) () -> {})).decider);
+    assertEquals(Decider.POSITIONS, SpringErrorHandlers.of(new CommonLoggingErrorHandler()).decider);
+    assertEquals(Decider.POSITIONS, SpringErrorHandlers.of(null).decider);
   }
 
   @Test
@@ -114,6 +220,7 @@ class KafkaInstrumenterFailureTest {
     k.processEnded();
     k.handlerEntered(); // the same handler called with no record being processed
     k.handlerExited(new IllegalStateException("outside"), null);
+    k.closed(consumer);
     assertEquals(1, spooled());
   }
 
@@ -127,9 +234,11 @@ class KafkaInstrumenterFailureTest {
     k.handlerEntered();
     k.handlerExited(new IllegalStateException("rejected"), List.of(a, b, c));
     k.processEnded();
+    poll(k, 13);
     assertEquals(1, spooled(), "only b, the record the thread had taken");
     k.handlerEntered();
     k.handlerExited(new IllegalStateException("rejected"), Collections.unmodifiableList(List.of(a, c)));
+    poll(k, 13);
     assertEquals(3, spooled(), "no record taken from that batch: every record of it");
   }
 

@@ -3,10 +3,12 @@ package dev.weft.smoke.kafka;
 import com.sun.net.httpserver.HttpServer;
 import dev.weft.smoke.support.SmokeHttp;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -22,11 +25,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <pre>
  * java -cp kafka-service.jar:&lt;kafka-clients&gt; dev.weft.smoke.kafka.DeadLetterService \
- *     --port P --bootstrap HOST:PORT --topic T --group G --shape record|handler [--delay-ms D]
+ *     --port P --bootstrap HOST:PORT --topic T --group G --shape record|handler|seek [--delay-ms D]
  *
  *   record   the poll loop hands each record to RecordProcessor.process(ConsumerRecord)
  *   handler  the poll loop hands each record's value and key to Orders.handle(byte[], byte[])
  *            (named to Weft with weft.dlq.handlers=dev.weft.smoke.kafka.DeadLetterService$Orders#handle)
+ *   seek     as record, but a record whose processing throws is retried: the loop seeks its
+ *            partition back to it, 3 times, then moves on (4 attempts in all)
  *
  *   GET /stats   processed=N failedAttempts=M
  * </pre>
@@ -36,11 +41,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the usual code this feature is for); offsets are committed automatically every second.
  * {@code --delay-ms} makes each record take that long, so a test can stop the broker while the
  * consumer still works through what it fetched.
+ *
+ * <p>In the {@code seek} shape a record whose value is the text {@code fail-times=N;...} also
+ * fails, at its first N attempts, and every failure's message ends with {@code at attempt K}.
  */
 public final class DeadLetterService {
 
   static final AtomicLong processed = new AtomicLong();
   static final AtomicLong failedAttempts = new AtomicLong();
+  static final int SEEK_BACK_RETRIES = 3;
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = SmokeHttp.options(args);
@@ -60,13 +69,18 @@ public final class DeadLetterService {
 
     RecordProcessor records = new RecordProcessor();
     Orders orders = new Orders();
-    if (!shape.equals("record") && !shape.equals("handler")) {
-      throw new IllegalArgumentException("--shape must be record or handler: " + shape);
+    RetryingProcessor retrying = new RetryingProcessor();
+    if (!shape.equals("record") && !shape.equals("handler") && !shape.equals("seek")) {
+      throw new IllegalArgumentException("--shape must be record, handler or seek: " + shape);
     }
     Thread loop =
         new Thread(
             () -> {
               while (true) {
+                if (shape.equals("seek")) {
+                  retrying.pollAndProcess(consumer);
+                  continue;
+                }
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                   if (delayNanos > 0) {
@@ -115,6 +129,60 @@ public final class DeadLetterService {
   static final class RecordProcessor {
     void process(ConsumerRecord<byte[], byte[]> record) {
       check(record.value(), record.key());
+    }
+  }
+
+  /**
+   * The {@code seek} shape: a failed record is tried again by seeking its partition back to it
+   * (the records after it in that partition come again too), at most {@link #SEEK_BACK_RETRIES}
+   * times; then the loop logs it and moves on to the next.
+   */
+  static final class RetryingProcessor {
+    private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+
+    void pollAndProcess(KafkaConsumer<byte[], byte[]> consumer) {
+      ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+      for (TopicPartition tp : batch.partitions()) {
+        for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
+          int attempt = attempts.merge(tp + "@" + r.offset(), 1, Integer::sum);
+          try {
+            process(r, attempt);
+            processed.incrementAndGet();
+          } catch (RuntimeException e) {
+            failedAttempts.incrementAndGet();
+            if (attempt <= SEEK_BACK_RETRIES) {
+              consumer.seek(tp, r.offset());
+              break; // the rest of this partition comes again after the retried record
+            }
+          }
+        }
+      }
+    }
+
+    void process(ConsumerRecord<byte[], byte[]> record, int attempt) {
+      try {
+        check(record.value(), record.key());
+        int failTimes = failTimes(record.value());
+        if (attempt <= failTimes) {
+          throw new IllegalStateException("flaky record");
+        }
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException(e.getMessage() + " at attempt " + attempt);
+      }
+    }
+
+    /** N of a {@code fail-times=N;} value, or 0. */
+    private static int failTimes(byte[] value) {
+      String text = value == null ? "" : new String(value, StandardCharsets.ISO_8859_1);
+      int end = text.indexOf(';');
+      if (!text.startsWith("fail-times=") || end < 0) {
+        return 0;
+      }
+      try {
+        return Integer.parseInt(text.substring("fail-times=".length(), end));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
     }
   }
 
