@@ -111,7 +111,7 @@ public abstract class KafkaRecorder {
         public void errorHandler(Object consumer, Object errorHandler, String group) {}
 
         @Override
-        public void recordRecovered(Object consumer, Object record) {}
+        public void recordRecovered(Object consumer, Object records) {}
       };
 
   // ---- producer ---------------------------------------------------------------------------
@@ -233,8 +233,8 @@ public abstract class KafkaRecorder {
   public abstract void errorHandler(Object consumer, Object errorHandler, String group);
 
   /**
-   * Spring's error handler gave {@code record} (a {@code ConsumerRecord} of {@code consumer},
-   * possibly null) up: its recoverer ran without throwing. The record's failure is final.
+   * Spring's error handler gave {@code records} (a {@code ConsumerRecord}, or a batch of them, of
+   * {@code consumer}, possibly null) up: its recoverer ran. Their failures are final.
    */
-  public abstract void recordRecovered(Object consumer, Object record);
+  public abstract void recordRecovered(Object consumer, Object records);
 }

@@ -7,6 +7,8 @@ import dev.weft.runtime.kafka.dlq.DeadLetters;
 import dev.weft.runtime.kafka.dlq.RecordAccess;
 import dev.weft.runtime.log.WeftLog;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       consumer's position of the partition is beyond the offset and which did not hand the
  *       record over again, the partition no longer being assigned, or the consumer closed: final;
  *   <li>Spring's {@code FailedRecordProcessor} ({@link Decider#ERROR_HANDLER}): its recoverer ran
- *       for the record (retries exhausted, or a failure it does not retry): final; the partition
+ *       for the record, or for the batch it retried whole (retries exhausted, or a failure it
+ *       does not retry): final; the partition
  *       revoked or the consumer closed first: dropped, the record will be delivered again;
  *   <li>the application's own {@code DeadLetterPublishingRecoverer} ({@link Decider#APPLICATION}):
  *       nothing is kept, nothing dead-lettered.
@@ -32,6 +35,8 @@ final class FinalFailures {
 
   private final DeadLetters deadLetters;
   private final AtomicLong overflowed = new AtomicLong();
+  /** Groups (with their recoverer) Weft said it stays out of: one line each. */
+  private final Set<String> staysOut = ConcurrentHashMap.newKeySet();
 
   FinalFailures(DeadLetters deadLetters) {
     this.deadLetters = deadLetters;
@@ -106,8 +111,24 @@ final class FinalFailures {
     }
   }
 
-  /** Spring's error handler gave {@code record} up: its recoverer ran and did not throw. */
-  void givenUp(ConsumerState s, Object record) {
+  /**
+   * Spring's error handler gave {@code records} (a record, or a batch it retried whole) up: its
+   * recoverer ran. Those of them still pending are final.
+   */
+  void givenUp(ConsumerState s, Object records) {
+    if (RecordAccess.isRecord(records)) {
+      givenUpRecord(s, records);
+    } else if (records instanceof Iterable) {
+      for (Object o : (Iterable<?>) records) {
+        if (s.pending.isEmpty()) {
+          return;
+        }
+        givenUpRecord(s, o);
+      }
+    }
+  }
+
+  private void givenUpRecord(ConsumerState s, Object record) {
     if (s.pending.isEmpty()) {
       return; // not a failure Weft saw (or the application's own dead letters)
     }
@@ -124,6 +145,10 @@ final class FinalFailures {
     s.decider = v.decider;
     if (v.decider == Decider.APPLICATION) {
       s.pending.takeAll();
+      String key = (group == null ? "" : group) + " " + v.recoverer;
+      if (!staysOut.add(key)) {
+        return; // the other consumers of a concurrent container, or a restart: said already
+      }
       WeftLog.info(
           "spring-kafka: the listener container of group '" + (group == null ? "" : group)
               + "' publishes its own dead letters (" + v.recoverer + "); Weft dead-letters none"

@@ -619,9 +619,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   }
 
   @Override
-  public void recordRecovered(Object consumer, Object record) {
+  public void recordRecovered(Object consumer, Object records) {
     try {
-      if (finals == null || record == null || ownThread()) {
+      if (finals == null || records == null || ownThread()) {
         return;
       }
       ConsumerState s = consumer == null ? null : consumers.get(consumer);
@@ -629,7 +629,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         s = threads.get().lastPolled; // the error handler runs on the consumer's own thread
       }
       if (s != null) {
-        finals.givenUp(s, record);
+        finals.givenUp(s, records);
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a record given up by its error handler", t);

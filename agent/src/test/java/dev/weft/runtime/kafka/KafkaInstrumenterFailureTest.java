@@ -189,6 +189,24 @@ class KafkaInstrumenterFailureTest {
   }
 
   @Test
+  void aBatchThatSpringRetriedWholeAndGaveUpIsFinalButNotOneARetryGotThrough() throws Exception {
+    KafkaInstrumenter k = instrumenter(runtime());
+    k.errorHandler(consumer, new FailedRecordProcessor(null), "billing");
+    ConsumerRecord<String, String> a = new ConsumerRecord<>("orders", 0, 10, "k", "a");
+    ConsumerRecord<String, String> b = new ConsumerRecord<>("orders", 0, 11, "k", "b");
+    k.handlerEntered();
+    k.handlerExited(new IllegalStateException("rejected"), Collections.unmodifiableList(List.of(a, b)));
+    k.handlerEntered(); // a retry of the whole batch that got through
+    k.handlerExited(null, Collections.unmodifiableList(List.of(a, b)));
+    k.recordRecovered(consumer, List.of(a, b));
+    assertEquals(0, spooled());
+    k.handlerEntered();
+    k.handlerExited(new IllegalStateException("rejected"), Collections.unmodifiableList(List.of(a, b)));
+    k.recordRecovered(consumer, List.of(a, b)); // retries exhausted, the recoverer had the batch
+    assertEquals(2, spooled());
+  }
+
+  @Test
   void anApplicationWithItsOwnDeadLetterPublisherKeepsWeftOut() throws Exception {
     KafkaInstrumenter k = instrumenter(runtime());
     k.errorHandler(consumer, new FailedRecordProcessor(new DeadLetterPublishingRecoverer()), "billing");

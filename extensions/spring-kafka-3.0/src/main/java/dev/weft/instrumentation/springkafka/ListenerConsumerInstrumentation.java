@@ -13,7 +13,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * {@code KafkaMessageListenerContainer.ListenerConsumer}: {@code invokeOnMessage(record)} runs a
- * record listener, {@code invokeBatchOnMessage(records, list)} a batch listener; the listener's
+ * record listener, {@code invokeBatchOnMessage(records, list)} a batch listener (and
+ * {@code invokeBatchOnMessageWithRecordsOrList(records, list)}, which it calls, and which Spring's
+ * whole-batch retries call directly, so that each retry is a frame of its own); the listener's
  * exception, wrapped by Spring in a {@code ListenerExecutionFailedException}, leaves them on its
  * way to the container's error handler. Each call is a processing frame (the listener's own
  * methods inside it are not the outermost). A failure waits for the error handler's verdict
@@ -35,6 +37,7 @@ public final class ListenerConsumerInstrumentation implements TypeInstrumentatio
         ListenerConsumerInstrumentation.class.getName() + "$RecordAdvice");
     transformer.applyAdviceToMethod(
         named("invokeBatchOnMessage")
+            .or(named("invokeBatchOnMessageWithRecordsOrList"))
             .and(takesArguments(2))
             .and(takesArgument(0, named("org.apache.kafka.clients.consumer.ConsumerRecords"))),
         ListenerConsumerInstrumentation.class.getName() + "$BatchAdvice");

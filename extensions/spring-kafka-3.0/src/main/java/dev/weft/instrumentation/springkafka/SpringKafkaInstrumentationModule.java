@@ -24,6 +24,7 @@ public final class SpringKafkaInstrumentationModule extends InstrumentationModul
     return Arrays.asList(
         new ListenerConsumerInstrumentation(),
         new ListenerContainerStartInstrumentation(),
-        new FailedRecordTrackerInstrumentation());
+        new FailedRecordTrackerInstrumentation(),
+        new BatchRetryInstrumentation());
   }
 }
