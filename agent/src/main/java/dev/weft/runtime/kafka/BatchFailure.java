@@ -2,11 +2,13 @@ package dev.weft.runtime.kafka;
 
 import dev.weft.runtime.kafka.dlq.RecordAccess;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Spring Kafka's {@code BatchListenerFailedException}: a batch listener names the record that
- * failed, by the record itself or by its index in the batch. Read by reflection, on the failure
- * path only.
+ * Which records a processing failure is about. Spring Kafka's {@code BatchListenerFailedException}:
+ * a batch listener names the record that failed, by the record itself or by its index in the
+ * batch. Read by reflection, on the failure path only.
  */
 final class BatchFailure {
 
@@ -43,5 +45,45 @@ final class BatchFailure {
       return null;
     }
     return null;
+  }
+
+  /**
+   * What failed: the record handed to the frame; in a batch, the record Spring's
+   * {@code BatchListenerFailedException} names, else the one this thread was taking from the
+   * batch's iteration, else every record of the batch (as Spring's own fallback does).
+   */
+  static List<Object> failedRecords(Object current, Throwable thrown, Object records) {
+    List<Object> failed = new ArrayList<>(1);
+    if (records == null) {
+      if (current != null) {
+        failed.add(current);
+      }
+    } else if (RecordAccess.isRecord(records)) {
+      failed.add(records);
+    } else if (records instanceof Iterable) {
+      Object named = record(thrown, (Iterable<?>) records);
+      if (named != null) {
+        failed.add(named);
+        return failed;
+      }
+      boolean all = true;
+      if (current != null) {
+        for (Object o : (Iterable<?>) records) {
+          if (o == current) {
+            failed.add(o);
+            all = false;
+            break;
+          }
+        }
+      }
+      if (all) {
+        for (Object o : (Iterable<?>) records) {
+          if (RecordAccess.isRecord(o)) {
+            failed.add(o);
+          }
+        }
+      }
+    }
+    return failed;
   }
 }

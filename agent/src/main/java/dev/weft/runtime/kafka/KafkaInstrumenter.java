@@ -18,7 +18,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -546,7 +545,7 @@ public final class KafkaInstrumenter extends KafkaRecorder {
 
   private void failed(ThreadState thread, Throwable thrown, Object records) {
     Processing p = thread.current;
-    List<Object> failed = failedRecords(p, thrown, records);
+    List<Object> failed = BatchFailure.failedRecords(p == null ? null : p.record, thrown, records);
     if (failed.isEmpty()) {
       WeftLog.errorOnce(
           "dlq-no-record",
@@ -634,46 +633,6 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a record given up by its error handler", t);
     }
-  }
-
-  /**
-   * What failed: the record handed to the frame; in a batch, the record Spring's
-   * {@code BatchListenerFailedException} names, else the one this thread was taking from the
-   * batch's iteration, else every record of the batch (as Spring's own fallback does).
-   */
-  private static List<Object> failedRecords(Processing p, Throwable thrown, Object records) {
-    List<Object> failed = new ArrayList<>(1);
-    if (records == null) {
-      if (p != null && p.record != null) {
-        failed.add(p.record);
-      }
-    } else if (RecordAccess.isRecord(records)) {
-      failed.add(records);
-    } else if (records instanceof Iterable) {
-      Object named = BatchFailure.record(thrown, (Iterable<?>) records);
-      if (named != null) {
-        failed.add(named);
-        return failed;
-      }
-      boolean all = true;
-      if (p != null && p.record != null) {
-        for (Object o : (Iterable<?>) records) {
-          if (o == p.record) {
-            failed.add(o);
-            all = false;
-            break;
-          }
-        }
-      }
-      if (all) {
-        for (Object o : (Iterable<?>) records) {
-          if (RecordAccess.isRecord(o)) {
-            failed.add(o);
-          }
-        }
-      }
-    }
-    return failed;
   }
 
   private String traceparent(Processing p) {
