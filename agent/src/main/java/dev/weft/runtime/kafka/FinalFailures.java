@@ -20,11 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>a later attempt throws again: it keeps waiting, with the newer error;
  *   <li>plain consumers ({@link Decider#POSITIONS}): a later {@code poll} after which the
  *       consumer's position of the partition is beyond the offset and which did not hand the
- *       record over again, the partition no longer being assigned, or the consumer closed: final;
+ *       record over again, the partition no longer being assigned, the consumer closed, or the
+ *       JVM exiting normally with the consumer still open: final;
  *   <li>Spring's {@code FailedRecordProcessor} ({@link Decider#ERROR_HANDLER}): its recoverer ran
  *       for the record, or for the batch it retried whole (retries exhausted, or a failure it
  *       does not retry): final; the partition
- *       revoked or the consumer closed first: dropped, the record will be delivered again;
+ *       revoked, the consumer closed or the JVM exiting first: dropped, the record will be
+ *       delivered again;
  *   <li>the application's own {@code DeadLetterPublishingRecoverer} ({@link Decider#APPLICATION}):
  *       nothing is kept, nothing dead-lettered.
  * </ul>
@@ -38,8 +40,12 @@ final class FinalFailures {
   /** Groups (with their recoverer) Weft said it stays out of: one line each. */
   private final Set<String> staysOut = ConcurrentHashMap.newKeySet();
 
+  /** Consumers with failures waiting: what a normal JVM exit has to decide. */
+  private final Set<ConsumerState> holding = ConcurrentHashMap.newKeySet();
+
   FinalFailures(DeadLetters deadLetters) {
     this.deadLetters = deadLetters;
+    deadLetters.beforeExit(this::exiting);
   }
 
   /** Records that could not wait (a consumer's pending failures were full) and went at once. */
@@ -57,6 +63,7 @@ final class FinalFailures {
       return;
     }
     if (s.pending.add(r.topic, r.partition, r.offset, record, error, traceparent)) {
+      holding.add(s);
       return;
     }
     long n = overflowed.incrementAndGet();
@@ -79,11 +86,12 @@ final class FinalFailures {
     } else if (records instanceof Iterable) {
       for (Object o : (Iterable<?>) records) {
         if (s.pending.isEmpty()) {
-          return;
+          break;
         }
         forget(s, o);
       }
     }
+    letGoIfDone(s);
   }
 
   private static void forget(ConsumerState s, Object record) {
@@ -98,11 +106,13 @@ final class FinalFailures {
     for (Pending p : s.pending.pollDone(s.decider == Decider.POSITIONS)) {
       capture(s, p.record, p.error, p.traceparent);
     }
+    letGoIfDone(s);
   }
 
   /** The consumer was closed: its plain failures are final; an error handler's were not given up. */
   void closed(ConsumerState s) {
     List<Pending> left = s.pending.takeAll();
+    holding.remove(s);
     if (s.decider != Decider.POSITIONS) {
       return;
     }
@@ -121,10 +131,27 @@ final class FinalFailures {
     } else if (records instanceof Iterable) {
       for (Object o : (Iterable<?>) records) {
         if (s.pending.isEmpty()) {
-          return;
+          break;
         }
         givenUpRecord(s, o);
       }
+    }
+    letGoIfDone(s);
+  }
+
+  /**
+   * The JVM exits normally (Weft's dead-letter engine runs this before its last delivery): every
+   * consumer still open is treated as closed, so a plain consumer's waiting failures are final.
+   */
+  void exiting() {
+    for (ConsumerState s : holding) {
+      closed(s);
+    }
+  }
+
+  private void letGoIfDone(ConsumerState s) {
+    if (s.pending.isEmpty()) {
+      holding.remove(s);
     }
   }
 
@@ -145,6 +172,7 @@ final class FinalFailures {
     s.decider = v.decider;
     if (v.decider == Decider.APPLICATION) {
       s.pending.takeAll();
+      holding.remove(s);
       String key = (group == null ? "" : group) + " " + v.recoverer;
       if (!staysOut.add(key)) {
         return; // the other consumers of a concurrent container, or a restart: said already

@@ -586,6 +586,11 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     finals.succeeded(s, records != null ? records : p == null ? null : p.record);
   }
 
+  /** The dead-letter verdicts (null when dead letters are off); for tests. */
+  FinalFailures finalFailures() {
+    return finals;
+  }
+
   @Override
   public boolean failuresPending(Object state) {
     return state instanceof ConsumerState && !((ConsumerState) state).pending.isEmpty();

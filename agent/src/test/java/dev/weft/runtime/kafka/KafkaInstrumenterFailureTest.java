@@ -42,10 +42,12 @@ class KafkaInstrumenterFailureTest {
   private final Object consumer = new Object();
   private final Object iterator = new Object();
 
+  private DlqSettings settings() {
+    return new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
+  }
+
   private KafkaInstrumenter instrumenter(MetricsRuntime rt) {
-    DlqSettings settings =
-        new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
-    DeadLetters deadLetters = new DeadLetters(settings, rt.dlq(), new AgentErrors());
+    DeadLetters deadLetters = new DeadLetters(settings(), rt.dlq(), new AgentErrors());
     KafkaInstrumenter k = new KafkaInstrumenter(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
     // The bootstrap servers point nowhere: dead letters stay in the spool, where the test counts them.
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
@@ -155,6 +157,19 @@ class KafkaInstrumenterFailureTest {
     poll(k, 9, 0); // the application went on with the next record
     assertEquals(1, spooled());
     assertFalse(k.failuresPending(state));
+  }
+
+  @Test
+  void aNormalExitMakesAnOpenPlainConsumersFailuresFinal() throws Exception {
+    DlqSettings settings = settings();
+    DeadLetters deadLetters = new DeadLetters(settings, runtime().dlq(), new AgentErrors());
+    KafkaInstrumenter k = new KafkaInstrumenter(null, Tracing.disabled(), new AgentErrors(), deadLetters);
+    k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
+    k.polled(k.consumerState(consumer), new Object());
+    fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "rejected");
+    assertEquals(0, spooled());
+    k.finalFailures().exiting(); // what the JVM's shutdown hook runs first
+    assertEquals(1, spooled());
   }
 
   @Test
