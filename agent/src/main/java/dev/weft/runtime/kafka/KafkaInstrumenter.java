@@ -231,6 +231,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   public void pollStarted(Object consumer) {
     try {
       endProcessing(null);
+      if (deadLetters != null) {
+        deadLetters.awaitWritten(); // the poll may commit past this thread's failed records
+      }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a poll", t);
     }
@@ -365,6 +368,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   public void closed(Object consumer) {
     try {
       endProcessing(null);
+      if (deadLetters != null) {
+        deadLetters.awaitWritten(); // closing commits
+      }
       ConsumerState s = consumer == null ? null : consumers.remove(consumer);
       if (s != null && metrics != null) {
         for (PartitionKey key : s.lag.keySet()) {
@@ -551,7 +557,8 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         continue;
       }
       deadLetters.capture(
-          s.cluster, s.groupOrEmpty(), s.isolation, record, thrown, traceparent(current ? p : null));
+          s.cluster, s.groupOrEmpty(), s.isolation, record, thrown, traceparent(current ? p : null),
+          true);
     }
   }
 

@@ -34,11 +34,12 @@ class KafkaInstrumenterFailureTest {
 
   private final Object consumer = new Object();
   private final Object iterator = new Object();
+  private DeadLetters deadLetters;
 
   private KafkaInstrumenter instrumenter(MetricsRuntime rt) {
     DlqSettings settings =
         new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
-    DeadLetters deadLetters = new DeadLetters(settings, rt.dlq(), new AgentErrors());
+    deadLetters = new DeadLetters(settings, rt.dlq(), new AgentErrors());
     KafkaInstrumenter k = new KafkaInstrumenter(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
     // The bootstrap servers point nowhere: dead letters stay in the spool, where the test counts them.
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
@@ -59,6 +60,7 @@ class KafkaInstrumenterFailureTest {
   }
 
   private long spooled() throws IOException {
+    deadLetters.awaitWritten(); // as the consumer's next poll does
     Path spool = dir.resolve("spool");
     return Files.isDirectory(spool) ? DeadLetters.waitingIn(spool) : 0;
   }

@@ -23,6 +23,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <pre>
  * java -cp kafka-service.jar:&lt;kafka-clients&gt; dev.weft.smoke.kafka.DeadLetterService \
  *     --port P --bootstrap HOST:PORT --topic T --group G --shape record|handler [--delay-ms D]
+ *     [--exit-after N]
  *
  *   record   the poll loop hands each record to RecordProcessor.process(ConsumerRecord)
  *   handler  the poll loop hands each record's value and key to Orders.handle(byte[], byte[])
@@ -35,7 +36,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * does. The loop catches the exception, counts it and goes on to the next record (log and skip,
  * the usual code this feature is for); offsets are committed automatically every second.
  * {@code --delay-ms} makes each record take that long, so a test can stop the broker while the
- * consumer still works through what it fetched.
+ * consumer still works through what it fetched. {@code --exit-after N} ends the JVM normally
+ * ({@code System.exit(0)}, shutdown hooks run) once N records were processed or failed.
  */
 public final class DeadLetterService {
 
@@ -47,6 +49,7 @@ public final class DeadLetterService {
     int port = Integer.parseInt(options.get("port"));
     String shape = options.get("shape");
     long delayNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(options.getOrDefault("delay-ms", "0")));
+    long exitAfter = Long.parseLong(options.getOrDefault("exit-after", "-1"));
     Properties p = new Properties();
     p.put("bootstrap.servers", options.get("bootstrap"));
     p.put("group.id", options.get("group"));
@@ -81,6 +84,11 @@ public final class DeadLetterService {
                     processed.incrementAndGet();
                   } catch (RuntimeException e) {
                     failedAttempts.incrementAndGet(); // logged and skipped
+                  }
+                  if (exitAfter > 0 && processed.get() + failedAttempts.get() >= exitAfter) {
+                    System.out.println("dlq-service exits after " + exitAfter + " records");
+                    System.out.flush();
+                    System.exit(0);
                   }
                 }
               }
