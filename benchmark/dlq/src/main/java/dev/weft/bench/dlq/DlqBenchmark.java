@@ -90,10 +90,12 @@ public final class DlqBenchmark {
                     List<Config> order = new ArrayList<>(options.configs);
                     java.util.Collections.rotate(order, -(round - 1));
                     for (Config config : order) {
-                        results.add(report(runStorm(config, round, storm)));
+                        long t0 = System.nanoTime();
+                        results.add(report(runStorm(config, round, storm), t0));
                     }
                     if (options.runsOutage()) {
-                        results.add(report(runOutage(round, options.outage())));
+                        long t0 = System.nanoTime();
+                        results.add(report(runOutage(round, options.outage()), t0));
                     }
                 }
             } finally {
@@ -118,7 +120,8 @@ public final class DlqBenchmark {
         }
     }
 
-    private RunResult report(RunResult r) {
+    private RunResult report(RunResult r, long startNanos) {
+        r.elapsedSeconds = (System.nanoTime() - startNanos) / 1e9;
         out.println(r.summary());
         return r;
     }

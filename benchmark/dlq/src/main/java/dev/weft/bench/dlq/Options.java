@@ -25,7 +25,7 @@ final class Options {
             "                         drained; 0 skips the variant (default 10000; needs weft in --configs)",
             "  --deadline-seconds S   longest wait, once the consumer is done, for the last acknowledgement",
             "                         (or for the outage's spool to fill); a run that hits it reports the",
-            "                         rate of what was acknowledged by then (default 300)",
+            "                         rate of what was acknowledged by then (default 120)",
             "  --consumer-deadline-seconds S  longest wait for the consumer to get through its records (default 600)",
             "  --sample-ms MS         interval of the /metrics polling (default 20)",
             "  --out FILE.md          the Markdown section (default target/dlq-results.md)",
@@ -43,7 +43,7 @@ final class Options {
     int partitions = 4;
     int valueBytes = 200;
     int outageRecords = 10_000;
-    Duration deadline = Duration.ofSeconds(300);
+    Duration deadline = Duration.ofSeconds(120);
     Duration consumerDeadline = Duration.ofSeconds(600);
     Duration sampleInterval = Duration.ofMillis(20);
     Path out;

@@ -32,6 +32,8 @@ final class RunResult {
     long ratedFromNanos;
     /** Records in the dead-letter topic at the end; -1 if the topic does not exist. */
     long dlqTopicRecords = -1;
+    /** The run's wall-clock time in the harness, topic creation to the consumer's stop. */
+    double elapsedSeconds;
     /** A run that failed outright (the consumer died, a deadline passed before it was done). */
     String failure;
     /** Mismatches that make the numbers suspect (counts off, dead letters missing or duplicated). */
@@ -101,7 +103,8 @@ final class RunResult {
     /** One line for the log. */
     String summary() {
         StringBuilder s = new StringBuilder();
-        s.append(kind == Kind.STORM ? "storm" : "outage").append(" round ").append(round).append(' ').append(config).append(": ");
+        s.append(kind == Kind.STORM ? "storm" : "outage").append(" round ").append(round).append(' ').append(config)
+                .append(String.format(" (%.0f s): ", elapsedSeconds));
         if (failure != null) {
             return s.append("FAILED: ").append(failure).toString();
         }
