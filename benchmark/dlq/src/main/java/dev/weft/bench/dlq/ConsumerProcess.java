@@ -100,21 +100,19 @@ final class ConsumerProcess implements AutoCloseable {
         return "the consumer exited with code " + process.exitValue() + "\n" + tail(40);
     }
 
-    /** SIGTERM, then a forced kill after {@code graceSeconds}. */
-    void stop(int graceSeconds) throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
-
+    /**
+     * Kills the JVM (nothing of it is measured once its run is over, and a graceful stop would only
+     * let an agent's shutdown work delay the next run) and waits for it to be gone.
+     */
     @Override
     public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

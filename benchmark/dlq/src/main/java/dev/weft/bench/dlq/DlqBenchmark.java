@@ -131,8 +131,10 @@ public final class DlqBenchmark {
         RunResult r = new RunResult(RunResult.Kind.STORM, config, round, storm);
         String topic = "storm-" + round + "-" + config.id;
         String dlqTopic = topic + ".dlq";
+        long t0 = System.nanoTime();
         topics.create(topic, storm.partitions(), Map.of());
         topics.produce(topic, storm);
+        r.setupSeconds = (System.nanoTime() - t0) / 1e9;
         int port = freePort();
         List<String> flags = config.jvmFlags(options.weftAgent, options.otelAgent, port, workDir.resolve("spool-" + topic));
         try (ConsumerProcess consumer = startConsumer(flags, topic, storm)) {
@@ -153,7 +155,7 @@ public final class DlqBenchmark {
                 }
             }
             checkCounts(r, storm);
-            consumer.stop(5);
+            consumer.close();
         }
         return r;
     }
@@ -168,8 +170,10 @@ public final class DlqBenchmark {
         String topic = "outage-" + round;
         String dlqTopic = topic + ".dlq";
         topics.create(topic, storm.partitions(), Map.of());
+        long t0 = System.nanoTime();
         topics.create(dlqTopic, storm.partitions(), Topics.unwritable());
         topics.produce(topic, storm);
+        r.setupSeconds = (System.nanoTime() - t0) / 1e9;
         int port = freePort();
         List<String> flags = Config.WEFT.jvmFlags(options.weftAgent, options.otelAgent, port, workDir.resolve("spool-" + topic));
         try (ConsumerProcess consumer = startConsumer(flags, topic, storm)) {
@@ -192,7 +196,7 @@ public final class DlqBenchmark {
             }
             r.dlqTopicRecords = awaitTopicRecords(dlqTopic, r.acks.published());
             checkCounts(r, storm);
-            consumer.stop(5);
+            consumer.close();
         }
         return r;
     }
@@ -231,6 +235,8 @@ public final class DlqBenchmark {
             for (String line : consumer.newLines()) {
                 if (line.startsWith(FailingConsumer.DONE)) {
                     r.consumerReport(line);
+                } else if (line.startsWith(FailingConsumer.READY) && r.readyEpochNanos == 0) {
+                    r.readyEpochNanos = FailingConsumer.epochNanos();
                 }
             }
             if (!consumer.isAlive()) {

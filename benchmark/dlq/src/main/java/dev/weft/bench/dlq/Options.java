@@ -30,7 +30,8 @@ final class Options {
             "  --sample-ms MS         interval of the /metrics polling (default 20)",
             "  --out FILE.md          the Markdown section (default target/dlq-results.md)",
             "  --java PATH            the java that runs the consumer (default: the one running the harness)",
-            "  --smoke                1 round, 400 records of which 10 fail, an outage of 10, 60 s deadlines;",
+            "  --smoke                1 round of none, weft and weft-dlq-off, 400 records of which 10 fail, an",
+            "                         outage of 10, 60 s deadlines;",
             "                         exits 1 if any dead letter is missing or duplicated",
             "Paths are relative to the current directory; defaults are relative to the benchmark/dlq module.");
 
@@ -106,6 +107,10 @@ final class Options {
             // Small enough for a sender that does a few dead letters per second to finish in CI.
             if (!given.contains("--rounds")) {
                 o.rounds = 1;
+            }
+            if (!given.contains("--configs")) {
+                // The upstream agent has no dead letters, and micro and macro prove it starts.
+                o.configs = List.of(Config.NONE, Config.WEFT, Config.WEFT_DLQ_OFF);
             }
             if (!given.contains("--records")) {
                 o.records = 400;

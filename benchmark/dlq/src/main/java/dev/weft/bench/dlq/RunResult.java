@@ -34,6 +34,10 @@ final class RunResult {
     long dlqTopicRecords = -1;
     /** The run's wall-clock time in the harness, topic creation to the consumer's stop. */
     double elapsedSeconds;
+    /** Creating the topic and producing the records, before the consumer starts. */
+    double setupSeconds;
+    /** When the harness saw the consumer's READY line. */
+    long readyEpochNanos;
     /** A run that failed outright (the consumer died, a deadline passed before it was done). */
     String failure;
     /** Mismatches that make the numbers suspect (counts off, dead letters missing or duplicated). */
@@ -104,7 +108,8 @@ final class RunResult {
     String summary() {
         StringBuilder s = new StringBuilder();
         s.append(kind == Kind.STORM ? "storm" : "outage").append(" round ").append(round).append(' ').append(config)
-                .append(String.format(" (%.0f s): ", elapsedSeconds));
+                .append(String.format(" (%.1f s; setup %.1f s, subscribed to first record %.1f s): ", elapsedSeconds, setupSeconds,
+                        readyEpochNanos > 0 && firstRecordNanos > 0 ? (firstRecordNanos - readyEpochNanos) / 1e9 : Double.NaN));
         if (failure != null) {
             return s.append("FAILED: ").append(failure).toString();
         }

@@ -45,7 +45,7 @@ class DlqBenchmarkSmokeTest {
 
         List<String> table = Files.readAllLines(out);
         String all = String.join("\n", table);
-        assertTrue(table.contains("| dead letters in `<topic>.dlq` (each round) | none | 10 | none | none |"),
+        assertTrue(table.contains("| dead letters in `<topic>.dlq` (each round) | none | 10 | none |"),
                 "the storm's 10 dead letters, under weft only:\n" + all);
         for (String row : List.of("| consumer throughput through the storm (records/s) |",
                 "| dead letters/s, first throw to last acknowledgement |",
