@@ -81,6 +81,7 @@ public final class DlqBenchmark {
         deleteQuietly(logsDir());
         List<RunResult> results = new ArrayList<>();
         long started = System.nanoTime();
+        String loadAtStart = Report.loadAverage();
         try (KafkaBroker broker = KafkaBroker.start(workDir.resolve("kafka"));
                 Topics t = new Topics(broker.bootstrapServers())) {
             topics = t;
@@ -104,7 +105,7 @@ public final class DlqBenchmark {
         } finally {
             deleteQuietly(workDir);
         }
-        return new Report(options, results, (System.nanoTime() - started) / 1e9);
+        return new Report(options, results, (System.nanoTime() - started) / 1e9, loadAtStart);
     }
 
     /** The broker's own log, next to the consumers' (the broker's work directory is deleted). */

@@ -14,10 +14,24 @@ final class Report {
     private final List<RunResult> runs;
     private final double elapsedSeconds;
 
-    Report(Options options, List<RunResult> runs, double elapsedSeconds) {
+    private final String loadAtStart;
+    private final String loadAtEnd = loadAverage();
+
+    Report(Options options, List<RunResult> runs, double elapsedSeconds, String loadAtStart) {
         this.options = options;
         this.runs = List.copyOf(runs);
         this.elapsedSeconds = elapsedSeconds;
+        this.loadAtStart = loadAtStart;
+    }
+
+    /** The first three numbers of /proc/loadavg, or "unknown": the others' work on the machine. */
+    static String loadAverage() {
+        try {
+            String[] parts = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     List<RunResult> runs() {
@@ -125,8 +139,9 @@ final class Report {
             md.append("\nProblems in this run:\n");
             problems.forEach(p -> md.append("- ").append(p.replace('\n', ' ')).append('\n'));
         }
-        md.append(String.format(Locale.ROOT, "\nHarness run time: %.0f s (`benchmark/dlq`, %s mode).%n",
-                elapsedSeconds, options.smoke ? "smoke" : "full"));
+        md.append(String.format(Locale.ROOT, "\nHarness run time: %.0f s (`benchmark/dlq`, %s mode); load average %s at the start,"
+                        + " %s at the end, on %d cores.%n",
+                elapsedSeconds, options.smoke ? "smoke" : "full", loadAtStart, loadAtEnd, Runtime.getRuntime().availableProcessors()));
         return md.toString();
     }
 
