@@ -62,11 +62,16 @@ final class Acknowledgements {
         return seconds > 0 ? published() / seconds : Double.NaN;
     }
 
-    /** Dead letters per second between the 10 % and the 90 % marks: the sender's pace once it runs. */
+    /**
+     * Dead letters per second between the 10 % and the 90 % marks: the sender's pace once it runs.
+     * When the harness gave up before the 90 % mark, from the 10 % mark to the give-up.
+     */
     double sustainedRate() {
-        if (tenthNanos == 0 || ninetiethNanos <= tenthNanos) {
+        long toNanos = ninetiethNanos != 0 ? ninetiethNanos : endNanos;
+        long toCount = ninetiethNanos != 0 ? ninetiethCount : published();
+        if (tenthNanos == 0 || toNanos <= tenthNanos) {
             return Double.NaN;
         }
-        return (ninetiethCount - tenthCount) / ((ninetiethNanos - tenthNanos) / 1e9);
+        return (toCount - tenthCount) / ((toNanos - tenthNanos) / 1e9);
     }
 }
