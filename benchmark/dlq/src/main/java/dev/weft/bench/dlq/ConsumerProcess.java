@@ -23,14 +23,22 @@ final class ConsumerProcess implements AutoCloseable {
     private long readUpTo;
     private final StringBuilder partial = new StringBuilder();
 
+    private final Thread killOnExit;
+
     private ConsumerProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
+        // A harness stopped with Ctrl-C or SIGTERM must not leave its consumer running.
+        this.killOnExit = new Thread(process::destroyForcibly, "dlq-bench-consumer-kill");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
-    /** {@code java <jvmFlags> -cp <benchmark jar> FailingConsumer <bootstrap> <topic> <group> <records>}. */
+    /**
+     * {@code java <jvmFlags> -cp <benchmark jar> FailingConsumer <bootstrap> <topic> <group> <records> [<hold file>]}
+     * ({@code holdFile} null: none).
+     */
     static ConsumerProcess start(String java, List<String> jvmFlags, String bootstrap, String topic, String group,
-            int records, Path log) throws IOException {
+            int records, Path holdFile, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.add("-Xmx256m");
@@ -40,6 +48,9 @@ final class ConsumerProcess implements AutoCloseable {
         command.add(ownClassPath());
         command.add(FailingConsumer.class.getName());
         command.addAll(List.of(bootstrap, topic, group, Integer.toString(records)));
+        if (holdFile != null) {
+            command.add(holdFile.toAbsolutePath().toString());
+        }
         Files.createDirectories(log.getParent());
         Files.writeString(log, "# " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -106,6 +117,11 @@ final class ConsumerProcess implements AutoCloseable {
      */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook kills it
+        }
         if (process.isAlive()) {
             process.destroyForcibly();
             try {

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The dead-letter benchmark: a broker of its own, then per round every configuration once (the
@@ -33,6 +32,7 @@ public final class DlqBenchmark {
     private final PrintStream out;
     private Path workDir;
     private Topics topics;
+    private KafkaBroker broker;
 
     DlqBenchmark(Options options, PrintStream out) {
         this.options = options;
@@ -82,8 +82,9 @@ public final class DlqBenchmark {
         List<RunResult> results = new ArrayList<>();
         long started = System.nanoTime();
         String loadAtStart = Report.loadAverage();
-        try (KafkaBroker broker = KafkaBroker.start(workDir.resolve("kafka"));
-                Topics t = new Topics(broker.bootstrapServers())) {
+        try (KafkaBroker b = KafkaBroker.start(workDir.resolve("kafka"));
+                Topics t = new Topics(b.bootstrapServers())) {
+            broker = b;
             topics = t;
             out.println("broker " + broker.bootstrapServers());
             try {
@@ -138,7 +139,7 @@ public final class DlqBenchmark {
         r.setupSeconds = (System.nanoTime() - t0) / 1e9;
         int port = freePort();
         List<String> flags = config.jvmFlags(options.weftAgent, options.otelAgent, port, workDir.resolve("spool-" + topic));
-        try (ConsumerProcess consumer = startConsumer(flags, topic, storm)) {
+        try (ConsumerProcess consumer = startConsumer(flags, topic, storm, null)) {
             AgentMetrics metrics = config.deadLetters() ? new AgentMetrics(port) : null;
             if (config.deadLetters()) {
                 r.acks = new Acknowledgements(storm.failing());
@@ -162,49 +163,79 @@ public final class DlqBenchmark {
     }
 
     /**
-     * Weft with a dead-letter topic that refuses every write ({@code min.insync.replicas} 2 on one
-     * broker) while the consumer fails every record: the dead letters wait in the spool. Once they
-     * all do, the topic is made writable again and the drain is measured from that instant.
+     * Weft through a broker outage: the consumer fetches every record (all failing) and holds them;
+     * the broker is stopped; the consumer processes them, so every dead letter waits in the spool
+     * (nothing can be acknowledged); once the agent's gauge shows them all there, the broker is
+     * restarted on the same data and port, and the drain is timed from the instant it is ready.
      */
     private RunResult runOutage(int round, Storm storm) throws IOException, InterruptedException {
         RunResult r = new RunResult(RunResult.Kind.OUTAGE, Config.WEFT, round, storm);
         String topic = "outage-" + round;
-        String dlqTopic = topic + ".dlq";
-        topics.create(topic, storm.partitions(), Map.of());
         long t0 = System.nanoTime();
-        topics.create(dlqTopic, storm.partitions(), Topics.unwritable());
+        topics.create(topic, storm.partitions(), Map.of());
+        topics.create(topic + ".dlq", storm.partitions(), Map.of());
         topics.produce(topic, storm);
         r.setupSeconds = (System.nanoTime() - t0) / 1e9;
         int port = freePort();
+        Path hold = workDir.resolve("go-" + topic);
         List<String> flags = Config.WEFT.jvmFlags(options.weftAgent, options.otelAgent, port, workDir.resolve("spool-" + topic));
-        try (ConsumerProcess consumer = startConsumer(flags, topic, storm)) {
-            AgentMetrics metrics = new AgentMetrics(port);
-            Acknowledgements spooling = new Acknowledgements(storm.failing());
-            r.acks = spooling;
-            if (!sample(consumer, r, metrics, reading -> reading.waiting() >= storm.failing() || reading.spooled() >= storm.failing())) {
+        try (ConsumerProcess consumer = startConsumer(flags, topic, storm, hold)) {
+            if (!awaitLine(consumer, FailingConsumer.FETCHED, r)) {
                 return r;
             }
-            if (spooling.published() > 0) {
-                r.failure = "the outage did not hold: " + spooling.published() + " dead letters were acknowledged by a topic"
-                        + " with min.insync.replicas=2 on one broker";
-                return r;
+            broker.stopKeepingData();
+            try {
+                Files.createFile(hold);
+                AgentMetrics metrics = new AgentMetrics(port);
+                r.acks = new Acknowledgements(storm.failing());
+                if (!sample(consumer, r, metrics, reading -> reading.waiting() >= storm.failing())) {
+                    return r;
+                }
+                if (r.acks.published() > 0) {
+                    r.failure = r.acks.published() + " dead letters acknowledged while the broker was down";
+                    return r;
+                }
+            } finally {
+                long down = System.nanoTime();
+                broker.restart();
+                r.restartSeconds = (System.nanoTime() - down) / 1e9;
             }
             r.acks = new Acknowledgements(storm.failing());
             r.ratedFromNanos = FailingConsumer.epochNanos();
-            topics.set(dlqTopic, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "1");
-            if (!sample(consumer, r, metrics, null)) {
+            if (!sample(consumer, r, new AgentMetrics(port), null)) {
                 return r;
             }
-            r.dlqTopicRecords = awaitTopicRecords(dlqTopic, r.acks.published());
+            r.dlqTopicRecords = awaitTopicRecords(topic + ".dlq", r.acks.published());
             checkCounts(r, storm);
-            consumer.close();
         }
         return r;
     }
 
-    private ConsumerProcess startConsumer(List<String> flags, String topic, Storm storm) throws IOException {
+    /** Waits for the consumer to print {@code prefix}; false (with {@code r.failure}) if it dies or takes too long. */
+    private boolean awaitLine(ConsumerProcess consumer, String prefix, RunResult r) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + options.consumerDeadline.toNanos();
+        while (true) {
+            for (String line : consumer.newLines()) {
+                if (line.startsWith(prefix)) {
+                    return true;
+                }
+            }
+            if (!consumer.isAlive()) {
+                r.failure = consumer.describeExit();
+                return false;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                r.failure = "the consumer did not print '" + prefix + "' within " + options.consumerDeadline.toSeconds() + " s\n"
+                        + consumer.tail(20);
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    private ConsumerProcess startConsumer(List<String> flags, String topic, Storm storm, Path holdFile) throws IOException {
         return ConsumerProcess.start(options.java, flags, topics.bootstrapServers(), topic, "group-" + topic,
-                storm.records(), logsDir().resolve(topic + ".log"));
+                storm.records(), holdFile, logsDir().resolve(topic + ".log"));
     }
 
     /** The consumers' logs, kept after the run: next to the Markdown output. */

@@ -1,11 +1,14 @@
 package dev.weft.bench.dlq;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -13,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * The consumer under test, run in its own JVM (with or without an agent) from the benchmark's jar:
  *
  * <pre>
- * java [-javaagent:...] -cp dlq-bench.jar dev.weft.bench.dlq.FailingConsumer BOOTSTRAP TOPIC GROUP RECORDS
+ * java [-javaagent:...] -cp dlq-bench.jar dev.weft.bench.dlq.FailingConsumer BOOTSTRAP TOPIC GROUP RECORDS [HOLD_FILE]
  * </pre>
  *
  * A plain poll loop, written the way this feature is for: each record goes to
@@ -25,18 +28,23 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * by the counts and the wall-clock instants (nanoseconds since the epoch, comparable with the
  * harness's clock on the same machine) of the start of the first record, the first throw and the
  * end of the last record. Then it keeps polling, as a service would, until it is stopped.
+ *
+ * <p>With {@code HOLD_FILE} (the outage variant) it first polls until it holds all {@code RECORDS}
+ * records, prints {@value #FETCHED}, and processes them only once that file exists: the harness
+ * stops the broker in between, so every dead letter has to wait in the spool.
  */
 public final class FailingConsumer {
 
     static final String READY = "failing-consumer subscribed";
     static final String DONE = "failing-consumer done";
+    static final String FETCHED = "failing-consumer fetched every record";
 
     private FailingConsumer() {
     }
 
     public static void main(String[] args) {
-        if (args.length != 4) {
-            System.err.println("usage: FailingConsumer BOOTSTRAP TOPIC GROUP RECORDS");
+        if (args.length != 4 && args.length != 5) {
+            System.err.println("usage: FailingConsumer BOOTSTRAP TOPIC GROUP RECORDS [HOLD_FILE]");
             System.exit(2);
         }
         long expected = Long.parseLong(args[3]);
@@ -57,8 +65,10 @@ public final class FailingConsumer {
         long firstRecord = 0;
         long firstThrow = 0;
         boolean reported = false;
+        Iterable<ConsumerRecord<byte[], byte[]>> held = args.length == 5 ? hold(consumer, expected, Path.of(args[4])) : null;
         while (true) {
-            ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+            Iterable<ConsumerRecord<byte[], byte[]>> batch = held != null ? held : consumer.poll(Duration.ofMillis(100));
+            held = null;
             for (ConsumerRecord<byte[], byte[]> record : batch) {
                 if (firstRecord == 0) {
                     firstRecord = epochNanos();
@@ -81,6 +91,20 @@ public final class FailingConsumer {
                 System.out.flush();
             }
         }
+    }
+
+    /** Polls until {@code expected} records are in hand, then waits for {@code go} to exist. */
+    private static List<ConsumerRecord<byte[], byte[]>> hold(KafkaConsumer<byte[], byte[]> consumer, long expected, Path go) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        while (records.size() < expected) {
+            consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+        }
+        System.out.println(FETCHED);
+        System.out.flush();
+        while (!Files.exists(go)) {
+            LockSupport.parkNanos(5_000_000L);
+        }
+        return records;
     }
 
     static long epochNanos() {

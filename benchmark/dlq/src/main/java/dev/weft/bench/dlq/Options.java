@@ -21,10 +21,8 @@ final class Options {
             "  --failing K            of which the consumer's processing throws for K (default 5000)",
             "  --partitions P         partitions of the consumed topic (default 4)",
             "  --value-bytes B        size of each record's value (default 200)",
-            "  --outage-records M     EXPERIMENTAL, off by default: M dead letters spooled during an outage of",
-            "                         the dead-letter topic (min.insync.replicas=2 on one broker), then drained",
-            "                         (needs weft in --configs). Not robust: with 10,000, the broker took",
-            "                         some writes to one partition during the \"outage\" and the run failed.",
+            "  --outage-records M     dead letters spooled while the broker is down, then drained once it is",
+            "                         back; 0 skips the variant (default 10000; needs weft in --configs)",
             "  --deadline-seconds S   longest wait, once the consumer is done, for the last acknowledgement",
             "                         (or for the outage's spool to fill); a run that hits it reports the",
             "                         rate of what was acknowledged by then (default 120)",
@@ -32,8 +30,8 @@ final class Options {
             "  --sample-ms MS         interval of the /metrics polling (default 20)",
             "  --out FILE.md          the Markdown section (default target/dlq-results.md)",
             "  --java PATH            the java that runs the consumer (default: the one running the harness)",
-            "  --smoke                1 round of none, weft and weft-dlq-off, 400 records of which 10 fail,",
-            "                         60 s deadlines;",
+            "  --smoke                1 round of none, weft and weft-dlq-off, 400 records of which 10 fail, an",
+            "                         outage of 10, 60 s deadlines;",
             "                         exits 1 if any dead letter is missing or duplicated",
             "Paths are relative to the current directory; defaults are relative to the benchmark/dlq module.");
 
@@ -45,7 +43,7 @@ final class Options {
     int failing = 5_000;
     int partitions = 4;
     int valueBytes = 200;
-    int outageRecords = 0;
+    int outageRecords = 10_000;
     Duration deadline = Duration.ofSeconds(120);
     Duration consumerDeadline = Duration.ofSeconds(600);
     Duration sampleInterval = Duration.ofMillis(20);
@@ -119,6 +117,9 @@ final class Options {
             }
             if (!given.contains("--failing")) {
                 o.failing = 10;
+            }
+            if (!given.contains("--outage-records")) {
+                o.outageRecords = 10;
             }
             if (!given.contains("--deadline-seconds")) {
                 o.deadline = Duration.ofSeconds(60);

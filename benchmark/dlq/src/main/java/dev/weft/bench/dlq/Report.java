@@ -89,10 +89,10 @@ final class Report {
         if (!outages.isEmpty()) {
             md.append("| drain after an outage (weft, ").append(count(options.outageRecords))
                     .append(" dead letters waiting in the spool) | median (min–max) |\n|---|---:|\n");
-            outageRow(md, outages, "dead letters/s, end of the outage to last acknowledgement", RunResult::deadLettersPerSecond, true);
+            outageRow(md, outages, "dead letters/s, broker back to last acknowledgement", RunResult::deadLettersPerSecond, true);
             outageRow(md, outages, "dead letters/s, 10 % to 90 % acknowledged", RunResult::sustainedDeadLettersPerSecond, true);
-            outageRow(md, outages, "first acknowledgement after the end of the outage (s)", RunResult::firstAckSeconds, true);
-            outageRow(md, outages, "consumer throughput while every record fails into the spool (records/s)",
+            outageRow(md, outages, "first acknowledgement after the broker is back (s)", RunResult::firstAckSeconds, true);
+            outageRow(md, outages, "consumer throughput while every record fails into the spool, broker down (records/s)",
                     RunResult::consumerRecordsPerSecond, false);
             md.append('\n');
         }
@@ -114,11 +114,11 @@ final class Report {
                 options.sampleInterval.toMillis(), options.rounds));
         if (!outages.isEmpty()) {
             md.append(String.format(Locale.ROOT,
-                    " The outage: the dead-letter topic is created with `min.insync.replicas=2` on the one broker, so"
-                            + " every acks=all write to it fails (a retriable `NOT_ENOUGH_REPLICAS`) while the broker and the"
-                            + " consumer stay up; a consumer fails all %s records of its topic, and once the agent's"
-                            + " `kafka_dlq_spooled_records` shows them all waiting, the topic is set back to"
-                            + " `min.insync.replicas=1` and the drain is timed from that instant.",
+                    " The outage: a consumer with Weft fetches all %s records of its topic (every one failing) and"
+                            + " holds them; the broker is stopped; the consumer processes them, so every dead letter waits"
+                            + " in the spool; once the agent's `kafka_dlq_spooled_records` shows them all, the broker is"
+                            + " restarted on the same data and port, and the drain is timed from the instant it answers"
+                            + " again to the last acknowledgement.",
                     count(options.outageRecords)));
         }
         md.append('\n');

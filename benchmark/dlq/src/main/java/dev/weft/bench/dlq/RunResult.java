@@ -9,7 +9,7 @@ final class RunResult {
     enum Kind {
         /** The consumer goes through the storm while dead letters flow. */
         STORM,
-        /** The dead-letter topic refuses writes while the consumer runs; then the spool drains. */
+        /** The broker is down while the consumer fails every record; then the spool drains. */
         OUTAGE
     }
 
@@ -36,6 +36,8 @@ final class RunResult {
     double elapsedSeconds;
     /** Creating the topic and producing the records, before the consumer starts. */
     double setupSeconds;
+    /** Outage only: how long the broker took to come back (stop to ready). */
+    double restartSeconds;
     /** When the harness saw the consumer's READY line. */
     long readyEpochNanos;
     /** A run that failed outright (the consumer died, a deadline passed before it was done). */
@@ -118,6 +120,9 @@ final class RunResult {
         if (acks != null) {
             s.append(String.format("; dead letters %d/%d acknowledged, %.1f/s end to end, %.1f/s sustained, first after %.2f s",
                     acks.published(), acks.expected, deadLettersPerSecond(), sustainedDeadLettersPerSecond(), firstAckSeconds()));
+            if (kind == Kind.OUTAGE) {
+                s.append(String.format(", broker back after %.1f s", restartSeconds));
+            }
             if (kind == Kind.STORM && drained()) {
                 s.append(String.format(", drained %.2f s after the consumer", drainAfterConsumerSeconds()));
             }

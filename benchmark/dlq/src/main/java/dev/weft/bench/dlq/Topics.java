@@ -1,7 +1,6 @@
 package dev.weft.bench.dlq;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -23,8 +20,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The harness's own view of the broker: topics, the storm's records, and the dead-letter topic's size. */
@@ -145,18 +140,6 @@ final class Topics implements AutoCloseable {
             Thread.currentThread().interrupt();
             return "interrupted";
         }
-    }
-
-    /** Sets one topic setting ({@code min.insync.replicas}, for an outage and its end). */
-    void set(String topic, String key, String value) {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Collection<AlterConfigOp> ops = List.of(new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET));
-        await(admin.incrementalAlterConfigs(Map.of(resource, ops)).all(), "setting " + key + "=" + value + " on " + topic);
-    }
-
-    /** Topic settings that make every acks=all write fail (one broker, two in-sync replicas required). */
-    static Map<String, String> unwritable() {
-        return Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
     }
 
     Set<String> names() {
