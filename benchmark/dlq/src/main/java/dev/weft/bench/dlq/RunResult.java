@@ -110,8 +110,11 @@ final class RunResult {
     String summary() {
         StringBuilder s = new StringBuilder();
         s.append(kind == Kind.STORM ? "storm" : "outage").append(" round ").append(round).append(' ').append(config)
-                .append(String.format(" (%.1f s; setup %.1f s, subscribed to first record %.1f s): ", elapsedSeconds, setupSeconds,
-                        readyEpochNanos > 0 && firstRecordNanos > 0 ? (firstRecordNanos - readyEpochNanos) / 1e9 : Double.NaN));
+                .append(String.format(" (%.1f s; setup %.1f s", elapsedSeconds, setupSeconds));
+        if (readyEpochNanos > 0 && firstRecordNanos > 0) {
+            s.append(String.format(", subscribed to first record %.1f s", (firstRecordNanos - readyEpochNanos) / 1e9));
+        }
+        s.append("): ");
         if (failure != null) {
             return s.append("FAILED: ").append(failure).toString();
         }
