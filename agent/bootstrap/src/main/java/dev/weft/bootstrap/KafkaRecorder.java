@@ -100,12 +100,15 @@ public abstract class KafkaRecorder {
         }
 
         @Override
-        public boolean failuresPending(Object state) {
-          return false;
+        public Object failuresWaiting(Object consumer) {
+          return null;
         }
 
         @Override
-        public void handed(Object state, String topic, int partition, long firstOffset) {}
+        public void positionBeforePoll(Object state, String topic, int partition, long position) {}
+
+        @Override
+        public void positionsBeforePollDone(Object state) {}
 
         @Override
         public void errorHandler(Object consumer, Object errorHandler, String group) {}
@@ -217,13 +220,20 @@ public abstract class KafkaRecorder {
   public abstract String[] deadLetterHandlers();
 
   /**
-   * True while failed records of this consumer wait for a verdict: only then does the poll
-   * advice report, with {@link #handed}, where each partition's records start.
+   * At the start of {@code poll}: the consumer's state while some of its failed records wait for
+   * a verdict, else null (then nothing more is asked).
    */
-  public abstract boolean failuresPending(Object state);
+  public abstract Object failuresWaiting(Object consumer);
 
-  /** A {@code poll} handed over records of this partition, the first at {@code firstOffset}. */
-  public abstract void handed(Object state, String topic, int partition, long firstOffset);
+  /**
+   * At the start of {@code poll}, before it commits anything: the consumer's position of an
+   * assigned partition (-1 when it has none), for the consumer returned by
+   * {@link #failuresWaiting}.
+   */
+  public abstract void positionBeforePoll(Object state, String topic, int partition, long position);
+
+  /** Every assigned partition's position was reported: the failures moved past are final. */
+  public abstract void positionsBeforePollDone(Object state);
 
   /**
    * A Spring Kafka listener container starts with {@code consumer} (its {@code KafkaConsumer}),

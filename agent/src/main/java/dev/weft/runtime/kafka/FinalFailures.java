@@ -18,10 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>a later attempt at the same record ends without throwing: no dead letter;
  *   <li>a later attempt throws again: it keeps waiting, with the newer error;
- *   <li>plain consumers ({@link Decider#POSITIONS}): a later {@code poll} after which the
- *       consumer's position of the partition is beyond the offset and which did not hand the
- *       record over again, the partition no longer being assigned, the consumer closed, or the
- *       JVM exiting normally with the consumer still open: final;
+ *   <li>plain consumers ({@link Decider#POSITIONS}): the next {@code poll} called while the
+ *       consumer's position of the partition is beyond the offset (the application did not seek
+ *       back to it), the partition no longer being assigned, the consumer closed, or the JVM
+ *       exiting normally with the consumer still open: final. Decided as the poll starts, before
+ *       it can commit past the record, and on disk before it goes on;
  *   <li>Spring's {@code FailedRecordProcessor} ({@link Decider#ERROR_HANDLER}): its recoverer ran
  *       for the record, or for the batch it retried whole (retries exhausted, or a failure it
  *       does not retry): final; the partition
@@ -73,7 +74,7 @@ final class FinalFailures {
             + " failed records waiting to be retried or moved past; further failures are"
             + " dead-lettered at once, even if a retry would succeed (reported once; " + n + " so far)",
         null);
-    capture(s, record, error, traceparent);
+    capture(s, record, error, traceparent, true); // on disk by the next poll
   }
 
   /** The outermost frame processing {@code records} (a record or a batch) ended normally. */
@@ -101,10 +102,19 @@ final class FinalFailures {
     }
   }
 
-  /** Every assigned partition's position after a poll was reported to {@code s.pending}. */
-  void pollDone(ConsumerState s) {
+  /** True when no consumer has a failure waiting: a poll has nothing to decide. */
+  boolean nothingWaits() {
+    return holding.isEmpty();
+  }
+
+  /**
+   * A poll starts, and every assigned partition's position was reported to {@code s.pending}.
+   * The failures it makes final are queued for the spool; the poll's own start then waits for
+   * them to be on disk ({@code DeadLetters.awaitWritten}), once for all of them.
+   */
+  void pollStarting(ConsumerState s) {
     for (Pending p : s.pending.pollDone(s.decider == Decider.POSITIONS)) {
-      capture(s, p.record, p.error, p.traceparent);
+      capture(s, p.record, p.error, p.traceparent, true);
     }
     letGoIfDone(s);
   }
@@ -117,7 +127,7 @@ final class FinalFailures {
       return;
     }
     for (Pending p : left) {
-      capture(s, p.record, p.error, p.traceparent);
+      capture(s, p.record, p.error, p.traceparent, false);
     }
   }
 
@@ -162,7 +172,7 @@ final class FinalFailures {
     RecordAccess.Fields r = RecordAccess.read(record);
     Pending p = r == null ? null : s.pending.remove(r.topic, r.partition, r.offset);
     if (p != null) {
-      capture(s, p.record, p.error, p.traceparent);
+      capture(s, p.record, p.error, p.traceparent, false);
     }
   }
 
@@ -184,7 +194,9 @@ final class FinalFailures {
     }
   }
 
-  private void capture(ConsumerState s, Object record, Throwable error, String traceparent) {
+  /** Hands a final failure to the dead-letter engine; {@code atPoll}: the poll waits for the disk. */
+  private void capture(
+      ConsumerState s, Object record, Throwable error, String traceparent, boolean atPoll) {
     if (s.cluster == null) {
       WeftLog.errorOnce(
           "dlq-no-consumer",
@@ -193,6 +205,6 @@ final class FinalFailures {
           null);
       return;
     }
-    deadLetters.capture(s.cluster, s.groupOrEmpty(), s.isolation, record, error, traceparent);
+    deadLetters.capture(s.cluster, s.groupOrEmpty(), s.isolation, record, error, traceparent, atPoll);
   }
 }

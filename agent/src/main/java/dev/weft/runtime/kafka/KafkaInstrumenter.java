@@ -233,6 +233,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   public void pollStarted(Object consumer) {
     try {
       endProcessing(null);
+      if (deadLetters != null) {
+        deadLetters.awaitWritten(); // the poll may commit past this thread's failed records
+      }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a poll", t);
     }
@@ -319,9 +322,6 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         return;
       }
       ConsumerState s = (ConsumerState) state;
-      if (!s.pending.isEmpty()) {
-        s.pending.position(topic, partition, position);
-      }
       if (metrics == null) {
         return;
       }
@@ -356,9 +356,6 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         return;
       }
       ConsumerState s = (ConsumerState) state;
-      if (finals != null && !s.pending.isEmpty()) {
-        finals.pollDone(s);
-      }
       if (metrics == null) {
         return;
       }
@@ -379,6 +376,9 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   public void closed(Object consumer) {
     try {
       endProcessing(null);
+      if (deadLetters != null) {
+        deadLetters.awaitWritten(); // closing commits
+      }
       ConsumerState s = consumer == null ? null : consumers.remove(consumer);
       if (s != null && finals != null && !s.pending.isEmpty()) {
         finals.closed(s);
@@ -592,18 +592,38 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   }
 
   @Override
-  public boolean failuresPending(Object state) {
-    return state instanceof ConsumerState && !((ConsumerState) state).pending.isEmpty();
+  public Object failuresWaiting(Object consumer) {
+    try {
+      if (finals == null || finals.nothingWaits() || consumer == null) {
+        return null; // the happy path: one volatile read per poll
+      }
+      ConsumerState s = consumers.get(consumer);
+      return s != null && !s.pending.isEmpty() ? s : null;
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "recording a poll", t);
+      return null;
+    }
   }
 
   @Override
-  public void handed(Object state, String topic, int partition, long firstOffset) {
+  public void positionBeforePoll(Object state, String topic, int partition, long position) {
     try {
       if (state instanceof ConsumerState && topic != null) {
-        ((ConsumerState) state).pending.handed(topic, partition, firstOffset);
+        ((ConsumerState) state).pending.position(topic, partition, position);
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a poll", t);
+    }
+  }
+
+  @Override
+  public void positionsBeforePollDone(Object state) {
+    try {
+      if (finals != null && state instanceof ConsumerState) {
+        finals.pollStarting((ConsumerState) state);
+      }
+    } catch (Throwable t) {
+      errors.internalFailure(MODULE, "deciding failed records at a poll", t);
     }
   }
 

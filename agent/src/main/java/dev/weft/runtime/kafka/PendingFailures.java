@@ -11,11 +11,12 @@ import java.util.Map;
  * frame threw for them, and the application (or its framework's error handler) may still try
  * them again. One entry per record (topic, partition, offset), holding the latest attempt's error.
  *
- * <p>For a plain consumer the poll decides: {@link #handed} and {@link #position} collect what
- * one {@code poll} handed over and where the consumer stands afterwards, and {@link
- * #pollDone(boolean)} gives back the failures the application has moved past. Nothing here is
- * touched on the happy path while {@link #isEmpty()}: the poll's scratch maps are made the first
- * time a failure is pending.
+ * <p>For a plain consumer the next poll decides: {@link #position} collects where the consumer
+ * stands as the application calls {@code poll} (before the poll fetches or commits anything), and
+ * {@link #pollDone(boolean)} gives back the failures the application has moved past. Nothing here
+ * is touched on the happy path while {@link #isEmpty()}: the poll's scratch map is made the first
+ * time a failure is pending. Failures are added on the consumer's own thread (the only one that
+ * knows which consumer a record came from), between its polls.
  *
  * <p>Bounded: at {@link #LIMIT} entries {@link #add} refuses, and the caller makes the failure
  * final at once rather than keep it.
@@ -43,8 +44,7 @@ final class PendingFailures {
   private final int limit;
   private final Map<RecordKey, Pending> byRecord = new HashMap<>(); // guarded by this
   private volatile int size;
-  // One poll's view (poll thread, between its first handed/position call and pollDone).
-  private Map<KafkaInstrumenter.PartitionKey, Long> handedFrom;
+  // One poll's view (poll thread, between its first position call and pollDone).
   private Map<KafkaInstrumenter.PartitionKey, Long> positions;
 
   PendingFailures() {
@@ -97,15 +97,7 @@ final class PendingFailures {
     return p;
   }
 
-  /** A poll handed over records of this partition starting at {@code firstOffset}. */
-  synchronized void handed(String topic, int partition, long firstOffset) {
-    if (handedFrom == null) {
-      handedFrom = new HashMap<>();
-    }
-    handedFrom.put(new KafkaInstrumenter.PartitionKey(topic, partition), firstOffset);
-  }
-
-  /** After a poll, the consumer's position of an assigned partition (-1 when not known). */
+  /** As a poll starts, the consumer's position of an assigned partition (-1 when not known). */
   synchronized void position(String topic, int partition, long position) {
     if (positions == null) {
       positions = new HashMap<>();
@@ -114,11 +106,12 @@ final class PendingFailures {
   }
 
   /**
-   * The poll's assigned partitions were all reported. Returns the failures that became final:
-   * those of partitions no longer assigned, and, when {@code positionsDecide}, those the consumer
-   * has moved past (its position is beyond the offset and the poll did not hand the record over
-   * again). Without {@code positionsDecide} (a framework's error handler decides), failures of
-   * partitions no longer assigned are dropped instead and the returned list holds nothing.
+   * The assigned partitions were all reported. Returns the failures that became final: those of
+   * partitions no longer assigned, and, when {@code positionsDecide}, those the consumer has moved
+   * past (its position is beyond the offset: the application did not seek back to the record, so
+   * this poll will not hand it over again). Without {@code positionsDecide} (a framework's error
+   * handler decides), failures of partitions no longer assigned are dropped instead and the
+   * returned list holds nothing.
    */
   synchronized List<Pending> pollDone(boolean positionsDecide) {
     List<Pending> finals = new ArrayList<>(0);
@@ -139,11 +132,7 @@ final class PendingFailures {
         continue;
       }
       if (!positionsDecide || position < 0 || position <= p.offset) {
-        continue;
-      }
-      Long from = handedFrom == null ? null : handedFrom.get(tp);
-      if (from != null && from <= p.offset) {
-        continue; // handed over again: the application is at it once more
+        continue; // sought back to it (or not known): the application is at it once more
       }
       it.remove();
       finals.add(p);
@@ -163,9 +152,6 @@ final class PendingFailures {
   }
 
   private void clearPoll() {
-    if (handedFrom != null) {
-      handedFrom.clear();
-    }
     if (positions != null) {
       positions.clear();
     }

@@ -1,8 +1,8 @@
 package dev.weft.runtime.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.weft.runtime.config.DlqSettings;
 import dev.weft.runtime.config.WeftConfig;
@@ -41,13 +41,14 @@ class KafkaInstrumenterFailureTest {
 
   private final Object consumer = new Object();
   private final Object iterator = new Object();
+  private DeadLetters deadLetters;
 
   private DlqSettings settings() {
     return new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
   }
 
   private KafkaInstrumenter instrumenter(MetricsRuntime rt) {
-    DeadLetters deadLetters = new DeadLetters(settings(), rt.dlq(), new AgentErrors());
+    deadLetters = new DeadLetters(settings(), rt.dlq(), new AgentErrors());
     KafkaInstrumenter k = new KafkaInstrumenter(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
     // The bootstrap servers point nowhere: dead letters stay in the spool, where the test counts them.
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
@@ -67,13 +68,19 @@ class KafkaInstrumenterFailureTest {
     k.processStarted(iterator, r, r.topic(), r.partition(), r.offset(), null, null);
   }
 
-  /** A poll after which the consumer stands at {@code positions[p]} of partition p of orders. */
+  /**
+   * A poll called while the consumer stands at {@code positions[p]} of partition p of orders
+   * (what the poll advice reports at entry, when failures wait).
+   */
   private void poll(KafkaInstrumenter k, long... positions) {
-    Object state = k.consumerState(consumer);
-    for (int p = 0; p < positions.length; p++) {
-      k.lag(state, "orders", p, positions[p] + 10, positions[p]);
+    Object waiting = k.failuresWaiting(consumer);
+    if (waiting != null) {
+      for (int p = 0; p < positions.length; p++) {
+        k.positionBeforePoll(waiting, "orders", p, positions[p]);
+      }
+      k.positionsBeforePollDone(waiting);
     }
-    k.lagDone(state);
+    k.pollStarted(consumer);
   }
 
   private void fail(KafkaInstrumenter k, ConsumerRecord<String, String> r, String message) {
@@ -89,6 +96,7 @@ class KafkaInstrumenterFailureTest {
   }
 
   private long spooled() throws IOException {
+    deadLetters.awaitWritten(); // as the consumer's next poll does
     Path spool = dir.resolve("spool");
     return Files.isDirectory(spool) ? DeadLetters.waitingIn(spool) : 0;
   }
@@ -145,24 +153,21 @@ class KafkaInstrumenterFailureTest {
   @Test
   void aPlainConsumersFailureIsFinalWhenAPollFindsItMovedPast() throws Exception {
     KafkaInstrumenter k = instrumenter(runtime());
-    Object state = k.consumerState(consumer);
+    assertNull(k.failuresWaiting(consumer), "nothing to decide: the poll asks no more");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
-    assertTrue(k.failuresPending(state));
+    assertNotNull(k.failuresWaiting(consumer));
     poll(k, 7, 0); // sought back to it
-    k.handed(state, "orders", 0, 7);
-    poll(k, 9, 0); // handed over again
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 2");
+    poll(k, 7, 0); // and again
     assertEquals(0, spooled(), "retried: not final yet");
-    k.handed(state, "orders", 0, 8);
-    poll(k, 9, 0); // the application went on with the next record
+    poll(k, 8, 0); // the application went on with the next record
     assertEquals(1, spooled());
-    assertFalse(k.failuresPending(state));
+    assertNull(k.failuresWaiting(consumer));
   }
 
   @Test
   void aNormalExitMakesAnOpenPlainConsumersFailuresFinal() throws Exception {
-    DlqSettings settings = settings();
-    DeadLetters deadLetters = new DeadLetters(settings, runtime().dlq(), new AgentErrors());
+    deadLetters = new DeadLetters(settings(), runtime().dlq(), new AgentErrors());
     KafkaInstrumenter k = new KafkaInstrumenter(null, Tracing.disabled(), new AgentErrors(), deadLetters);
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
     k.polled(k.consumerState(consumer), new Object());

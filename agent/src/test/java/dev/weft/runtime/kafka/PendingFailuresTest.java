@@ -13,18 +13,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * When a plain consumer's failed record becomes final: the polls after the failure, as the poll
- * advice reports them (where each partition's handed records start, the position of every
- * assigned partition).
+ * advice reports them when the application calls {@code poll} (the position of every assigned
+ * partition).
  */
 class PendingFailuresTest {
 
   private final PendingFailures pending = new PendingFailures();
   private final Object record = new Object();
 
-  private List<Pending> poll(long position, Long handedFrom) {
-    if (handedFrom != null) {
-      pending.handed("orders", 0, handedFrom);
-    }
+  private List<Pending> poll(long position) {
     pending.position("orders", 0, position);
     pending.position("orders", 1, 0);
     return pending.pollDone(true);
@@ -33,10 +30,10 @@ class PendingFailuresTest {
   @Test
   void aFailureIsFinalOnceAPollFindsTheConsumerPastItsOffset() {
     assertTrue(pending.add("orders", 0, 7, record, new IllegalStateException("1"), null));
-    assertEquals(List.of(), poll(7, null), "sought back to the record, nothing fetched yet");
-    assertEquals(List.of(), poll(12, 7L), "handed over again from the record: another attempt");
+    assertEquals(List.of(), poll(7), "sought back to the record: another attempt comes");
     assertTrue(pending.add("orders", 0, 7, record, new IllegalStateException("2"), "00-tp"));
-    List<Pending> finals = poll(12, null);
+    assertEquals(List.of(), poll(7), "sought back again");
+    List<Pending> finals = poll(8);
     assertEquals(1, finals.size(), "the consumer went on: final");
     assertEquals("2", finals.get(0).error.getMessage(), "with the latest attempt's error");
     assertEquals("00-tp", finals.get(0).traceparent);
@@ -44,23 +41,17 @@ class PendingFailuresTest {
   }
 
   @Test
-  void aPollThatHandsOverRecordsAfterTheFailedOneOnlyIsPastIt() {
-    pending.add("orders", 0, 7, record, new IllegalStateException(), null);
-    assertEquals(1, poll(20, 8L).size());
-  }
-
-  @Test
   void aRetryThatSucceedsLeavesNothingToDecide() {
     pending.add("orders", 0, 7, record, new IllegalStateException(), null);
     assertNotNull(pending.remove("orders", 0, 7));
     assertNull(pending.remove("orders", 0, 7));
-    assertEquals(List.of(), poll(12, null));
+    assertEquals(List.of(), poll(12));
   }
 
   @Test
   void aPartitionNoLongerAssignedMakesItsFailuresFinalUnlessAnErrorHandlerDecides() {
     pending.add("orders", 2, 3, record, new IllegalStateException(), null);
-    List<Pending> finals = poll(0, null);
+    List<Pending> finals = poll(0);
     assertEquals(1, finals.size());
     assertSame(record, finals.get(0).record);
 
@@ -81,7 +72,7 @@ class PendingFailuresTest {
   @Test
   void anUnknownPositionDecidesNothing() {
     pending.add("orders", 0, 7, record, new IllegalStateException(), null);
-    assertEquals(List.of(), poll(-1, null));
+    assertEquals(List.of(), poll(-1));
     assertEquals(1, pending.size());
   }
 

@@ -141,8 +141,14 @@ final class DeadLetterSender {
           return;
         }
       }
+      long t0 = System.nanoTime();
       List<DlqEntry> ready = readBack(s, io, batch, timeoutMs);
+      long t1 = System.nanoTime();
       send(s, io, ready, timeoutMs);
+      if (WeftLog.isDebug()) {
+        WeftLog.debug("dlq round: " + batch.size() + " picked, " + ready.size() + " read back in "
+            + (t1 - t0) / 1_000_000 + " ms, sent in " + (System.nanoTime() - t1) / 1_000_000 + " ms");
+      }
     } catch (ReflectiveOperationException | LinkageError noKafka) {
       WeftLog.errorOnce("dlq-no-kafka", "dead letters cannot be sent: " + noKafka, null);
       waitAll(batch, "loading kafka-clients", noKafka);

@@ -62,6 +62,8 @@ public final class DeadLetters {
       new java.util.concurrent.LinkedBlockingQueue<>();
   private final java.util.concurrent.atomic.AtomicInteger senders = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.Set<String> lostLogged = ConcurrentHashMap.newKeySet();
+  /** The last failure this thread queued whose write it has not waited for yet. */
+  private final ThreadLocal<Failure> unwritten = new ThreadLocal<>();
   private final List<Runnable> exitActions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Spool spool;
   private volatile boolean writerStarted;
@@ -189,6 +191,22 @@ public final class DeadLetters {
       Object record,
       Throwable error,
       String traceparent) {
+    capture(cluster, group, isolationLevel, record, error, traceparent, false);
+  }
+
+  /**
+   * As {@link #capture(Cluster, String, String, Object, Throwable, String)}; with
+   * {@code deferDiskWait}, returns at once, and the thread's next {@link #awaitWritten()} waits
+   * for the write.
+   */
+  public void capture(
+      Cluster cluster,
+      String group,
+      String isolationLevel,
+      Object record,
+      Throwable error,
+      String traceparent,
+      boolean deferDiskWait) {
     RecordAccess.Fields r = RecordAccess.read(record);
     if (r == null || cluster == null) {
       return;
@@ -209,18 +227,38 @@ public final class DeadLetters {
         new Failure(recordKey, cluster, g, r.topic, r.partition, r.offset, dlqTopic, isolationLevel, keys, values);
     queue.add(failure);
     startWriter();
-    if (settings.blockMs > 0) {
-      try {
-        if (!failure.written.await(settings.blockMs, TimeUnit.MILLISECONDS)) {
-          WeftLog.errorOnce(
-              "dlq-slow-spool",
-              "the dead-letter spool took more than weft.dlq.block.ms=" + settings.blockMs
-                  + " ms; the consumer goes on while the write finishes",
-              null);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    unwritten.set(failure);
+    if (!deferDiskWait) {
+      awaitWritten();
+    }
+  }
+
+  /**
+   * Waits until the failures this thread captured are safely on disk, at most
+   * {@code weft.dlq.block.ms}. Called before the consumer can commit past them (at its next
+   * poll, commit or close): a storm of failures between two polls then costs one flush to disk,
+   * not one per record.
+   */
+  public void awaitWritten() {
+    Failure last = unwritten.get();
+    if (last == null) {
+      return;
+    }
+    unwritten.remove();
+    if (settings.blockMs <= 0) {
+      return;
+    }
+    try {
+      // The writer takes failures in order: once this thread's last is written, so are the others.
+      if (!last.written.await(settings.blockMs, TimeUnit.MILLISECONDS)) {
+        WeftLog.errorOnce(
+            "dlq-slow-spool",
+            "the dead-letter spool took more than weft.dlq.block.ms=" + settings.blockMs
+                + " ms; the consumer goes on while the write finishes",
+            null);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -12,10 +12,8 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.internals.SubscriptionState;
@@ -28,8 +26,8 @@ import org.apache.kafka.common.errors.InvalidGroupIdException;
  * the new-protocol implementation, which this does not need to know): at entry, the record still
  * being processed on this thread is done; at exit, the records handed over are counted per topic
  * and every assigned partition's end offset and position are read from the consumer's own
- * subscription state (they also decide whether a failed record was moved past; while failures
- * wait, where each partition's handed records start is reported too).
+ * subscription state. While failed records of the consumer wait for a verdict, the positions are
+ * also read at entry: a failed record the application moved past before polling again is final.
  * {@code close}: the consumer's lag series go. Constructors: the settings the consumer was made
  * with, for the dead-letter sender (its bootstrap servers and security settings).
  */
@@ -83,9 +81,27 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
 
     private PollAdvice() {}
 
+    /**
+     * While failed records of this consumer wait for a verdict, its positions as the application
+     * left them decide (before this poll can commit past them); then the record still being
+     * processed on this thread is done.
+     */
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.This Object consumer) {
-      WeftBridge.kafka().pollStarted(consumer);
+      KafkaRecorder kafka = WeftBridge.kafka();
+      Object waiting = kafka.failuresWaiting(consumer);
+      if (waiting != null) {
+        Object subscriptions = kafka.subscriptions(waiting);
+        if (subscriptions instanceof SubscriptionState) {
+          SubscriptionState subscription = (SubscriptionState) subscriptions;
+          for (TopicPartition tp : subscription.assignedPartitions()) {
+            SubscriptionState.FetchPosition position = subscription.position(tp);
+            kafka.positionBeforePoll(waiting, tp.topic(), tp.partition(), position == null ? -1L : position.offset);
+          }
+          kafka.positionsBeforePollDone(waiting);
+        }
+      }
+      kafka.pollStarted(consumer);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -111,13 +127,8 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
         kafka.group(state, group);
       }
       if (records != null && !records.isEmpty()) {
-        boolean pending = kafka.failuresPending(state);
         for (TopicPartition tp : records.partitions()) {
-          List<? extends ConsumerRecord<?, ?>> handed = records.records(tp);
-          kafka.received(state, tp.topic(), handed.size());
-          if (pending && !handed.isEmpty()) {
-            kafka.handed(state, tp.topic(), tp.partition(), handed.get(0).offset());
-          }
+          kafka.received(state, tp.topic(), records.records(tp).size());
         }
         kafka.polled(state, records);
       }

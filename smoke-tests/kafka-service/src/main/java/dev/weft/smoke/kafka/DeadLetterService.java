@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <pre>
  * java -cp kafka-service.jar:&lt;kafka-clients&gt; dev.weft.smoke.kafka.DeadLetterService \
  *     --port P --bootstrap HOST:PORT --topic T --group G --shape record|handler|seek [--delay-ms D]
+ *     [--exit-after N]
  *
  *   record   the poll loop hands each record to RecordProcessor.process(ConsumerRecord)
  *   handler  the poll loop hands each record's value and key to Orders.handle(byte[], byte[])
@@ -40,7 +41,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * does. The loop catches the exception, counts it and goes on to the next record (log and skip,
  * the usual code this feature is for); offsets are committed automatically every second.
  * {@code --delay-ms} makes each record take that long, so a test can stop the broker while the
- * consumer still works through what it fetched.
+ * consumer still works through what it fetched. {@code --exit-after N} ends the JVM normally
+ * ({@code System.exit(0)}, shutdown hooks run) once N records were processed or failed.
  *
  * <p>In the {@code seek} shape a record whose value is the text {@code fail-times=N;...} also
  * fails, at its first N attempts, and every failure's message ends with {@code at attempt K}.
@@ -56,6 +58,7 @@ public final class DeadLetterService {
     int port = Integer.parseInt(options.get("port"));
     String shape = options.get("shape");
     long delayNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(options.getOrDefault("delay-ms", "0")));
+    long exitAfter = Long.parseLong(options.getOrDefault("exit-after", "-1"));
     Properties p = new Properties();
     p.put("bootstrap.servers", options.get("bootstrap"));
     p.put("group.id", options.get("group"));
@@ -95,6 +98,11 @@ public final class DeadLetterService {
                     processed.incrementAndGet();
                   } catch (RuntimeException e) {
                     failedAttempts.incrementAndGet(); // logged and skipped
+                  }
+                  if (exitAfter > 0 && processed.get() + failedAttempts.get() >= exitAfter) {
+                    System.out.println("dlq-service exits after " + exitAfter + " records");
+                    System.out.flush();
+                    System.exit(0);
                   }
                 }
               }

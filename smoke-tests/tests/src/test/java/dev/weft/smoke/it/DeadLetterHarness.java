@@ -43,7 +43,8 @@ final class DeadLetterHarness implements AutoCloseable {
 
   /**
    * The consumer service of the kafka-service module ({@code DeadLetterService}), on the given
-   * kafka-clients, with the agent.
+   * kafka-clients, with the agent. Of {@code jvmArgs}, those starting with {@code --} are the
+   * service's own options ({@code --exit-after=N}), the others JVM options.
    */
   ServiceProcess startConsumer(
       KafkaBroker broker,
@@ -71,16 +72,25 @@ final class DeadLetterHarness implements AutoCloseable {
       jvm.addAll(List.of("-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
           "-Dotel.bsp.max.queue.size=20000", "-Dotel.bsp.schedule.delay=100"));
     }
-    jvm.addAll(List.of(jvmArgs));
+    List<String> serviceArgs = new ArrayList<>(List.of("dev.weft.smoke.kafka.DeadLetterService",
+        "--port", Integer.toString(port), "--bootstrap", broker.bootstrapServers(), "--topic", topic,
+        "--group", group, "--shape", shape, "--delay-ms", Integer.toString(delayMs)));
+    for (String arg : jvmArgs) {
+      if (arg.startsWith("--")) {
+        int eq = arg.indexOf('=');
+        serviceArgs.add(arg.substring(0, eq));
+        serviceArgs.add(arg.substring(eq + 1));
+      } else {
+        jvm.add(arg);
+      }
+    }
     jvm.addAll(List.of("-cp", cp));
     ServiceProcess service =
         ServiceProcess.builder("dlq-" + name)
             .java(SmokeEnv.currentJava())
             .agent(SmokeEnv.agentJar())
             .jvmArgs(jvm.toArray(new String[0]))
-            .args("dev.weft.smoke.kafka.DeadLetterService", "--port", Integer.toString(port),
-                "--bootstrap", broker.bootstrapServers(), "--topic", topic, "--group", group,
-                "--shape", shape, "--delay-ms", Integer.toString(delayMs))
+            .args(serviceArgs.toArray(new String[0]))
             .start();
     track(service);
     service.awaitStdoutLine("dlq-service listening on http://127.0.0.1:" + port, Services.STARTUP);

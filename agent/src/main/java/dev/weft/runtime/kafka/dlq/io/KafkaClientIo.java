@@ -71,6 +71,8 @@ public final class KafkaClientIo implements KafkaIo {
       config.put("auto.offset.reset", "none");
       config.put("isolation.level", isolation);
       config.put("max.poll.records", "2000");
+      // A fetch left waiting at the log's end would hold up the next batch's seek.
+      config.put("fetch.max.wait.ms", "10");
       config.put("allow.auto.create.topics", "false");
       config.remove("group.id");
       consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
