@@ -63,10 +63,15 @@ final class SpringErrorHandlers {
 
   /**
    * The {@code DeadLetterPublishingRecoverer} (or subclass) that {@code recoverer} is, or that
-   * the lambda {@code recoverer} captured (Spring wraps a plain {@code BiConsumer} that way).
+   * the lambda {@code recoverer} captured (Spring wraps a plain {@code BiConsumer} that way, and
+   * the application's own lambda may capture the publisher in turn: a few levels are followed).
    */
   static Object deadLetterPublisher(Object recoverer) {
-    if (recoverer == null) {
+    return deadLetterPublisher(recoverer, 3);
+  }
+
+  private static Object deadLetterPublisher(Object recoverer, int levels) {
+    if (recoverer == null || levels == 0) {
       return null;
     }
     if (isA(recoverer.getClass(), DEAD_LETTER_PUBLISHING_RECOVERER)) {
@@ -81,9 +86,9 @@ final class SpringErrorHandlers {
       }
       try {
         f.setAccessible(true);
-        Object captured = f.get(recoverer);
-        if (captured != null && isA(captured.getClass(), DEAD_LETTER_PUBLISHING_RECOVERER)) {
-          return captured;
+        Object found = deadLetterPublisher(f.get(recoverer), levels - 1);
+        if (found != null) {
+          return found;
         }
       } catch (ReflectiveOperationException | RuntimeException unreadable) {
         // not a capture Weft can read: not recognised as the application's dead-letter publisher

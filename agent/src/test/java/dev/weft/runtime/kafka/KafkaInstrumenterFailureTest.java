@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.kafka.listener.CommonLoggingErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.listener.FailedRecordProcessor;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DefaultErrorHandler;
 
 /**
  * The consumer side's failure detection, driven the way the advice drives it: processing frames
@@ -188,7 +190,7 @@ class KafkaInstrumenterFailureTest {
   @Test
   void springsErrorHandlerDecides() throws Exception {
     KafkaInstrumenter k = instrumenter(runtime());
-    k.errorHandler(consumer, new FailedRecordProcessor(null), "billing");
+    k.errorHandler(consumer, new DefaultErrorHandler(), "billing");
     ConsumerRecord<String, String> never = new ConsumerRecord<>("orders", 0, 7, "k", "v");
     for (int attempt = 1; attempt <= 3; attempt++) {
       fail(k, never, "attempt " + attempt);
@@ -211,7 +213,7 @@ class KafkaInstrumenterFailureTest {
   @Test
   void aBatchThatSpringRetriedWholeAndGaveUpIsFinalButNotOneARetryGotThrough() throws Exception {
     KafkaInstrumenter k = instrumenter(runtime());
-    k.errorHandler(consumer, new FailedRecordProcessor(null), "billing");
+    k.errorHandler(consumer, new DefaultErrorHandler(), "billing");
     ConsumerRecord<String, String> a = new ConsumerRecord<>("orders", 0, 10, "k", "a");
     ConsumerRecord<String, String> b = new ConsumerRecord<>("orders", 0, 11, "k", "b");
     k.handlerEntered();
@@ -229,7 +231,7 @@ class KafkaInstrumenterFailureTest {
   @Test
   void anApplicationWithItsOwnDeadLetterPublisherKeepsWeftOut() throws Exception {
     KafkaInstrumenter k = instrumenter(runtime());
-    k.errorHandler(consumer, new FailedRecordProcessor(new DeadLetterPublishingRecoverer()), "billing");
+    k.errorHandler(consumer, new DefaultErrorHandler(ownPublisher()), "billing");
     ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 0, 7, "k", "v");
     fail(k, r, "rejected");
     k.recordRecovered(consumer, r);
@@ -238,12 +240,20 @@ class KafkaInstrumenterFailureTest {
     assertEquals(0, spooled());
   }
 
+  /** Spring's own recoverer, on a template that never connects (nothing is sent here). */
+  private static DeadLetterPublishingRecoverer ownPublisher() {
+    return new DeadLetterPublishingRecoverer(
+        new KafkaTemplate<Object, Object>(
+            new DefaultKafkaProducerFactory<>(Map.<String, Object>of("bootstrap.servers", "127.0.0.1:1"))));
+  }
+
   @Test
   void theApplicationsDeadLetterPublisherIsFoundBehindALambdaAndOtherHandlersLeavePositionsToDecide() {
-    DeadLetterPublishingRecoverer own = new DeadLetterPublishingRecoverer();
-    Runnable wrapped = () -> own.toString(); // as Spring wraps a recoverer that is a plain BiConsumer
-    assertEquals(Decider.APPLICATION, SpringErrorHandlers.of(new FailedRecordProcessor(wrapped)).decider);
-    assertEquals(Decider.ERROR_HANDLER, SpringErrorHandlers.of(new FailedRecordProcessor((Runnable) () -> {})).decider);
+    DeadLetterPublishingRecoverer own = ownPublisher();
+    // A recoverer given as a plain BiConsumer: Spring wraps it in a lambda of its own.
+    assertEquals(Decider.APPLICATION,
+        SpringErrorHandlers.of(new DefaultErrorHandler((record, error) -> own.accept(record, error))).decider);
+    assertEquals(Decider.ERROR_HANDLER, SpringErrorHandlers.of(new DefaultErrorHandler((record, error) -> {})).decider);
     assertEquals(Decider.POSITIONS, SpringErrorHandlers.of(new CommonLoggingErrorHandler()).decider);
     assertEquals(Decider.POSITIONS, SpringErrorHandlers.of(null).decider);
   }

@@ -112,6 +112,10 @@ final class DeadLetterData {
     p.put("bootstrap.servers", bootstrap);
     p.put("acks", "all");
     p.put("linger.ms", "5");
+    // A loaded machine (other builds beside the broker) has been seen to take longer than the
+    // default 2 minutes to acknowledge a first batch of a new topic.
+    p.put("delivery.timeout.ms", "300000");
+    p.put("max.block.ms", "120000");
     long base = System.currentTimeMillis() - 3_600_000L;
     List<Original> drafts = new ArrayList<>();
     List<Future<RecordMetadata>> acks = new ArrayList<>();

@@ -1,4 +1,0 @@
-package org.springframework.kafka.listener;
-
-/** A stand-in for the application's own dead-letter publisher. */
-public class DeadLetterPublishingRecoverer {}
