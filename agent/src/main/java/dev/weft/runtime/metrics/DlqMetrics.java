@@ -9,10 +9,12 @@ import java.util.function.IntSupplier;
 
 /**
  * Dead letters: {@code kafka_dlq_records_total} ({@code topic}, {@code dlq_topic}, {@code group},
- * {@code outcome}, {@code reason}) counts each failed record once as {@code published} when its dead-letter topic
- * acknowledged it, once as {@code spooled} when the broker did not acknowledge it in time (it
- * waits on disk, and counts as {@code published} later), and as {@code dropped} when the spool was
- * full, and as {@code lost} (with a {@code reason}, empty for the others) when it can never be sent. Gauge {@code kafka_dlq_spooled_records}: dead letters on disk not yet acknowledged.
+ * {@code outcome}, {@code reason}) counts each finally failed record once as {@code published}
+ * when its dead-letter topic acknowledged it, once as {@code spooled} when the broker did not
+ * acknowledge it in time (it waits on disk, and counts as {@code published} later), as
+ * {@code dropped} when the spool was full, and as {@code lost} when it can never be sent
+ * ({@code reason} says why; it is empty for the other outcomes). Gauge
+ * {@code kafka_dlq_spooled_records}: dead letters on disk not yet acknowledged.
  */
 public final class DlqMetrics {
 

@@ -6,19 +6,24 @@ import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.DlqMetrics;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.ref.WeakReference;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Dead-letter capture. A record whose processing finally failed is described on the consumer's
@@ -39,8 +44,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DeadLetters {
 
-  static final String ORIGINAL_TOPIC = "kafka_dlt-original-topic";
-  private static final int STACK_TRACE_LIMIT = 16 * 1024;
+  static final String ORIGINAL_TOPIC = FailureHeaders.ORIGINAL_TOPIC;
   private static final String MODULE = "kafka-clients";
   private static final String SPOOLED = "spooled";
 
@@ -49,7 +53,7 @@ public final class DeadLetters {
   private final AgentErrors errors;
   private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
   private final Map<String, Boolean> recent =
-      java.util.Collections.synchronizedMap(
+      Collections.synchronizedMap(
           new LinkedHashMap<String, Boolean>(1024, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
@@ -58,13 +62,13 @@ public final class DeadLetters {
               return size() > 100_000;
             }
           });
-  private final java.util.concurrent.LinkedBlockingQueue<Failure> queue =
-      new java.util.concurrent.LinkedBlockingQueue<>();
-  private final java.util.concurrent.atomic.AtomicInteger senders = new java.util.concurrent.atomic.AtomicInteger();
-  private final java.util.Set<String> lostLogged = ConcurrentHashMap.newKeySet();
+  private final LinkedBlockingQueue<Failure> queue =
+      new LinkedBlockingQueue<>();
+  private final AtomicInteger senders = new AtomicInteger();
+  private final Set<String> lostLogged = ConcurrentHashMap.newKeySet();
   /** The last failure this thread queued whose write it has not waited for yet. */
   private final ThreadLocal<Failure> unwritten = new ThreadLocal<>();
-  private final List<Runnable> exitActions = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> exitActions = new CopyOnWriteArrayList<>();
   private volatile Spool spool;
   private volatile boolean writerStarted;
   private volatile boolean shutdownRegistered;
@@ -221,7 +225,7 @@ public final class DeadLetters {
     }
     List<String> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();
-    failureHeaders(r, g, error, traceparent, keys, values);
+    FailureHeaders.add(r, g, error, traceparent, keys, values);
     String dlqTopic = settings.dlqTopic(r.topic);
     Failure failure =
         new Failure(recordKey, cluster, g, r.topic, r.partition, r.offset, dlqTopic, isolationLevel, keys, values);
@@ -274,7 +278,7 @@ public final class DeadLetters {
     final String isolationLevel;
     final List<String> keys;
     final List<byte[]> values;
-    final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+    final CountDownLatch written = new CountDownLatch(1);
 
     Failure(String recordKey, Cluster cluster, String group, String topic, int partition, long offset,
         String dlqTopic, String isolationLevel, List<String> keys, List<byte[]> values) {
@@ -330,7 +334,7 @@ public final class DeadLetters {
   private void writeBatch(List<Failure> batch) throws IOException {
     Spool s = spool();
     List<DlqEntry> entries = new ArrayList<>(batch.size());
-    java.util.Set<String> inBatch = new java.util.HashSet<>();
+    Set<String> inBatch = new HashSet<>();
     for (Failure f : batch) {
       if (f.recordKey == null || s.known(f.recordKey) || !inBatch.add(f.recordKey)) {
         continue;
@@ -345,77 +349,6 @@ public final class DeadLetters {
       dropped(full);
     }
     s.wakeUp();
-  }
-
-  /** The headers Spring Kafka's dead-letter tooling reads, with the same encodings. */
-  static void failureHeaders(
-      RecordAccess.Fields r,
-      String group,
-      Throwable error,
-      String traceparent,
-      List<String> keys,
-      List<byte[]> values) {
-    add(keys, values, ORIGINAL_TOPIC, utf8(r.topic));
-    add(keys, values, "kafka_dlt-original-partition", ByteBuffer.allocate(4).putInt(r.partition).array());
-    add(keys, values, "kafka_dlt-original-offset", ByteBuffer.allocate(8).putLong(r.offset).array());
-    add(keys, values, "kafka_dlt-original-timestamp", ByteBuffer.allocate(8).putLong(r.timestamp).array());
-    add(keys, values, "kafka_dlt-original-timestamp-type", utf8(r.timestampType));
-    add(keys, values, "kafka_dlt-original-consumer-group", utf8(group));
-    add(keys, values, "kafka_dlt-exception-fqcn", utf8(error.getClass().getName()));
-    // As Spring Kafka's DeadLetterPublishingRecoverer: the root cause's class, and the message
-    // of the exception followed by the root cause's.
-    Throwable root = rootCause(error);
-    if (root != error) {
-      add(keys, values, "kafka_dlt-exception-cause-fqcn", utf8(root.getClass().getName()));
-    }
-    String message = error.getMessage();
-    if (root != error) {
-      if (message != null) {
-        message = message + ";";
-      }
-      String rootMessage = root.getMessage();
-      if (rootMessage != null) {
-        message = message == null ? rootMessage : message + rootMessage;
-      }
-    }
-    if (message != null) {
-      add(keys, values, "kafka_dlt-exception-message", utf8(message));
-    }
-    add(keys, values, "kafka_dlt-exception-stacktrace", utf8(stackTrace(error)));
-    if (traceparent != null) {
-      add(keys, values, "traceparent", traceparent.getBytes(StandardCharsets.US_ASCII));
-    }
-  }
-
-  static Throwable rootCause(Throwable error) {
-    Throwable root = error;
-    for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  private static void add(List<String> keys, List<byte[]> values, String key, byte[] value) {
-    keys.add(key);
-    values.add(value);
-  }
-
-  private static byte[] utf8(String s) {
-    return s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  static String stackTrace(Throwable error) {
-    StringWriter out = new StringWriter();
-    try (PrintWriter w = new PrintWriter(out)) {
-      error.printStackTrace(w);
-    } catch (RuntimeException e) {
-      return error.toString();
-    }
-    String s = out.toString();
-    if (s.length() > STACK_TRACE_LIMIT) {
-      s = s.substring(0, STACK_TRACE_LIMIT) + "\n\t... (cut by Weft at " + STACK_TRACE_LIMIT + " characters)";
-    }
-    return s;
   }
 
   Spool spool() throws IOException {
@@ -643,7 +576,7 @@ public final class DeadLetters {
   }
 
   /** The dead letters waiting in the spool directory {@code dir}, read without taking it over. */
-  public static int waitingIn(java.nio.file.Path dir) throws IOException {
+  public static int waitingIn(Path dir) throws IOException {
     return Spool.waiting(dir).size();
   }
 

@@ -32,7 +32,7 @@ final class DeadLetterFixtures {
     f.offset = offset;
     f.timestamp = 1_700_000_000_123L;
     f.timestampType = "CreateTime";
-    DeadLetters.failureHeaders(f, "billing", error, traceparent, keys, values);
+    FailureHeaders.add(f, "billing", error, traceparent, keys, values);
     return new RawRecord(
         "orders.dlq", 0, dlqOffset, 1_700_000_000_123L, "CreateTime", key, value, keys, values);
   }

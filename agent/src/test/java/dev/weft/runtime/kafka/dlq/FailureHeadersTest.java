@@ -75,7 +75,7 @@ class FailureHeadersTest {
     IllegalStateException error =
         new IllegalStateException("order 42 failed", new RuntimeException("wrapped", root));
 
-    DeadLetters.failureHeaders(orders(), "billing", error, TRACEPARENT, keys, values);
+    FailureHeaders.add(orders(), "billing", error, TRACEPARENT, keys, values);
 
     assertEquals(
         Arrays.asList(
@@ -112,7 +112,7 @@ class FailureHeadersTest {
 
   @Test
   void withoutCauseThereIsNoCauseHeaderAndTheMessageIsTheExceptionsOwn() {
-    DeadLetters.failureHeaders(orders(), "g", new IllegalArgumentException("bad id"), null, keys, values);
+    FailureHeaders.add(orders(), "g", new IllegalArgumentException("bad id"), null, keys, values);
 
     assertFalse(keys.contains("kafka_dlt-exception-cause-fqcn"), keys.toString());
     assertFalse(keys.contains("traceparent"), keys.toString());
@@ -124,7 +124,7 @@ class FailureHeadersTest {
   @Test
   void messageOfTheRootCauseAloneWhenTheExceptionHasNone() {
     RuntimeException error = new RuntimeException((String) null, new IOException("disk full"));
-    DeadLetters.failureHeaders(orders(), "g", error, null, keys, values);
+    FailureHeaders.add(orders(), "g", error, null, keys, values);
     assertEquals("disk full", text("kafka_dlt-exception-message"));
     assertEquals("java.io.IOException", text("kafka_dlt-exception-cause-fqcn"));
   }
@@ -134,21 +134,21 @@ class FailureHeadersTest {
     // DeadLetterPublishingRecoverer.buildMessage: message + ";" whenever there is a cause, the
     // cause's message appended only when it has one.
     RuntimeException error = new RuntimeException("outer", new IOException());
-    DeadLetters.failureHeaders(orders(), "g", error, null, keys, values);
+    FailureHeaders.add(orders(), "g", error, null, keys, values);
     assertEquals("outer;", text("kafka_dlt-exception-message"));
   }
 
   @Test
   void noMessageHeaderWhenNeitherHasAMessage() {
     RuntimeException error = new RuntimeException((String) null, new IOException());
-    DeadLetters.failureHeaders(orders(), "g", error, TRACEPARENT, keys, values);
+    FailureHeaders.add(orders(), "g", error, TRACEPARENT, keys, values);
     assertFalse(keys.contains("kafka_dlt-exception-message"), keys.toString());
     assertTrue(keys.contains("kafka_dlt-exception-cause-fqcn"));
     assertEquals("traceparent", keys.get(keys.size() - 1));
 
     keys.clear();
     values.clear();
-    DeadLetters.failureHeaders(orders(), "g", new IllegalStateException(), null, keys, values);
+    FailureHeaders.add(orders(), "g", new IllegalStateException(), null, keys, values);
     assertFalse(keys.contains("kafka_dlt-exception-message"), keys.toString());
     assertFalse(keys.contains("kafka_dlt-exception-cause-fqcn"), keys.toString());
   }
@@ -157,7 +157,7 @@ class FailureHeadersTest {
   void stringsAreUtf8AndANullGroupOrTypeIsEmpty() {
     RecordAccess.Fields f =
         fields("orders", 0, 0, -1, TimestampType.NO_TIMESTAMP_TYPE);
-    DeadLetters.failureHeaders(
+    FailureHeaders.add(
         f, "grüppe-日本", new IllegalStateException("Bestellung ungültig – 注文"), null, keys, values);
     assertArrayEquals(utf8("grüppe-日本"), value("kafka_dlt-original-consumer-group"));
     assertArrayEquals(
@@ -170,7 +170,7 @@ class FailureHeadersTest {
     keys.clear();
     values.clear();
     f.timestampType = null;
-    DeadLetters.failureHeaders(f, null, new IllegalStateException("x"), null, keys, values);
+    FailureHeaders.add(f, null, new IllegalStateException("x"), null, keys, values);
     assertEquals(0, value("kafka_dlt-original-consumer-group").length);
     assertEquals(0, value("kafka_dlt-original-timestamp-type").length);
   }
@@ -179,7 +179,7 @@ class FailureHeadersTest {
   void headersAlreadyInTheListsStayFirst() {
     keys.add("own");
     values.add(null);
-    DeadLetters.failureHeaders(orders(), "g", new IllegalStateException("x"), null, keys, values);
+    FailureHeaders.add(orders(), "g", new IllegalStateException("x"), null, keys, values);
     assertEquals("own", keys.get(0));
     assertEquals(null, values.get(0));
     assertEquals(DeadLetters.ORIGINAL_TOPIC, keys.get(1));
@@ -195,7 +195,7 @@ class FailureHeadersTest {
     String full = printed(error);
     assertTrue(full.length() > LIMIT);
 
-    DeadLetters.failureHeaders(orders(), "g", error, TRACEPARENT, keys, values);
+    FailureHeaders.add(orders(), "g", error, TRACEPARENT, keys, values);
 
     String trace = text("kafka_dlt-exception-stacktrace");
     String marker = "\n\t... (cut by Weft at 16384 characters)";
@@ -222,19 +222,19 @@ class FailureHeadersTest {
     assertTrue(full.startsWith(prefix));
     assertEquals(LIMIT, full.length());
 
-    assertEquals(full, DeadLetters.stackTrace(error));
+    assertEquals(full, FailureHeaders.stackTrace(error));
   }
 
   @Test
   void rootCauseIsTheDeepestCause() {
     IllegalStateException alone = new IllegalStateException();
-    assertSame(alone, DeadLetters.rootCause(alone));
+    assertSame(alone, FailureHeaders.rootCause(alone));
 
     IOException root = new IOException("root");
     RuntimeException mid = new RuntimeException(root);
     Exception top = new Exception(mid);
-    assertSame(root, DeadLetters.rootCause(top));
-    assertSame(root, DeadLetters.rootCause(mid));
+    assertSame(root, FailureHeaders.rootCause(top));
+    assertSame(root, FailureHeaders.rootCause(mid));
   }
 
   @Test
@@ -242,7 +242,7 @@ class FailureHeadersTest {
     RuntimeException a = new RuntimeException("a");
     RuntimeException b = new RuntimeException("b", a);
     a.initCause(b);
-    Throwable r = DeadLetters.rootCause(a);
+    Throwable r = FailureHeaders.rootCause(a);
     assertTrue(r == a || r == b);
 
     List<Throwable> chain = new ArrayList<>();
@@ -252,7 +252,7 @@ class FailureHeadersTest {
       chain.add(new RuntimeException(String.valueOf(i), chain.get(i - 1)));
     }
     Collections.reverse(chain); // chain.get(0) is the outermost
-    Throwable found = DeadLetters.rootCause(chain.get(0));
+    Throwable found = FailureHeaders.rootCause(chain.get(0));
     assertSame(chain.get(32), found, "followed 32 causes deep at most");
   }
 }
