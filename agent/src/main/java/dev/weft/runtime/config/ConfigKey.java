@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Every key Weft reads, with its default and the values it accepts. README's configuration table
+ * Every key Weft reads, with its default and the values it accepts. docs/configuration.md's table
  * is this list; {@code java -jar weft-agent.jar config} prints it.
  */
 public enum ConfigKey {

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@link #everyMetricNameIsOneWeftExposes} collects every metric name used in the dashboards'
  * expressions and variable queries, in every {@code expr:} of {@code deploy/prometheus/*.yml}
- * (when that folder exists), and in README.md (names in backticks with a Weft prefix, and names
+ * (when that folder exists), and in README.md and docs/*.md (names in backticks with a Weft prefix, and names
  * in {@code promql}/{@code logql} code blocks), and asserts that each one is exposed.
  *
  * <p><b>What "exposed" means here.</b> Prometheus client_java 1.x writes no family that has no
@@ -216,6 +216,11 @@ class DeployMetricNamesTest {
       readRules(file, used, recorded);
     }
     readReadme(root().resolve("README.md"), used);
+    try (java.util.stream.Stream<Path> docs = Files.list(root().resolve("docs"))) {
+      for (Path doc : docs.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+        readReadme(doc, used);
+      }
+    }
     assertFalse(used.isEmpty(), "found no metric name at all: is " + root() + " the repository?");
 
     Set<String> exposed = scrapeWhatWeftExposes();
@@ -392,7 +397,7 @@ class DeployMetricNamesTest {
     String fence = null;
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
-      String where = "README.md line " + (i + 1);
+      String where = readme.getFileName() + " line " + (i + 1);
       if (line.startsWith("```")) {
         fence = fence == null ? line.substring(3).trim().toLowerCase(Locale.ROOT) : null;
         continue;
