@@ -42,11 +42,21 @@ final class AdviceReferences implements ElementMatcher<ClassLoader> {
     this.methods = methods;
   }
 
-  /** Reads the advice classes' bytecode and keeps the library methods they invoke. */
-  static AdviceReferences of(String module, ClassLoader adviceLoader, List<String> adviceClasses) {
+  /**
+   * Reads the bytecode of the advice classes and of the module's helper classes, and keeps the
+   * library methods they invoke (calls between advice and helpers are the module's own).
+   */
+  static AdviceReferences of(
+      String module, ClassLoader adviceLoader, List<String> adviceClasses, Set<String> helpers) {
     Set<String> methods = new LinkedHashSet<>();
     ClassFileLocator locator = ClassFileLocator.ForClassLoader.of(adviceLoader);
-    for (String advice : adviceClasses) {
+    Set<String> own = new LinkedHashSet<>();
+    for (String helper : helpers) {
+      own.add(helper.replace('.', '/'));
+    }
+    List<String> scanned = new ArrayList<>(adviceClasses);
+    scanned.addAll(helpers);
+    for (String advice : scanned) {
       try {
         byte[] bytes = locator.locate(advice).resolve();
         String self = advice.replace('.', '/');
@@ -60,7 +70,7 @@ final class AdviceReferences implements ElementMatcher<ClassLoader> {
                       @Override
                       public void visitMethodInsn(
                           int opcode, String owner, String mName, String mDesc, boolean itf) {
-                        if (checked(owner, self)) {
+                        if (checked(owner, self) && !own.contains(owner)) {
                           methods.add(owner + "#" + mName + "#" + mDesc);
                         }
                       }

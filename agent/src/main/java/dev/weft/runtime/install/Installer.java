@@ -68,18 +68,19 @@ public final class Installer {
 
     List<String> applied = new ArrayList<>();
     List<ElementMatcher<? super TypeDescription>> typeMatchers = new ArrayList<>();
+    HelperDefiner definer = new HelperDefiner(inst);
     for (LoadedModule loaded : modules) {
       if (!loaded.enabled()) {
         WeftLog.debug("module " + loaded.name() + " is disabled");
         continue;
       }
       try {
-        builder = apply(builder, loaded, typeMatchers);
+        builder = apply(builder, loaded, typeMatchers, definer);
         errors.declare(loaded.name());
         applied.add(loaded.name());
       } catch (ModuleTypeTransformer.UnsafeAdviceException e) {
         WeftLog.error(e.getMessage());
-      } catch (RuntimeException | LinkageError e) {
+      } catch (RuntimeException | LinkageError | ReflectiveOperationException e) {
         WeftLog.error("module '" + loaded.name() + "' is not applied: " + e);
       }
     }
@@ -124,16 +125,36 @@ public final class Installer {
   private static AgentBuilder apply(
       AgentBuilder builder,
       LoadedModule loaded,
-      List<ElementMatcher<? super TypeDescription>> typeMatchers) {
+      List<ElementMatcher<? super TypeDescription>> typeMatchers,
+      HelperDefiner definer)
+      throws ReflectiveOperationException {
     ElementMatcher.Junction<ClassLoader> moduleLoaders = loaded.module().classLoaderMatcher();
     AgentBuilder result = builder;
     // All type instrumentations are prepared first, so a module is applied whole or not at all.
     List<TypeInstrumentation> instrumentations = loaded.module().typeInstrumentations();
+    HelperClasses helpers =
+        HelperClasses.of(
+            loaded.name(), loaded.loader(), loaded.module().getAdditionalHelperClassNames());
     List<ModuleTypeTransformer> prepared = new ArrayList<>();
     for (TypeInstrumentation ti : instrumentations) {
-      ModuleTypeTransformer transformer = new ModuleTypeTransformer(loaded.name(), loaded.loader());
+      ModuleTypeTransformer transformer =
+          new ModuleTypeTransformer(loaded.name(), loaded.loader(), helpers.names());
       ti.transform(transformer);
       prepared.add(transformer);
+    }
+    if (!helpers.isEmpty()) {
+      if (helpers.jdkOnly()) {
+        helpers.defineInBootLoader(definer.get());
+      } else {
+        HelperClasses.Definer opened = definer.get();
+        // First in every chain: the helpers are in the loader before the advice that names them.
+        for (ModuleTypeTransformer transformer : prepared) {
+          transformer.transformers().add(0, (b, type, loader, module, domain) -> {
+            helpers.defineNextTo(loader, opened);
+            return b;
+          });
+        }
+      }
     }
     for (int i = 0; i < instrumentations.size(); i++) {
       TypeInstrumentation ti = instrumentations.get(i);
@@ -158,6 +179,23 @@ public final class Installer {
       result = extendable;
     }
     return result;
+  }
+
+  /** Opens the JDK's define methods the first time a module with helpers needs them. */
+  private static final class HelperDefiner {
+    private final Instrumentation inst;
+    private HelperClasses.Definer definer;
+
+    HelperDefiner(Instrumentation inst) {
+      this.inst = inst;
+    }
+
+    HelperClasses.Definer get() throws ReflectiveOperationException {
+      if (definer == null) {
+        definer = HelperClasses.Definer.open(inst);
+      }
+      return definer;
+    }
   }
 
   /** Counts weaving failures; logs transformations when weft.debug is on. */

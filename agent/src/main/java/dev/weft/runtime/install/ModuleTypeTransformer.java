@@ -4,6 +4,7 @@ import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -34,9 +35,11 @@ final class ModuleTypeTransformer implements TypeTransformer {
   private final List<AgentBuilder.Transformer> transformers = new ArrayList<>();
   private final List<String> adviceClassNames = new ArrayList<>();
   private final TypePool advicePool;
+  private final Set<String> helperClassNames;
 
-  ModuleTypeTransformer(String moduleName, ClassLoader adviceLoader) {
+  ModuleTypeTransformer(String moduleName, ClassLoader adviceLoader, Set<String> helperClassNames) {
     this.moduleName = moduleName;
+    this.helperClassNames = helperClassNames;
     this.adviceLoader = adviceLoader;
     this.exceptionHandler = exceptionHandlerFor(moduleName);
     this.advicePool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(adviceLoader));
@@ -81,7 +84,7 @@ final class ModuleTypeTransformer implements TypeTransformer {
 
   /** The library methods the advice calls, to be checked in each class loader before weaving. */
   AdviceReferences references() {
-    return AdviceReferences.of(moduleName, adviceLoader, adviceClassNames);
+    return AdviceReferences.of(moduleName, adviceLoader, adviceClassNames, helperClassNames);
   }
 
   private void requireSuppressingAdvice(String adviceClassName) {

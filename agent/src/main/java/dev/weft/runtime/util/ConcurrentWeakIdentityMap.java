@@ -1,6 +1,6 @@
 package dev.weft.runtime.util;
 
-import dev.weft.bootstrap.httpclient.WeakIdentityMap;
+import dev.weft.bootstrap.WeakIdentityMap;
 
 /**
  * Per-object state without touching the object: a weak, identity-keyed map split into stripes by

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.instrumentation.jdkhttp.FilterChainInstrumentation;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AdviceReferencesTest {
@@ -19,7 +20,8 @@ class AdviceReferencesTest {
         AdviceReferences.of(
             "http-server-jdk",
             app,
-            List.of(FilterChainInstrumentation.class.getName() + "$DoFilterAdvice"));
+            List.of(FilterChainInstrumentation.class.getName() + "$DoFilterAdvice"),
+            Set.of());
     assertTrue(
         refs.methods()
             .contains(
@@ -40,7 +42,7 @@ class AdviceReferencesTest {
   @Test
   void aLoaderWithoutTheLibraryIsLeftOut() {
     AdviceReferences refs =
-        AdviceReferences.of("lib", app, List.of(LibraryAdvice.class.getName()));
+        AdviceReferences.of("lib", app, List.of(LibraryAdvice.class.getName()), Set.of());
     assertTrue(refs.matches(app));
     assertFalse(refs.matches(platform));
     assertEquals(1, refs.missingIn(platform).size());

@@ -30,4 +30,14 @@ public final class ExecutorsInstrumentationModule extends InstrumentationModule 
         new ThreadInstrumentation(),
         new JettyThreadPoolInstrumentation());
   }
+
+  /** JDK-only helpers: defined once in the bootstrap loader, so every loader's pools share them. */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Arrays.asList(
+        TaskContexts.class.getName(),
+        ContextRunnable.class.getName(),
+        ContextCallable.class.getName(),
+        ContextExecutor.class.getName());
+  }
 }

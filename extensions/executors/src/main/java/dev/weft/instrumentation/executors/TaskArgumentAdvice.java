@@ -1,6 +1,5 @@
 package dev.weft.instrumentation.executors;
 
-import dev.weft.bootstrap.executors.TaskContexts;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import net.bytebuddy.asm.Advice;

@@ -5,7 +5,6 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 
 import dev.weft.bootstrap.WeftBridge;
-import dev.weft.bootstrap.httpclient.JdkHttpClientCallback;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.net.URI;

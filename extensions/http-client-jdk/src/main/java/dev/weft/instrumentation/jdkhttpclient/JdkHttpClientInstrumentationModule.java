@@ -16,4 +16,10 @@ public final class JdkHttpClientInstrumentationModule extends InstrumentationMod
   public List<TypeInstrumentation> typeInstrumentations() {
     return Collections.singletonList(new HttpClientFacadeInstrumentation());
   }
+
+  /** JDK-only helper: defined once in the bootstrap loader. */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Collections.singletonList(JdkHttpClientCallback.class.getName());
+  }
 }

@@ -3,6 +3,7 @@ package dev.weft.instrumentation.okhttp;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /** Client RED metrics, spans and W3C headers for OkHttp 4 (synchronous and asynchronous calls). */
@@ -15,5 +16,11 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return Arrays.asList(new InterceptorChainInstrumentation(), new RealCallInstrumentation());
+  }
+
+  /** JDK-only helper: defined once in the bootstrap loader, shared by every copy of OkHttp. */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Collections.singletonList(PendingContexts.class.getName());
   }
 }

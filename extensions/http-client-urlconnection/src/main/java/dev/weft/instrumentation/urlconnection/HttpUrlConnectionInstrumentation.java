@@ -4,7 +4,6 @@ import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.weft.bootstrap.httpclient.UrlConnectionCalls;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.net.HttpURLConnection;
@@ -18,7 +17,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * it, so https is covered by the same methods. One call per connection: from the first
  * {@code connect}, {@code getOutputStream} or {@code getInputStream} to the response (every
  * response accessor, {@code getResponseCode} included, goes through {@code getInputStream}). The
- * bookkeeping is in {@link UrlConnectionCalls}, on the bootstrap class path.
+ * bookkeeping is in {@link UrlConnectionCalls}, a helper class of the module (defined in
+ * the bootstrap loader, next to the JDK).
  */
 public final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 

@@ -1,12 +1,8 @@
 package dev.weft.instrumentation.servlet.javax;
 
 import dev.weft.bootstrap.WeftBridge;
-import dev.weft.bootstrap.servlet.ServletAsyncListener;
-import dev.weft.bootstrap.servlet.ServletDispatch;
-import dev.weft.bootstrap.servlet.ServletRoutes;
 import java.util.ArrayList;
 import java.util.List;
-import javax.servlet.AsyncListener;
 import javax.servlet.DispatcherType;
 import javax.servlet.ServletContext;
 import javax.servlet.ServletRegistration;
@@ -18,8 +14,9 @@ import net.bytebuddy.asm.Advice;
 
 /**
  * Inlined into filter-chain {@code doFilter} and {@code HttpServlet.service}, both
- * {@code (ServletRequest, ServletResponse)}. References only the servlet API (3.0 methods) and
- * Weft's bootstrap bridge.
+ * {@code (ServletRequest, ServletResponse)}. References only the servlet API (3.0 methods), Weft's
+ * bootstrap bridge and the module's helpers ({@link ServletDispatch}, {@link ServletRoutes},
+ * {@link ServletAsyncListener}), which are defined next to the servlet API.
  *
  * <p>Only the outermost call on a thread, and only a {@code REQUEST} dispatch, is a request: the
  * {@code ASYNC} re-dispatch of a request that went asynchronous and the container's {@code ERROR}
@@ -106,9 +103,7 @@ public final class ServletAdvice {
         ((HttpServletRequest) servletRequest)
             .getAsyncContext()
             .addListener(
-                (AsyncListener)
-                    ServletAsyncListener.create(
-                        AsyncListener.class, handle, servletResponse, route));
+                new ServletAsyncListener(handle, (HttpServletResponse) servletResponse, route));
       } catch (Throwable t) {
         WeftBridge.httpServer().end(handle, status, null, route);
       }

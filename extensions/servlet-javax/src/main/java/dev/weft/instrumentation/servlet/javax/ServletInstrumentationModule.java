@@ -19,4 +19,15 @@ public final class ServletInstrumentationModule extends InstrumentationModule {
   public List<TypeInstrumentation> typeInstrumentations() {
     return Arrays.asList(new FilterChainInstrumentation(), new HttpServletInstrumentation());
   }
+
+  /**
+   * Defined in the servlet API's class loader before the advice is woven there. Named as text:
+   * a class literal would load the listener here, where no servlet API is.
+   */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    String pkg = ServletInstrumentationModule.class.getPackage().getName() + ".";
+    return Arrays.asList(
+        pkg + "ServletDispatch", pkg + "ServletRoutes", pkg + "ServletAsyncListener");
+  }
 }

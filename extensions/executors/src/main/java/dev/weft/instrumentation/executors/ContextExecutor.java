@@ -1,4 +1,4 @@
-package dev.weft.bootstrap.executors;
+package dev.weft.instrumentation.executors;
 
 import java.util.concurrent.Executor;
 

@@ -1,10 +1,11 @@
-package dev.weft.bootstrap.servlet;
+package dev.weft.instrumentation.servlet.javax;
 
 /**
  * Which servlet-container dispatch on this thread is the outermost. Servlet advice sits on the
  * container's filter chain and on {@code HttpServlet.service}, which nest (every filter re-enters
  * the chain), so the advice asks here first and does nothing at all for the inner calls: no
- * header lookups, no route work, no recorder call. JDK-only: this class is on the bootstrap path.
+ * header lookups, no route work, no recorder call. A helper class of the module,
+ * defined next to the servlet API.
  */
 public final class ServletDispatch {
 

@@ -1,4 +1,4 @@
-package dev.weft.bootstrap.httpclient;
+package dev.weft.instrumentation.jdkhttpclient;
 
 import dev.weft.bootstrap.WeftBridge;
 import java.lang.reflect.Method;

@@ -1,4 +1,4 @@
-package dev.weft.bootstrap.httpclient;
+package dev.weft.instrumentation.urlconnection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.bootstrap.ContextBridge;
 import dev.weft.bootstrap.HttpClientRecorder;
+import dev.weft.bootstrap.WeakIdentityMap;
 import dev.weft.bootstrap.WeftBridge;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,5 +1,6 @@
-package dev.weft.bootstrap.httpclient;
+package dev.weft.instrumentation.urlconnection;
 
+import dev.weft.bootstrap.WeakIdentityMap;
 import dev.weft.bootstrap.HttpClientRecorder;
 import dev.weft.bootstrap.WeftBridge;
 import java.net.HttpURLConnection;

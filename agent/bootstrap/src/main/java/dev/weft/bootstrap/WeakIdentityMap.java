@@ -1,14 +1,15 @@
-package dev.weft.bootstrap.httpclient;
+package dev.weft.bootstrap;
 
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
 
 /**
- * Per-object state that HTTP client advice keeps without adding fields to library classes (which
- * retransformation would forbid): keys are compared by identity and held weakly, so an entry
+ * Per-object state that a module's advice and helpers keep without adding fields to library
+ * classes (which retransformation would forbid): keys are compared by identity and held weakly, so an entry
  * disappears with its key if the advice never removes it. Small and synchronized: it is touched a
- * few times per HTTP call.
+ * few times per call (an HTTP call's connection, an asynchronous call waiting for its thread).
+ * A primitive shared by modules: it names no library.
  */
 public final class WeakIdentityMap<V> {
 

@@ -1,4 +1,4 @@
-package dev.weft.bootstrap.executors;
+package dev.weft.instrumentation.executors;
 
 import dev.weft.bootstrap.WeftBridge;
 

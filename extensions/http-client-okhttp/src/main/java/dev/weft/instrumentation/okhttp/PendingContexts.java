@@ -1,4 +1,6 @@
-package dev.weft.bootstrap.httpclient;
+package dev.weft.instrumentation.okhttp;
+
+import dev.weft.bootstrap.WeakIdentityMap;
 
 /**
  * The trace context of the thread that queued an asynchronous HTTP call (OkHttp's

@@ -1,4 +1,4 @@
-package dev.weft.bootstrap.servlet;
+package dev.weft.instrumentation.servlet.javax;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Built once per context from its servlet registrations (the spec forbids adding servlets once
  * the context is initialised) and kept weakly, so an undeployed web application is not held.
- * Lookups allocate nothing. JDK-only: this class is on the bootstrap path.
+ * Lookups allocate nothing. A helper class of the module,
+ * defined next to the servlet API.
  */
 public final class ServletRoutes {
 

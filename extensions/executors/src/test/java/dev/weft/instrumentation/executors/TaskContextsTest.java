@@ -1,4 +1,4 @@
-package dev.weft.bootstrap.executors;
+package dev.weft.instrumentation.executors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
