@@ -21,12 +21,7 @@ public abstract class KafkaRecorder {
         }
 
         @Override
-        public Object callback(Object send, Object appCallback, Class<?> callbackType) {
-          return appCallback;
-        }
-
-        @Override
-        public void sendFailed(Object send, Throwable error) {}
+        public void sendEnded(Object send, Throwable error) {}
 
         @Override
         public void pollStarted(Object consumer) {}
@@ -129,15 +124,10 @@ public abstract class KafkaRecorder {
   public abstract String[] headersToInject(Object send);
 
   /**
-   * The callback to hand to Kafka instead of the application's ({@code appCallback}, possibly
-   * null): it ends {@code send} with Kafka's acknowledgement or error, then calls the
-   * application's callback once, with the same arguments. {@code callbackType} is Kafka's
-   * {@code Callback} interface.
+   * {@code send} is over: Kafka acknowledged it ({@code error} null) or failed it, or
+   * {@code send} itself threw (the record was not queued). Only the first report counts.
    */
-  public abstract Object callback(Object send, Object appCallback, Class<?> callbackType);
-
-  /** {@code send} threw: the record was not queued, and Kafka will not call the callback. */
-  public abstract void sendFailed(Object send, Throwable error);
+  public abstract void sendEnded(Object send, Throwable error);
 
   // ---- consumer ---------------------------------------------------------------------------
 

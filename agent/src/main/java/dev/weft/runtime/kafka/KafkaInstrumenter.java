@@ -11,12 +11,7 @@ import dev.weft.runtime.trace.MessagingSpan;
 import dev.weft.runtime.trace.Tracing;
 import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -27,10 +22,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 /**
  * Behind the Kafka module.
  *
- * <p>Producer: each {@code send} is timed from the call to Kafka's acknowledgement or error. The
- * application's callback is replaced by a proxy of Kafka's {@code Callback} interface that ends
- * the send, then calls the application's callback (if any) once with the same arguments; a send
- * that throws ends there. The PRODUCER span's W3C headers go into the record.
+ * <p>Producer: each {@code send} is timed from the call to Kafka's acknowledgement or error (the
+ * module hands Kafka its own {@code Callback}, which reports the end and then calls the
+ * application's); a send that throws ends there. The PRODUCER span's W3C headers go into the record.
  *
  * <p>Consumer: each {@code poll} counts the records it handed over per topic and refreshes the
  * lag of every assigned partition from the consumer's own {@code SubscriptionState} (end offset
@@ -62,21 +56,6 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   private final ConcurrentWeakIdentityMap<ConsumerState> batches = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConsumerState> iterators = new ConcurrentWeakIdentityMap<>();
   private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
-  /** One proxy class per Callback interface (per class loader), kept on the class itself. */
-  private final ClassValue<Constructor<?>> callbackProxies =
-      new ClassValue<Constructor<?>>() {
-        @Override
-        protected Constructor<?> computeValue(Class<?> callbackType) {
-          try {
-            @SuppressWarnings("deprecation") // the proxy class, made once; instances per send
-            Class<?> proxyClass = Proxy.getProxyClass(callbackType.getClassLoader(), callbackType);
-            return proxyClass.getConstructor(InvocationHandler.class);
-          } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("no proxy for " + callbackType.getName(), e);
-          }
-        }
-      };
-
   public KafkaInstrumenter(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
     this(metrics, tracing, errors, null);
   }
@@ -137,28 +116,13 @@ public final class KafkaInstrumenter extends KafkaRecorder {
   }
 
   @Override
-  public Object callback(Object send, Object appCallback, Class<?> callbackType) {
-    try {
-      if (!(send instanceof Send) || callbackType == null || !callbackType.isInterface()) {
-        return appCallback;
-      }
-      Send s = (Send) send;
-      s.appCallback = appCallback;
-      return callbackProxies.get(callbackType).newInstance(s);
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "wrapping a send callback", t);
-      return appCallback;
-    }
-  }
-
-  @Override
-  public void sendFailed(Object send, Throwable error) {
+  public void sendEnded(Object send, Throwable error) {
     try {
       if (send instanceof Send) {
         finish((Send) send, error);
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a failed send", t);
+      errors.internalFailure(MODULE, "recording the end of a send", t);
     }
   }
 
@@ -175,8 +139,8 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     }
   }
 
-  /** One record between {@code send} and its acknowledgement; the callback proxy's handler. */
-  static final class Send implements InvocationHandler {
+  /** One record between {@code send} and its acknowledgement or failure. */
+  static final class Send {
     static final AtomicIntegerFieldUpdater<Send> ENDED =
         AtomicIntegerFieldUpdater.newUpdater(Send.class, "ended");
 
@@ -184,46 +148,10 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     OutcomeSeries series;
     MessagingSpan span;
     long startNanos;
-    Object appCallback;
     volatile int ended;
 
     Send(KafkaInstrumenter owner) {
       this.owner = owner;
-    }
-
-    @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-      String name = method.getName();
-      if (name.equals("onCompletion") && args != null && args.length == 2) {
-        try {
-          owner.finish(this, args[1] instanceof Throwable ? (Throwable) args[1] : null);
-        } catch (Throwable t) {
-          owner.errors.internalFailure(MODULE, "recording an acknowledgement", t);
-        }
-        return callApp(method, args);
-      }
-      if (name.equals("equals") && args != null && args.length == 1) {
-        return proxy == args[0];
-      }
-      if (name.equals("hashCode") && args == null) {
-        return System.identityHashCode(proxy);
-      }
-      if (name.equals("toString") && args == null) {
-        return appCallback == null ? "Weft send callback" : appCallback.toString();
-      }
-      return callApp(method, args);
-    }
-
-    private Object callApp(Method method, Object[] args) throws Throwable {
-      Object app = appCallback;
-      if (app == null) {
-        return null;
-      }
-      try {
-        return method.invoke(app, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause(); // the application's own exception, as Kafka would have seen it
-      }
     }
   }
 

@@ -3,6 +3,7 @@ package dev.weft.instrumentation.kafka;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -26,5 +27,15 @@ public final class KafkaClientsInstrumentationModule extends InstrumentationModu
         new ConsumerRecordsIteratorInstrumentation(),
         new RecordHandlerInstrumentation(),
         new ConfiguredHandlerInstrumentation());
+  }
+
+  /**
+   * Typed against Kafka's {@code Callback}: defined next to kafka-clients. Named as text, since a
+   * class literal would load it here, where Kafka is not.
+   */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Collections.singletonList(
+        KafkaClientsInstrumentationModule.class.getPackage().getName() + ".SendCallback");
   }
 }

@@ -59,7 +59,7 @@ public final class KafkaProducerInstrumentation implements TypeInstrumentation {
         return null;
       }
       // First the callback: from here on, Kafka's acknowledgement ends the send.
-      callback = (Callback) kafka.callback(send, callback, Callback.class);
+      callback = new SendCallback(send, callback);
       Headers headers = record.headers();
       if (headers.lastHeader("traceparent") == null) {
         String[] inject = kafka.headersToInject(send);
@@ -79,7 +79,7 @@ public final class KafkaProducerInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object send, @Advice.Thrown Throwable thrown) {
       if (send != null && thrown != null) {
-        WeftBridge.kafka().sendFailed(send, thrown);
+        WeftBridge.kafka().sendEnded(send, thrown);
       }
     }
   }
