@@ -1,6 +1,6 @@
 package dev.weft.runtime;
 
-import dev.weft.runtime.config.ConfigKey;
+import dev.weft.runtime.core.config.ConfigKey;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
 import dev.weft.runtime.kafka.dlq.DlqCli;

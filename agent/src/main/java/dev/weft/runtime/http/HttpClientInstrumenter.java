@@ -1,7 +1,7 @@
 package dev.weft.runtime.http;
 
 import dev.weft.bootstrap.HttpClientRecorder;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.metrics.HttpClientMetrics;
 import dev.weft.runtime.metrics.HttpServerMetrics;
 import dev.weft.runtime.trace.ClientSpan;

@@ -1,7 +1,7 @@
 package dev.weft.runtime.http;
 
 import dev.weft.bootstrap.HttpServerRecorder;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.metrics.HttpServerMetrics;
 import dev.weft.runtime.trace.ServerSpan;
 import dev.weft.runtime.trace.Tracing;

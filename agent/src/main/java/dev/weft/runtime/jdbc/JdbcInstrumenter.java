@@ -1,12 +1,12 @@
 package dev.weft.runtime.jdbc;
 
 import dev.weft.bootstrap.JdbcRecorder;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
 import dev.weft.runtime.metrics.JdbcMetrics;
 import dev.weft.runtime.metrics.PoolMetrics;
 import dev.weft.runtime.trace.DbSpan;
 import dev.weft.runtime.trace.Tracing;
-import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
 import java.sql.Connection;
 import java.sql.Statement;
 

@@ -1,15 +1,14 @@
 package dev.weft.runtime.kafka;
 
 import dev.weft.bootstrap.KafkaRecorder;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
+import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.kafka.dlq.DeadLetters;
-import dev.weft.runtime.kafka.dlq.RecordAccess;
-import dev.weft.runtime.log.WeftLog;
-import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.KafkaMetrics;
 import dev.weft.runtime.metrics.OutcomeSeries;
 import dev.weft.runtime.trace.MessagingSpan;
 import dev.weft.runtime.trace.Tracing;
-import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;

@@ -1,11 +1,11 @@
 package dev.weft.runtime.redis;
 
 import dev.weft.bootstrap.RedisRecorder;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
 import dev.weft.runtime.metrics.RedisMetrics;
 import dev.weft.runtime.trace.DbSpan;
 import dev.weft.runtime.trace.Tracing;
-import dev.weft.runtime.util.ConcurrentWeakIdentityMap;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;

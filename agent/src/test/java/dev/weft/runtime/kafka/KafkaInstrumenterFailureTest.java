@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.weft.runtime.config.DlqSettings;
-import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.config.DlqSettings;
+import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.kafka.SpringErrorHandlers.Decider;
 import dev.weft.runtime.kafka.dlq.DeadLetters;
-import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
 import dev.weft.runtime.trace.Tracing;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
@@ -21,14 +21,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.kafka.listener.CommonLoggingErrorHandler;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonLoggingErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 
 /**

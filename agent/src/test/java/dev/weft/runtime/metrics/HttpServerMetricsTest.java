@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.weft.bootstrap.HttpServerRecorder;
-import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.http.HttpServerInstrumenter;
 import dev.weft.runtime.trace.Tracing;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;

@@ -1,6 +1,6 @@
 package dev.weft.runtime.kafka.dlq;
 
-import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.core.WeftLog;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

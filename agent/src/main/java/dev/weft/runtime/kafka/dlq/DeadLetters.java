@@ -1,8 +1,8 @@
 package dev.weft.runtime.kafka.dlq;
 
-import dev.weft.runtime.config.DlqSettings;
-import dev.weft.runtime.log.WeftLog;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.WeftLog;
+import dev.weft.runtime.core.config.DlqSettings;
 import dev.weft.runtime.metrics.DlqMetrics;
 import java.io.File;
 import java.io.IOException;

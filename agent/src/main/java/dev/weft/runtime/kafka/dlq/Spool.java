@@ -1,6 +1,6 @@
 package dev.weft.runtime.kafka.dlq;
 
-import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.core.WeftLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,8 +1,9 @@
-package dev.weft.runtime.metrics;
+package dev.weft.runtime.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.core.config.WeftConfig;
+import dev.weft.runtime.metrics.MetricsRuntime;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayOutputStream;

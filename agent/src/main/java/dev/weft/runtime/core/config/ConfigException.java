@@ -1,4 +1,4 @@
-package dev.weft.runtime.config;
+package dev.weft.runtime.core.config;
 
 /** A configuration value Weft cannot accept. The message is the whole line shown to the user. */
 public final class ConfigException extends Exception {

@@ -1,4 +1,4 @@
-package dev.weft.runtime.config;
+package dev.weft.runtime.core.config;
 
 import java.util.Arrays;
 import java.util.Collections;

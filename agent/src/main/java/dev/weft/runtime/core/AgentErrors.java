@@ -1,7 +1,6 @@
-package dev.weft.runtime.metrics;
+package dev.weft.runtime.core;
 
 import dev.weft.bootstrap.AdviceErrorSink;
-import dev.weft.runtime.log.WeftLog;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +15,7 @@ public final class AgentErrors implements AdviceErrorSink {
   private final ConcurrentHashMap<String, CounterDataPoint> byModule = new ConcurrentHashMap<>();
   private volatile Counter counter;
 
-  void bind(Counter errorsCounter) {
+  public void bind(Counter errorsCounter) {
     this.counter = errorsCounter;
   }
 

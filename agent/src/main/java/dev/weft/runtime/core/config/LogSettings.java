@@ -1,4 +1,4 @@
-package dev.weft.runtime.config;
+package dev.weft.runtime.core.config;
 
 /** {@code weft.logs.*}: JSON console output, and the key names of the ids put in log events. */
 public final class LogSettings {

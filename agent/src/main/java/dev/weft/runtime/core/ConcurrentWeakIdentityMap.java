@@ -1,4 +1,4 @@
-package dev.weft.runtime.util;
+package dev.weft.runtime.core;
 
 import dev.weft.bootstrap.httpclient.WeakIdentityMap;
 

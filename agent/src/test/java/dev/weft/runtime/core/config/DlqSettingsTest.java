@@ -1,4 +1,4 @@
-package dev.weft.runtime.config;
+package dev.weft.runtime.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

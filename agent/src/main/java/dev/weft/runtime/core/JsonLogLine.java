@@ -1,4 +1,4 @@
-package dev.weft.runtime.log;
+package dev.weft.runtime.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,4 +1,4 @@
-package dev.weft.runtime.log;
+package dev.weft.runtime.core;
 
 import java.io.PrintStream;
 import java.util.Set;

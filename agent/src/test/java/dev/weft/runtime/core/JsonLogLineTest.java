@@ -1,4 +1,4 @@
-package dev.weft.runtime.log;
+package dev.weft.runtime.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -129,7 +129,7 @@ class JsonLogLineTest {
     assertTrue(trace.startsWith("java.lang.IllegalStateException: order failed"), trace);
     assertTrue(trace.contains("Caused by: java.io.IOException: disk \"full\"\nretry"), trace);
     assertTrue(trace.contains("Caused by: java.lang.RuntimeException"), trace);
-    assertTrue(trace.contains("\tat dev.weft.runtime.log.JsonLogLineTest"), trace);
+    assertTrue(trace.contains("\tat dev.weft.runtime.core.JsonLogLineTest"), trace);
 
     Map<String, String> noMessage =
         parse(new String(lines.utf8(1L, "ERROR", "l", "t", "m", null, new RuntimeException()), StandardCharsets.UTF_8));
