@@ -4,7 +4,7 @@ import dev.weft.bootstrap.KafkaRecorder;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
 import dev.weft.runtime.core.WeftLog;
-import dev.weft.runtime.kafka.dlq.DeadLetters;
+import dev.weft.runtime.dlq.DeadLetters;
 import dev.weft.runtime.metrics.KafkaMetrics;
 import dev.weft.runtime.metrics.OutcomeSeries;
 import dev.weft.runtime.trace.MessagingSpan;

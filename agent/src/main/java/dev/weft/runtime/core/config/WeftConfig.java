@@ -18,8 +18,7 @@ import java.util.regex.Pattern;
  * {@link TracingSettings}, {@link DlqSettings} and {@link LogSettings}. Sources, strongest first:
  * the agent arguments ({@code -javaagent:weft-agent.jar=key=value;key=value}), system properties
  * {@code weft.*}, environment variables {@code WEFT_*}, the file named by {@code weft.config.file},
- * defaults. The
- * standard {@code OTEL_SERVICE_NAME} and {@code OTEL_RESOURCE_ATTRIBUTES} (or their
+ * defaults. The standard {@code OTEL_SERVICE_NAME} and {@code OTEL_RESOURCE_ATTRIBUTES} (or their
  * {@code otel.*} system properties) are honoured.
  *
  * <p>A value that cannot be accepted raises {@link ConfigException} whose message is the single
