@@ -8,7 +8,7 @@ import dev.weft.runtime.trace.ClientSpan;
 import dev.weft.runtime.trace.Tracing;
 
 /** Behind every HTTP client module: client RED metrics, the client span and its headers. */
-public final class HttpClientInstrumenter extends HttpClientRecorder {
+public final class HttpClientRequests extends HttpClientRecorder {
 
   static final String MODULE = "http-client";
   private static final String[] NO_HEADERS = new String[0];
@@ -17,7 +17,7 @@ public final class HttpClientInstrumenter extends HttpClientRecorder {
   private final Tracing tracing;
   private final AgentErrors errors;
 
-  public HttpClientInstrumenter(HttpClientMetrics metrics, Tracing tracing, AgentErrors errors) {
+  public HttpClientRequests(HttpClientMetrics metrics, Tracing tracing, AgentErrors errors) {
     this.metrics = metrics;
     this.tracing = tracing;
     this.errors = errors;

@@ -31,7 +31,7 @@ import java.util.function.BiConsumer;
  * command of Lettuce's sync and async APIs) gets a completion callback, so nothing is kept per
  * command; any other (the reactive API's) is kept in a weak map until the advice reports it.
  */
-public final class RedisInstrumenter extends RedisRecorder {
+public final class RedisCommands extends RedisRecorder {
 
   static final String MODULE = "redis";
   /** Commands waiting for a reply on one connection beyond which the oldest are forgotten. */
@@ -53,7 +53,7 @@ public final class RedisInstrumenter extends RedisRecorder {
   /** Per thread: the command it is waiting for with a timeout, and that command if it cancelled it. */
   private final ThreadLocal<Await> awaits = ThreadLocal.withInitial(Await::new);
 
-  public RedisInstrumenter(RedisMetrics metrics, Tracing tracing, AgentErrors errors) {
+  public RedisCommands(RedisMetrics metrics, Tracing tracing, AgentErrors errors) {
     this.metrics = metrics;
     this.tracing = tracing;
     this.errors = errors;
@@ -360,14 +360,14 @@ public final class RedisInstrumenter extends RedisRecorder {
    * that is a future (the error it gets is the one the application's future holds).
    */
   static final class Pending implements BiConsumer<Object, Throwable> {
-    final RedisInstrumenter owner;
+    final RedisCommands owner;
     RedisMetrics.Command command;
     DbSpan span;
     long startNanos;
     Object future; // the command, when it is a future
     volatile int ended;
 
-    Pending(RedisInstrumenter owner) {
+    Pending(RedisCommands owner) {
       this.owner = owner;
     }
 

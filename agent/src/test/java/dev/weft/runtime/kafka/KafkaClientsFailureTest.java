@@ -36,7 +36,7 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
  * consumer's positions, Spring's error handler giving records up. Only the outermost frame's
  * exception is a failure, and only a final failure is written to the spool, once.
  */
-class KafkaInstrumenterFailureTest {
+class KafkaClientsFailureTest {
 
   @TempDir Path dir;
 
@@ -48,9 +48,9 @@ class KafkaInstrumenterFailureTest {
     return new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
   }
 
-  private KafkaInstrumenter instrumenter(MetricsRuntime rt) {
+  private KafkaClients instrumenter(MetricsRuntime rt) {
     deadLetters = new DeadLetters(settings(), rt.dlq(), new AgentErrors());
-    KafkaInstrumenter k = new KafkaInstrumenter(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
+    KafkaClients k = new KafkaClients(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
     // The bootstrap servers point nowhere: dead letters stay in the spool, where the test counts them.
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
     Object state = k.consumerState(consumer);
@@ -65,7 +65,7 @@ class KafkaInstrumenterFailureTest {
     return new MetricsRuntime(WeftConfig.load(null, p, new HashMap<>()), "test", new AgentErrors());
   }
 
-  private void take(KafkaInstrumenter k, ConsumerRecord<String, String> r) {
+  private void take(KafkaClients k, ConsumerRecord<String, String> r) {
     k.processStarted(iterator, r, r.topic(), r.partition(), r.offset(), null, null);
   }
 
@@ -73,7 +73,7 @@ class KafkaInstrumenterFailureTest {
    * A poll called while the consumer stands at {@code positions[p]} of partition p of orders
    * (what the poll advice reports at entry, when failures wait).
    */
-  private void poll(KafkaInstrumenter k, long... positions) {
+  private void poll(KafkaClients k, long... positions) {
     Object waiting = k.failuresWaiting(consumer);
     if (waiting != null) {
       for (int p = 0; p < positions.length; p++) {
@@ -84,13 +84,13 @@ class KafkaInstrumenterFailureTest {
     k.pollStarted(consumer);
   }
 
-  private void fail(KafkaInstrumenter k, ConsumerRecord<String, String> r, String message) {
+  private void fail(KafkaClients k, ConsumerRecord<String, String> r, String message) {
     take(k, r);
     k.handlerEntered();
     k.handlerExited(new IllegalStateException(message), r);
   }
 
-  private void succeed(KafkaInstrumenter k, ConsumerRecord<String, String> r) {
+  private void succeed(KafkaClients k, ConsumerRecord<String, String> r) {
     take(k, r);
     k.handlerEntered();
     k.handlerExited(null, r);
@@ -105,7 +105,7 @@ class KafkaInstrumenterFailureTest {
   @Test
   void onlyTheOutermostFramesExceptionIsAFailure() throws Exception {
     MetricsRuntime rt = runtime();
-    KafkaInstrumenter k = instrumenter(rt);
+    KafkaClients k = instrumenter(rt);
     ConsumerRecord<String, String> recovered = new ConsumerRecord<>("orders", 0, 1, "k", "v");
     take(k, recovered);
     k.handlerEntered(); // process(record)
@@ -129,7 +129,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aRetriedRecordAndARecordOfADeadLetterTopicAreNotDeadLetteredAgain() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     for (int attempt = 0; attempt < 10; attempt++) {
       fail(k, new ConsumerRecord<>("orders", 1, 7, "k", "v"), "attempt " + attempt);
     }
@@ -141,7 +141,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aRecordThatSucceedsOnARetryIsNoDeadLetter() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 2");
     succeed(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"));
@@ -153,7 +153,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aPlainConsumersFailureIsFinalWhenAPollFindsItMovedPast() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     assertNull(k.failuresWaiting(consumer), "nothing to decide: the poll asks no more");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
     assertNotNull(k.failuresWaiting(consumer));
@@ -169,7 +169,7 @@ class KafkaInstrumenterFailureTest {
   @Test
   void aNormalExitMakesAnOpenPlainConsumersFailuresFinal() throws Exception {
     deadLetters = new DeadLetters(settings(), runtime().dlq(), new AgentErrors());
-    KafkaInstrumenter k = new KafkaInstrumenter(null, Tracing.disabled(), new AgentErrors(), deadLetters);
+    KafkaClients k = new KafkaClients(null, Tracing.disabled(), new AgentErrors(), deadLetters);
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
     k.polled(k.consumerState(consumer), new Object());
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "rejected");
@@ -180,7 +180,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aPartitionNoLongerAssignedMakesItsFailureFinal() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     fail(k, new ConsumerRecord<>("orders", 1, 3, "k", "v"), "rejected");
     poll(k, 0); // only partition 0 assigned now
     assertEquals(1, spooled());
@@ -188,7 +188,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void springsErrorHandlerDecides() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     k.errorHandler(consumer, new DefaultErrorHandler(), "billing");
     ConsumerRecord<String, String> never = new ConsumerRecord<>("orders", 0, 7, "k", "v");
     for (int attempt = 1; attempt <= 3; attempt++) {
@@ -211,7 +211,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aBatchThatSpringRetriedWholeAndGaveUpIsFinalButNotOneARetryGotThrough() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     k.errorHandler(consumer, new DefaultErrorHandler(), "billing");
     ConsumerRecord<String, String> a = new ConsumerRecord<>("orders", 0, 10, "k", "a");
     ConsumerRecord<String, String> b = new ConsumerRecord<>("orders", 0, 11, "k", "b");
@@ -229,7 +229,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void anApplicationWithItsOwnDeadLetterPublisherKeepsWeftOut() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     k.errorHandler(consumer, new DefaultErrorHandler(ownPublisher()), "billing");
     ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 0, 7, "k", "v");
     fail(k, r, "rejected");
@@ -259,7 +259,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aConfiguredHandlerFailsTheRecordItsThreadIsProcessing() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 2, 3, "k", "v");
     take(k, r);
     k.handlerEntered(); // Orders.handle(value, key)
@@ -273,7 +273,7 @@ class KafkaInstrumenterFailureTest {
 
   @Test
   void aBatchFailureWithoutANamedRecordFailsTheRecordBeingIterated() throws Exception {
-    KafkaInstrumenter k = instrumenter(runtime());
+    KafkaClients k = instrumenter(runtime());
     ConsumerRecord<String, String> a = new ConsumerRecord<>("orders", 0, 10, "k", "a");
     ConsumerRecord<String, String> b = new ConsumerRecord<>("orders", 0, 11, "k", "b");
     ConsumerRecord<String, String> c = new ConsumerRecord<>("orders", 0, 12, "k", "c");

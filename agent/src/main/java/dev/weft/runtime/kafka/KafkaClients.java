@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * consumer's {@link PendingFailures} until {@link FinalFailures} finds it final (a later attempt
  * that succeeds cancels it); then {@link DeadLetters} copies the record to its dead-letter topic.
  */
-public final class KafkaInstrumenter extends KafkaRecorder {
+public final class KafkaClients extends KafkaRecorder {
 
   static final String MODULE = "kafka-clients";
   static final String SYSTEM = "kafka";
@@ -76,11 +76,11 @@ public final class KafkaInstrumenter extends KafkaRecorder {
         }
       };
 
-  public KafkaInstrumenter(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
+  public KafkaClients(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
     this(metrics, tracing, errors, null);
   }
 
-  public KafkaInstrumenter(
+  public KafkaClients(
       KafkaMetrics metrics, Tracing tracing, AgentErrors errors, DeadLetters deadLetters) {
     this.metrics = metrics;
     this.tracing = tracing;
@@ -179,14 +179,14 @@ public final class KafkaInstrumenter extends KafkaRecorder {
     static final AtomicIntegerFieldUpdater<Send> ENDED =
         AtomicIntegerFieldUpdater.newUpdater(Send.class, "ended");
 
-    final KafkaInstrumenter owner;
+    final KafkaClients owner;
     OutcomeSeries series;
     MessagingSpan span;
     long startNanos;
     Object appCallback;
     volatile int ended;
 
-    Send(KafkaInstrumenter owner) {
+    Send(KafkaClients owner) {
       this.owner = owner;
     }
 

@@ -19,7 +19,7 @@ import java.sql.Statement;
  * driver's {@code executeQuery} calling its own {@code execute}, a driver running its own
  * statements while executing ours. A per-thread depth counter sees them; only depth 1 records.
  */
-public final class JdbcInstrumenter extends JdbcRecorder {
+public final class JdbcCalls extends JdbcRecorder {
 
   static final String MODULE = "jdbc";
   static final int PARSE_CACHE_ENTRIES = 2000;
@@ -36,7 +36,7 @@ public final class JdbcInstrumenter extends JdbcRecorder {
   private final SqlStatement unknownStatement;
   private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
 
-  public JdbcInstrumenter(
+  public JdbcCalls(
       JdbcMetrics metrics, PoolMetrics pools, Tracing tracing, AgentErrors errors) {
     this.metrics = metrics;
     this.pools = pools;
@@ -275,7 +275,7 @@ public final class JdbcInstrumenter extends JdbcRecorder {
       prepared = parsed;
     }
 
-    ConnectionInfo connection(JdbcInstrumenter owner, Object statement) {
+    ConnectionInfo connection(JdbcCalls owner, Object statement) {
       ConnectionInfo c = connection;
       if (c == null) {
         c = owner.connectionOf(statement);

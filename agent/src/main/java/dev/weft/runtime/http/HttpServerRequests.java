@@ -11,17 +11,17 @@ import dev.weft.runtime.trace.Tracing;
  * dispatch on a thread is the request; calls nested inside it (filters, forwards) are not counted
  * again. Each request gets a small handle object; with tracing off that is the only allocation.
  */
-public final class HttpServerInstrumenter extends HttpServerRecorder {
+public final class HttpServerRequests extends HttpServerRecorder {
 
   static final String MODULE = "http-server";
 
   private final HttpServerMetrics metrics; // null when metrics are off
   private final Tracing tracing;
   private final AgentErrors errors;
-  private final ClassLoader ownLoader = HttpServerInstrumenter.class.getClassLoader();
+  private final ClassLoader ownLoader = HttpServerRequests.class.getClassLoader();
   private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
-  public HttpServerInstrumenter(HttpServerMetrics metrics, Tracing tracing, AgentErrors errors) {
+  public HttpServerRequests(HttpServerMetrics metrics, Tracing tracing, AgentErrors errors) {
     this.metrics = metrics;
     this.tracing = tracing;
     this.errors = errors;
