@@ -172,19 +172,7 @@ final class ConfigSources {
   }
 
   int standardInt(ConfigKey key, int fallback, int min, int max) throws ConfigException {
-    Value v = standard(key);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      int n = Integer.parseInt(v.text.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException ignored) {
-      // falls through to the error below
-    }
-    throw invalid(key, v, null);
+    return inRange(key, standard(key), fallback, min, max);
   }
 
   String url(ConfigKey key) throws ConfigException {
@@ -233,7 +221,12 @@ final class ConfigSources {
   }
 
   int integer(ConfigKey key, int fallback, int min, int max) throws ConfigException {
-    Value v = values.get(key.key());
+    return inRange(key, values.get(key.key()), fallback, min, max);
+  }
+
+  /** {@code v} as a whole number in {@code [min, max]}; {@code fallback} when {@code v} is null. */
+  private static int inRange(ConfigKey key, Value v, int fallback, int min, int max)
+      throws ConfigException {
     if (v == null) {
       return fallback;
     }
