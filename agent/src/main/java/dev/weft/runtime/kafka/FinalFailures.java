@@ -3,7 +3,6 @@ package dev.weft.runtime.kafka;
 import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.dlq.DeadLetters;
 import dev.weft.runtime.dlq.RecordAccess;
-import dev.weft.runtime.kafka.KafkaClients.ConsumerState;
 import dev.weft.runtime.kafka.PendingFailures.Pending;
 import dev.weft.runtime.kafka.SpringErrorHandlers.Decider;
 import java.util.List;

@@ -10,26 +10,15 @@ import dev.weft.runtime.metrics.OutcomeSeries;
 import dev.weft.runtime.trace.MessagingSpan;
 import dev.weft.runtime.trace.Tracing;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * Behind the Kafka module.
  *
- * <p>Producer: each {@code send} is timed from the call to Kafka's acknowledgement or error. The
- * application's callback is replaced by a proxy of Kafka's {@code Callback} interface that ends
- * the send, then calls the application's callback (if any) once with the same arguments; a send
- * that throws ends there. The PRODUCER span's W3C headers go into the record.
+ * <p>Producer: {@link KafkaSends} times each {@code send} and puts the PRODUCER span's W3C headers
+ * into the record.
  *
  * <p>Consumer: each {@code poll} counts the records it handed over per topic and refreshes the
  * lag of every assigned partition from the consumer's own {@code SubscriptionState} (end offset
@@ -61,20 +50,7 @@ public final class KafkaClients extends KafkaRecorder {
   private final ConcurrentWeakIdentityMap<ConsumerState> batches = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConsumerState> iterators = new ConcurrentWeakIdentityMap<>();
   private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
-  /** One proxy class per Callback interface (per class loader), kept on the class itself. */
-  private final ClassValue<Constructor<?>> callbackProxies =
-      new ClassValue<Constructor<?>>() {
-        @Override
-        protected Constructor<?> computeValue(Class<?> callbackType) {
-          try {
-            @SuppressWarnings("deprecation") // the proxy class, made once; instances per send
-            Class<?> proxyClass = Proxy.getProxyClass(callbackType.getClassLoader(), callbackType);
-            return proxyClass.getConstructor(InvocationHandler.class);
-          } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("no proxy for " + callbackType.getName(), e);
-          }
-        }
-      };
+  private final KafkaSends sends;
 
   public KafkaClients(KafkaMetrics metrics, Tracing tracing, AgentErrors errors) {
     this(metrics, tracing, errors, null);
@@ -89,6 +65,7 @@ public final class KafkaClients extends KafkaRecorder {
     this.finals = deadLetters == null ? null : new FinalFailures(deadLetters);
     this.handlers =
         deadLetters == null ? new String[0] : deadLetters.settings().handlers.toArray(new String[0]);
+    this.sends = new KafkaSends(metrics, tracing, errors, this::off);
   }
 
   /** Nothing to record: metrics and traces off, Weft's own traffic, or Weft's dead-letter thread. */
@@ -105,125 +82,26 @@ public final class KafkaClients extends KafkaRecorder {
     return deadLetters != null && deadLetters.ownThread();
   }
 
-  // ---- producer ---------------------------------------------------------------------------
+  // ---- producer: see KafkaSends ----------------------------------------------------------
 
   @Override
   public Object sendStarted(String topic) {
-    try {
-      if (off() || topic == null) {
-        return null;
-      }
-      Send send = new Send(this);
-      send.series = metrics == null ? null : metrics.producer(topic);
-      send.span = tracing.startProducer(SYSTEM, topic);
-      send.startNanos = System.nanoTime();
-      return send;
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a send", t);
-      return null;
-    }
+    return sends.started(topic);
   }
 
   @Override
   public String[] headersToInject(Object send) {
-    try {
-      MessagingSpan span = send instanceof Send ? ((Send) send).span : null;
-      return span == null ? null : span.headers();
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "writing trace headers", t);
-      return null;
-    }
+    return sends.headersToInject(send);
   }
 
   @Override
   public Object callback(Object send, Object appCallback, Class<?> callbackType) {
-    try {
-      if (!(send instanceof Send) || callbackType == null || !callbackType.isInterface()) {
-        return appCallback;
-      }
-      Send s = (Send) send;
-      s.appCallback = appCallback;
-      return callbackProxies.get(callbackType).newInstance(s);
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "wrapping a send callback", t);
-      return appCallback;
-    }
+    return sends.callback(send, appCallback, callbackType);
   }
 
   @Override
   public void sendFailed(Object send, Throwable error) {
-    try {
-      if (send instanceof Send) {
-        finish((Send) send, error);
-      }
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a failed send", t);
-    }
-  }
-
-  void finish(Send send, Throwable error) {
-    if (!Send.ENDED.compareAndSet(send, 0, 1)) {
-      return;
-    }
-    double seconds = (System.nanoTime() - send.startNanos) / 1e9;
-    if (send.span != null) {
-      send.span.end(error);
-    }
-    if (send.series != null) {
-      send.series.record(seconds, error, send.span);
-    }
-  }
-
-  /** One record between {@code send} and its acknowledgement; the callback proxy's handler. */
-  static final class Send implements InvocationHandler {
-    static final AtomicIntegerFieldUpdater<Send> ENDED =
-        AtomicIntegerFieldUpdater.newUpdater(Send.class, "ended");
-
-    final KafkaClients owner;
-    OutcomeSeries series;
-    MessagingSpan span;
-    long startNanos;
-    Object appCallback;
-    volatile int ended;
-
-    Send(KafkaClients owner) {
-      this.owner = owner;
-    }
-
-    @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-      String name = method.getName();
-      if (name.equals("onCompletion") && args != null && args.length == 2) {
-        try {
-          owner.finish(this, args[1] instanceof Throwable ? (Throwable) args[1] : null);
-        } catch (Throwable t) {
-          owner.errors.internalFailure(MODULE, "recording an acknowledgement", t);
-        }
-        return callApp(method, args);
-      }
-      if (name.equals("equals") && args != null && args.length == 1) {
-        return proxy == args[0];
-      }
-      if (name.equals("hashCode") && args == null) {
-        return System.identityHashCode(proxy);
-      }
-      if (name.equals("toString") && args == null) {
-        return appCallback == null ? "Weft send callback" : appCallback.toString();
-      }
-      return callApp(method, args);
-    }
-
-    private Object callApp(Method method, Object[] args) throws Throwable {
-      Object app = appCallback;
-      if (app == null) {
-        return null;
-      }
-      try {
-        return method.invoke(app, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause(); // the application's own exception, as Kafka would have seen it
-      }
-    }
+    sends.failed(send, error);
   }
 
   // ---- consumer ---------------------------------------------------------------------------
@@ -702,103 +580,5 @@ public final class KafkaClients extends KafkaRecorder {
     ConsumerState lastPolled;
     Object lastIterator;
     ConsumerState lastIteratorState;
-  }
-
-  /** One consumer: its group, its internals as found by reflection, its lag series. */
-  static final class ConsumerState {
-    final Object consumer;
-    volatile String group;
-    volatile DeadLetters.Cluster cluster;
-    volatile String isolation;
-    private volatile Internals internals;
-    final Map<PartitionKey, GaugeDataPoint> lag = new HashMap<>(); // poll thread only
-    final Map<PartitionKey, Boolean> seen = new HashMap<>();
-    final Map<PartitionKey, Long> lastEnd = new HashMap<>(); // every partition it ever fetched
-    final ConcurrentHashMap<String, KafkaMetrics.ConsumerTopic> topics = new ConcurrentHashMap<>();
-    /** Failed records waiting to be retried, given up or moved past (dead letters on). */
-    final PendingFailures pending = new PendingFailures();
-    volatile SpringErrorHandlers.Decider decider = SpringErrorHandlers.Decider.POSITIONS;
-
-    ConsumerState(Object consumer) {
-      this.consumer = consumer;
-    }
-
-    String groupOrEmpty() {
-      String g = group;
-      return g == null ? "" : g;
-    }
-
-    Internals internals() {
-      Internals i = internals;
-      if (i == null) {
-        i = Internals.of(consumer);
-        internals = i;
-      }
-      return i;
-    }
-  }
-
-  /**
-   * A consumer's {@code subscriptions} and {@code isolationLevel} fields: on the
-   * {@code KafkaConsumer} itself up to 3.6, on its {@code delegate} (classic or new-protocol
-   * implementation) from 3.7. Read once per consumer; both are final there.
-   */
-  static final class Internals {
-    static final Internals NONE = new Internals(null, null);
-    final Object subscriptions;
-    final Object isolationLevel;
-
-    Internals(Object subscriptions, Object isolationLevel) {
-      this.subscriptions = subscriptions;
-      this.isolationLevel = isolationLevel;
-    }
-
-    static Internals of(Object consumer) {
-      Object target = consumer;
-      Object delegate = read(consumer, "delegate");
-      if (delegate != null) {
-        target = delegate;
-      }
-      Object subscriptions = read(target, "subscriptions");
-      return subscriptions == null ? NONE : new Internals(subscriptions, read(target, "isolationLevel"));
-    }
-
-    private static Object read(Object target, String name) {
-      for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-        try {
-          Field f = c.getDeclaredField(name);
-          f.setAccessible(true);
-          return f.get(target);
-        } catch (NoSuchFieldException e) {
-          // the superclass may have it
-        } catch (ReflectiveOperationException | RuntimeException e) {
-          return null;
-        }
-      }
-      return null;
-    }
-  }
-
-  /** A topic partition, as a map key. */
-  static final class PartitionKey {
-    final String topic;
-    final int partition;
-
-    PartitionKey(String topic, int partition) {
-      this.topic = topic;
-      this.partition = partition;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof PartitionKey
-          && ((PartitionKey) o).partition == partition
-          && ((PartitionKey) o).topic.equals(topic);
-    }
-
-    @Override
-    public int hashCode() {
-      return topic.hashCode() * 31 + partition;
-    }
   }
 }
