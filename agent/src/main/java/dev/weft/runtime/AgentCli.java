@@ -1,9 +1,9 @@
 package dev.weft.runtime;
 
-import dev.weft.runtime.config.ConfigKey;
+import dev.weft.runtime.core.config.ConfigKey;
+import dev.weft.runtime.dlq.cli.DlqCli;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
-import dev.weft.runtime.kafka.dlq.DlqCli;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.AgentDistributionConfig;
 import java.io.File;
 import java.io.PrintStream;

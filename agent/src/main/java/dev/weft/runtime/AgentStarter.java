@@ -1,22 +1,22 @@
 package dev.weft.runtime;
 
 import dev.weft.bootstrap.WeftBridge;
-import dev.weft.runtime.config.ConfigException;
-import dev.weft.runtime.config.WeftConfig;
-import dev.weft.runtime.http.HttpClientInstrumenter;
-import dev.weft.runtime.http.HttpServerInstrumenter;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.JsonLogLine;
+import dev.weft.runtime.core.WeftLog;
+import dev.weft.runtime.core.config.ConfigException;
+import dev.weft.runtime.core.config.WeftConfig;
+import dev.weft.runtime.dlq.DeadLetters;
+import dev.weft.runtime.http.HttpClientRequests;
+import dev.weft.runtime.http.HttpServerRequests;
 import dev.weft.runtime.install.Installer;
-import dev.weft.runtime.jdbc.JdbcInstrumenter;
-import dev.weft.runtime.kafka.KafkaInstrumenter;
-import dev.weft.runtime.kafka.dlq.DeadLetters;
-import dev.weft.runtime.redis.RedisInstrumenter;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
-import dev.weft.runtime.log.JsonLogLine;
+import dev.weft.runtime.jdbc.JdbcCalls;
+import dev.weft.runtime.kafka.KafkaClients;
 import dev.weft.runtime.log.LogEnricher;
-import dev.weft.runtime.log.WeftLog;
-import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
+import dev.weft.runtime.redis.RedisCommands;
 import dev.weft.runtime.trace.Tracing;
 import dev.weft.runtime.trace.TracingStarter;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.AgentDistributionConfig;
@@ -82,26 +82,26 @@ public final class AgentStarter {
     Tracing tracing = TracingStarter.start(config, metrics, errors);
     WeftBridge.install(
         errors,
-        new HttpServerInstrumenter(
+        new HttpServerRequests(
             metrics == null ? null : metrics.httpServer(), tracing, errors));
     WeftBridge.install(new LogEnricher(tracing, config.logs(), config.serviceName(), errors));
     WeftBridge.install(
-        new HttpClientInstrumenter(metrics == null ? null : metrics.httpClient(), tracing, errors),
+        new HttpClientRequests(metrics == null ? null : metrics.httpClient(), tracing, errors),
         tracing.contextBridge());
     WeftBridge.install(
-        new JdbcInstrumenter(
+        new JdbcCalls(
             metrics == null ? null : metrics.jdbc(),
             metrics == null ? null : metrics.pools(),
             tracing,
             errors));
     WeftBridge.install(
-        new RedisInstrumenter(metrics == null ? null : metrics.redis(), tracing, errors));
+        new RedisCommands(metrics == null ? null : metrics.redis(), tracing, errors));
     DeadLetters deadLetters =
         config.dlq().enabled
             ? new DeadLetters(config.dlq(), metrics == null ? null : metrics.dlq(), errors)
             : null;
     WeftBridge.install(
-        new KafkaInstrumenter(
+        new KafkaClients(
             metrics == null ? null : metrics.kafka(), tracing, errors, deadLetters));
 
     long t1 = System.nanoTime();

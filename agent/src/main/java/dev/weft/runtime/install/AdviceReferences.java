@@ -1,6 +1,6 @@
 package dev.weft.runtime.install;
 
-import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.core.WeftLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -4,8 +4,8 @@ import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.weft.bootstrap.WeftBridge;
-import dev.weft.runtime.log.WeftLog;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.WeftLog;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
 package dev.weft.runtime.install;
 
-import dev.weft.runtime.config.WeftConfig;
-import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.core.WeftLog;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import java.io.BufferedReader;
 import java.io.File;

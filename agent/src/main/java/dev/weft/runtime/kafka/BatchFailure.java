@@ -1,6 +1,6 @@
 package dev.weft.runtime.kafka;
 
-import dev.weft.runtime.kafka.dlq.RecordAccess;
+import dev.weft.runtime.dlq.RecordAccess;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,10 @@
 package dev.weft.runtime.kafka;
 
-import dev.weft.runtime.kafka.KafkaInstrumenter.ConsumerState;
+import dev.weft.runtime.core.WeftLog;
+import dev.weft.runtime.dlq.DeadLetters;
+import dev.weft.runtime.dlq.RecordAccess;
 import dev.weft.runtime.kafka.PendingFailures.Pending;
 import dev.weft.runtime.kafka.SpringErrorHandlers.Decider;
-import dev.weft.runtime.kafka.dlq.DeadLetters;
-import dev.weft.runtime.kafka.dlq.RecordAccess;
-import dev.weft.runtime.log.WeftLog;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -45,7 +45,7 @@ final class PendingFailures {
   private final Map<RecordKey, Pending> byRecord = new HashMap<>(); // guarded by this
   private volatile int size;
   // One poll's view (poll thread, between its first position call and pollDone).
-  private Map<KafkaInstrumenter.PartitionKey, Long> positions;
+  private Map<PartitionKey, Long> positions;
 
   PendingFailures() {
     this(LIMIT);
@@ -102,7 +102,7 @@ final class PendingFailures {
     if (positions == null) {
       positions = new HashMap<>();
     }
-    positions.put(new KafkaInstrumenter.PartitionKey(topic, partition), position);
+    positions.put(new PartitionKey(topic, partition), position);
   }
 
   /**
@@ -121,7 +121,7 @@ final class PendingFailures {
     }
     for (Iterator<Pending> it = byRecord.values().iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      KafkaInstrumenter.PartitionKey tp = new KafkaInstrumenter.PartitionKey(p.topic, p.partition);
+      PartitionKey tp = new PartitionKey(p.topic, p.partition);
       Long position = positions == null ? null : positions.get(tp);
       boolean assigned = position != null;
       if (!assigned) {

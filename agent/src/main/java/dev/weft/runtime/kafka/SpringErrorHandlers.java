@@ -122,17 +122,6 @@ final class SpringErrorHandlers {
   }
 
   private static Object read(Object target, String name) {
-    for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-      try {
-        Field f = c.getDeclaredField(name);
-        f.setAccessible(true);
-        return f.get(target);
-      } catch (NoSuchFieldException e) {
-        // the superclass may have it
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        return null;
-      }
-    }
-    return null;
+    return ConsumerInternals.read(target, name);
   }
 }

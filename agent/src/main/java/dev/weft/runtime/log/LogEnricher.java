@@ -1,8 +1,9 @@
 package dev.weft.runtime.log;
 
 import dev.weft.bootstrap.LogRecorder;
-import dev.weft.runtime.config.LogSettings;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.JsonLogLine;
+import dev.weft.runtime.core.config.LogSettings;
 import dev.weft.runtime.trace.Tracing;
 import io.opentelemetry.api.trace.SpanContext;
 import java.util.HashMap;

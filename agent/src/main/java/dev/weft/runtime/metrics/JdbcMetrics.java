@@ -1,6 +1,6 @@
 package dev.weft.runtime.metrics;
 
-import dev.weft.runtime.trace.RecordedSpan;
+
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -108,7 +108,7 @@ public final class JdbcMetrics {
      * @param error what it threw, or null
      * @param span its ended span, or null: a sampled one becomes the exemplar
      */
-    public void record(double seconds, Throwable error, RecordedSpan span) {
+    public void record(double seconds, Throwable error, ExemplarSource span) {
       series.record(seconds, error, span);
     }
   }

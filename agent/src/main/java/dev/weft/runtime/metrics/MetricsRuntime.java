@@ -1,7 +1,8 @@
 package dev.weft.runtime.metrics;
 
-import dev.weft.runtime.config.WeftConfig;
-import dev.weft.runtime.log.WeftLog;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.WeftLog;
+import dev.weft.runtime.core.config.WeftConfig;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;

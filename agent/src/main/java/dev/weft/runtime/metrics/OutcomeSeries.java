@@ -1,6 +1,6 @@
 package dev.weft.runtime.metrics;
 
-import dev.weft.runtime.trace.RecordedSpan;
+
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -52,7 +52,7 @@ public final class OutcomeSeries {
    * Records one call whose span (null without tracing) has ended: a sampled span's trace and
    * span id become the observation's exemplar.
    */
-  public void record(double seconds, Throwable error, RecordedSpan span) {
+  public void record(double seconds, Throwable error, ExemplarSource span) {
     String traceId = span == null ? null : span.sampledTraceId();
     record(seconds, error, traceId, traceId == null ? null : span.spanId());
   }

@@ -1,5 +1,6 @@
 package dev.weft.runtime.metrics;
 
+import dev.weft.runtime.core.AgentErrors;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;

@@ -1,6 +1,6 @@
 package dev.weft.runtime.metrics;
 
-import dev.weft.runtime.trace.RecordedSpan;
+
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -72,7 +72,7 @@ public final class RedisMetrics {
     }
 
     /** Records one command, whose span (or null) has ended; {@code error} null for success. */
-    public void record(double seconds, Throwable error, RecordedSpan span) {
+    public void record(double seconds, Throwable error, ExemplarSource span) {
       series.record(seconds, error, span);
     }
   }

@@ -1,8 +1,8 @@
 package dev.weft.runtime.trace;
 
-import dev.weft.runtime.config.TracingSettings;
-import dev.weft.runtime.log.WeftLog;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.WeftLog;
+import dev.weft.runtime.core.config.TracingSettings;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.common.CompletableResultCode;

@@ -1,9 +1,9 @@
 package dev.weft.runtime.trace;
 
 import dev.weft.bootstrap.ContextBridge;
-import dev.weft.runtime.config.TracingSettings;
-import dev.weft.runtime.config.WeftConfig;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.config.TracingSettings;
+import dev.weft.runtime.core.config.WeftConfig;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

@@ -1,12 +1,12 @@
 package dev.weft.runtime.trace;
 
 import dev.weft.exporters.SpanExporters;
-import dev.weft.runtime.config.TracingSettings;
-import dev.weft.runtime.config.WeftConfig;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.config.TracingSettings;
+import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.metrics.MetricsRuntime;
-import io.prometheus.metrics.core.metrics.Counter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.prometheus.metrics.core.metrics.Counter;
 
 /** Builds the tracing runtime from the configuration, with its drop counter. */
 public final class TracingStarter {

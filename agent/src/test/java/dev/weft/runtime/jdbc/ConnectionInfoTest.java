@@ -56,9 +56,9 @@ class ConnectionInfoTest {
 
   @Test
   void blankStatementsAreLivenessChecks() {
-    assertTrue(JdbcInstrumenter.isBlank(""));
-    assertTrue(JdbcInstrumenter.isBlank("  \n"));
-    assertTrue(JdbcInstrumenter.isBlank(null));
-    assertFalse(JdbcInstrumenter.isBlank(" SELECT 1"));
+    assertTrue(JdbcCalls.isBlank(""));
+    assertTrue(JdbcCalls.isBlank("  \n"));
+    assertTrue(JdbcCalls.isBlank(null));
+    assertFalse(JdbcCalls.isBlank(" SELECT 1"));
   }
 }

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.weft.bootstrap.HttpServerRecorder;
-import dev.weft.runtime.config.WeftConfig;
-import dev.weft.runtime.http.HttpServerInstrumenter;
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.core.config.WeftConfig;
+import dev.weft.runtime.http.HttpServerRequests;
 import dev.weft.runtime.trace.Tracing;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -38,7 +39,7 @@ class HttpServerMetricsTest {
   @Test
   void countsStatusesErrorsAndDurationsExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     for (int i = 0; i < 7; i++) {
       m.end(m.start(appHandler, "GET", "/hello", "http", "/hello", null, null, null), 200, null, null);
     }
@@ -59,7 +60,7 @@ class HttpServerMetricsTest {
   @Test
   void nestedCallsOnOneThreadAreOneRequest() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     Object outer = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
     Object filter = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
     Object handler = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
@@ -78,7 +79,7 @@ class HttpServerMetricsTest {
   @Test
   void weftsOwnHandlersAreNotCounted() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     Object ownHandler = new BoundedLabelMapTest(); // any class from Weft's own loader
     assertNull(m.start(ownHandler, "GET", "/metrics", "http", "/metrics", null, null, null));
   }
@@ -86,7 +87,7 @@ class HttpServerMetricsTest {
   @Test
   void unknownMethodsCollapseToOther() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     m.end(m.start(appHandler, "get", "/x", "http", "/x", null, null, null), 200, null, null);
     m.end(m.start(appHandler, "\u0000BREW\u00ff", "/x", "http", "/x", null, null, null), 200, null, null);
     assertEquals(2, counter(rt, "http_requests", "_OTHER", "/x", "200"));
@@ -95,7 +96,7 @@ class HttpServerMetricsTest {
   @Test
   void endpointsBeyondTheLimitGoToOtherAndAreCounted() throws Exception {
     MetricsRuntime rt = runtime(2);
-    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     for (String e : new String[] {"/a", "/b", "/c", "/d", "/c"}) {
       m.end(m.start(appHandler, "GET", e, "http", e, null, null, null), 200, null, null);
     }
@@ -107,7 +108,7 @@ class HttpServerMetricsTest {
   @Test
   void concurrentRequestsAreCountedExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerInstrumenter m = new HttpServerInstrumenter(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
     int threads = 8;
     int perThread = 5_000;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
