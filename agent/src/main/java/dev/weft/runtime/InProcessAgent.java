@@ -4,6 +4,7 @@ import dev.weft.bootstrap.WeftBridge;
 import dev.weft.runtime.config.ConfigException;
 import dev.weft.runtime.config.WeftConfig;
 import dev.weft.runtime.install.LoadedModule;
+import dev.weft.runtime.log.WeftLog;
 import dev.weft.runtime.metrics.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
 import dev.weft.runtime.trace.Tracing;
@@ -61,6 +62,7 @@ public final class InProcessAgent {
     } catch (ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+    WeftLog.setDebug(config.debug());
     InProcessAgent agent = new InProcessAgent(new LinkedHashSet<>(modules), spans);
     AgentStarter.run(inst, config, false, agent);
     if (agent.registry == null) {
