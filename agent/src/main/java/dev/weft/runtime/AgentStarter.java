@@ -69,6 +69,12 @@ public final class AgentStarter {
   }
 
   private static void run(Instrumentation inst, WeftConfig config, boolean attached) {
+    run(inst, config, attached, null);
+  }
+
+  /** {@code inProcess}: null for the agent; in a test JVM, what the module tests choose. */
+  static void run(
+      Instrumentation inst, WeftConfig config, boolean attached, InProcessAgent inProcess) {
     long t0 = System.nanoTime();
     ClassLoader weftLoader = AgentStarter.class.getClassLoader();
     // Modules' defaultEnabled() reads this holder of the extension API.
@@ -79,7 +85,10 @@ public final class AgentStarter {
     if (config.metricsEnabled()) {
       metrics = new MetricsRuntime(config, AgentVersion.get(), errors);
     }
-    Tracing tracing = TracingStarter.start(config, metrics, errors);
+    Tracing tracing =
+        inProcess == null
+            ? TracingStarter.start(config, metrics, errors)
+            : inProcess.tracing(config, errors);
     WeftBridge.install(
         errors,
         new HttpServerRequests(
@@ -110,9 +119,18 @@ public final class AgentStarter {
     for (String unknown : ModuleRegistry.unknownNames(modules, config.disabledModules())) {
       WeftLog.warn("weft.modules.disabled names '" + unknown + "', which no module carries");
     }
+    if (inProcess != null) {
+      modules = inProcess.select(modules);
+      // The runtime shares the test's class loader: that loader must not be ignored as Weft's own.
+      weftLoader = inProcess.ownLoader();
+    }
     long t2 = System.nanoTime();
     List<String> applied = Installer.install(inst, modules, errors, weftLoader, attached);
     long t3 = System.nanoTime();
+    if (inProcess != null) {
+      inProcess.started(metrics, applied);
+      return;
+    }
 
     WeftLog.debug(
         String.format(

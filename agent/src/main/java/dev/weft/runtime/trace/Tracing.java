@@ -20,6 +20,7 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.ArrayList;
@@ -108,6 +109,20 @@ public final class Tracing {
             .addSpanProcessor(pipeline)
             .build();
     return new Tracing(provider, pipeline, errors);
+  }
+
+  /**
+   * Spans handed to {@code processor} as they end, on the thread that ends them, with no queue:
+   * for the in-process module tests, which read them right after the call under test.
+   */
+  public static Tracing withProcessor(WeftConfig config, SpanProcessor processor, AgentErrors errors) {
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(resource(config))
+            .setSampler(sampler(config.tracing()))
+            .addSpanProcessor(processor)
+            .build();
+    return new Tracing(provider, null, errors);
   }
 
   public boolean enabled() {

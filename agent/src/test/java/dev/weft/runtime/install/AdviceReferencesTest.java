@@ -4,33 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.instrumentation.jdkhttp.FilterChainInstrumentation;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The reference check on advice of the test's own. The check against a real module's advice (the
+ * JDK HTTP server's) lives with that module: extensions/http-server-jdk, JdkServerAdviceReferencesTest.
+ */
 class AdviceReferencesTest {
 
   private final ClassLoader app = getClass().getClassLoader();
   private final ClassLoader platform = ClassLoader.getPlatformClassLoader();
-
-  @Test
-  void jdkServerAdviceNamesTheExchangeMethodsAndTheJdkHasThem() {
-    AdviceReferences refs =
-        AdviceReferences.of(
-            "http-server-jdk",
-            app,
-            List.of(FilterChainInstrumentation.class.getName() + "$DoFilterAdvice"),
-            Set.of());
-    assertTrue(
-        refs.methods()
-            .contains(
-                "com/sun/net/httpserver/HttpExchange#getHttpContext#()Lcom/sun/net/httpserver/HttpContext;"),
-        refs.methods().toString());
-    assertTrue(refs.methods().stream().noneMatch(m -> m.startsWith("dev/weft/bootstrap/")));
-    assertEquals(List.of(), refs.missingIn(platform));
-    assertTrue(refs.matches(platform));
-  }
 
   /** Advice calling into a library that one loader has and another lacks. */
   static final class LibraryAdvice {
