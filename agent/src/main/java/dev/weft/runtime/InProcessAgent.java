@@ -1,11 +1,11 @@
 package dev.weft.runtime;
 
 import dev.weft.bootstrap.WeftBridge;
-import dev.weft.runtime.config.ConfigException;
-import dev.weft.runtime.config.WeftConfig;
+import dev.weft.runtime.core.config.ConfigException;
+import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.install.LoadedModule;
-import dev.weft.runtime.log.WeftLog;
-import dev.weft.runtime.metrics.AgentErrors;
+import dev.weft.runtime.core.WeftLog;
+import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.metrics.MetricsRuntime;
 import dev.weft.runtime.trace.Tracing;
 import io.opentelemetry.sdk.trace.SpanProcessor;

@@ -116,7 +116,7 @@ class RecordHandlersTest {
           "javax/Foo",
           "io/confluent/Foo",
           "dev/weft/instrumentation/kafka/Foo",
-          "dev/weft/runtime/kafka/dlq/DeadLetters",
+          "dev/weft/runtime/dlq/DeadLetters",
         }) {
       assertFalse(matcher.mayMatch(name, handler), name);
       assertTrue(RecordHandlers.excluded(name), name);
