@@ -3,7 +3,7 @@ package dev.weft.runtime.install;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.instrumentation.jdkhttp.FilterChainInstrumentation;
+import dev.weft.instrumentation.http.server.jdk.FilterChainInstrumentation;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,85 @@
+package dev.weft.instrumentation.jedis.v3;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.weft.bootstrap.WeftBridge;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import java.net.Socket;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import redis.clients.jedis.BinaryClient;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.commands.ProtocolCommand;
+
+/**
+ * Jedis 3's {@code Connection}: {@code sendCommand(ProtocolCommand, byte[]...)}, which every
+ * other overload and every command method ends in, and
+ * {@code readProtocolWithCheckingBroken()}, through which every reply is read (one per call,
+ * pipelines and {@code getMany} included; an error reply is thrown from it as a
+ * {@code JedisDataException}).
+ */
+public final class Jedis3ConnectionInstrumentation implements TypeInstrumentation {
+
+  /** Loaders with Jedis 3: Jedis 4 added {@code CommandArguments}. */
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return loader ->
+        loader != null
+            && loader.getResource("redis/clients/jedis/Connection.class") != null
+            && loader.getResource("redis/clients/jedis/CommandArguments.class") == null;
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("redis.clients.jedis.Connection");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("sendCommand")
+            .and(takesArguments(2))
+            .and(takesArgument(0, named("redis.clients.jedis.commands.ProtocolCommand")))
+            .and(takesArgument(1, byte[][].class)),
+        Jedis3ConnectionInstrumentation.class.getName() + "$SendAdvice");
+    transformer.applyAdviceToMethod(
+        named("readProtocolWithCheckingBroken").and(takesArguments(0)),
+        Jedis3ConnectionInstrumentation.class.getName() + "$ReadAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static final class SendAdvice {
+
+    private SendAdvice() {}
+
+    /** At exit: the command is written (or the write failed) and the socket is connected. */
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.This Connection connection,
+        @Advice.Argument(0) ProtocolCommand command,
+        @Advice.FieldValue("socket") Socket socket,
+        @Advice.Thrown Throwable thrown) {
+      if (thrown != null) {
+        WeftBridge.redis().sendFailed(connection, command, command.getRaw(), thrown);
+        return;
+      }
+      int db = connection instanceof BinaryClient ? ((BinaryClient) connection).getDB() : -1;
+      WeftBridge.redis().sent(connection, command, command.getRaw(), socket, db);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class ReadAdvice {
+
+    private ReadAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.This Connection connection, @Advice.Thrown Throwable thrown) {
+      WeftBridge.redis().replied(connection, thrown);
+    }
+  }
+}

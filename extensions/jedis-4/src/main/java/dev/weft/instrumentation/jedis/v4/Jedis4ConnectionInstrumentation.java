@@ -1,0 +1,81 @@
+package dev.weft.instrumentation.jedis.v4;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.weft.bootstrap.WeftBridge;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import java.net.Socket;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.commands.ProtocolCommand;
+
+/**
+ * Jedis 4/5's {@code Connection}: {@code sendCommand(CommandArguments)}, which every other
+ * {@code sendCommand} overload and {@code executeCommand} end in, and
+ * {@code readProtocolWithCheckingBroken()}, through which every reply is read, one per call
+ * ({@code getOne}, {@code getMany} for pipelines and transactions); an error reply is thrown
+ * from it as a {@code JedisDataException}.
+ */
+public final class Jedis4ConnectionInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return loader ->
+        loader != null && loader.getResource("redis/clients/jedis/CommandArguments.class") != null;
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("redis.clients.jedis.Connection");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("sendCommand")
+            .and(takesArguments(1))
+            .and(takesArgument(0, named("redis.clients.jedis.CommandArguments"))),
+        Jedis4ConnectionInstrumentation.class.getName() + "$SendAdvice");
+    transformer.applyAdviceToMethod(
+        named("readProtocolWithCheckingBroken").and(takesArguments(0)),
+        Jedis4ConnectionInstrumentation.class.getName() + "$ReadAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  public static final class SendAdvice {
+
+    private SendAdvice() {}
+
+    /** At exit: the command is written (or the write failed) and the socket is connected. */
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.This Connection connection,
+        @Advice.Argument(0) CommandArguments arguments,
+        @Advice.FieldValue("socket") Socket socket,
+        @Advice.Thrown Throwable thrown) {
+      ProtocolCommand command = arguments.getCommand();
+      if (thrown != null) {
+        WeftBridge.redis().sendFailed(connection, command, command.getRaw(), thrown);
+        return;
+      }
+      WeftBridge.redis().sent(connection, command, command.getRaw(), socket, -1);
+    }
+  }
+
+  @SuppressWarnings("unused")
+  public static final class ReadAdvice {
+
+    private ReadAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.This Connection connection, @Advice.Thrown Throwable thrown) {
+      WeftBridge.redis().replied(connection, thrown);
+    }
+  }
+}

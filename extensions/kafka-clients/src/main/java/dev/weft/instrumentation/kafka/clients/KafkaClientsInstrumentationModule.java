@@ -1,0 +1,41 @@
+package dev.weft.instrumentation.kafka.clients;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Kafka producer and consumer RED metrics, consumer lag and traces carried in record headers, for
+ * kafka-clients 3.x and 4.x: {@code KafkaProducer.send}, {@code KafkaConsumer.poll} and
+ * {@code close}, and the iteration over a poll's {@code ConsumerRecords}; for dead letters, the
+ * application's methods that process records and the handlers named in {@code weft.dlq.handlers}.
+ */
+public final class KafkaClientsInstrumentationModule extends InstrumentationModule {
+
+  public KafkaClientsInstrumentationModule() {
+    super("kafka-clients");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Arrays.asList(
+        new KafkaProducerInstrumentation(),
+        new KafkaConsumerInstrumentation(),
+        new ConsumerRecordsInstrumentation(),
+        new ConsumerRecordsIteratorInstrumentation(),
+        new RecordHandlerInstrumentation(),
+        new ConfiguredHandlerInstrumentation());
+  }
+
+  /**
+   * Typed against Kafka's {@code Callback}: defined next to kafka-clients. Named as text, since a
+   * class literal would load it here, where Kafka is not.
+   */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Collections.singletonList(
+        KafkaClientsInstrumentationModule.class.getPackage().getName() + ".SendCallback");
+  }
+}
