@@ -224,19 +224,15 @@ final class HelperClasses {
                   int.class,
                   int.class,
                   ProtectionDomain.class));
+      // The boot loader's native define: (loader, name, bytes, offset, length, domain, source).
       MethodHandle inBoot =
           lookup.findStatic(
               ClassLoader.class,
               "defineClass1",
-              MethodType.methodType(
-                  Class.class,
-                  ClassLoader.class,
-                  String.class,
-                  byte[].class,
-                  int.class,
-                  int.class,
-                  ProtectionDomain.class,
-                  String.class));
+              MethodType.fromMethodDescriptorString(
+                  "(Ljava/lang/ClassLoader;Ljava/lang/String;[BIILjava/security/ProtectionDomain;"
+                      + "Ljava/lang/String;)Ljava/lang/Class;",
+                  null));
       MethodHandle lock =
           lookup.findVirtual(
               ClassLoader.class,

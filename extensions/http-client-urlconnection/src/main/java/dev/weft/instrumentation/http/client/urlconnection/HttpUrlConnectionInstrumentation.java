@@ -2,6 +2,7 @@ package dev.weft.instrumentation.http.client.urlconnection;
 
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
@@ -30,79 +31,38 @@ public final class HttpUrlConnectionInstrumentation implements TypeInstrumentati
   @Override
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
-        named("connect").and(isPublic()).and(takesArguments(0)),
-        HttpUrlConnectionInstrumentation.class.getName() + "$ConnectAdvice");
-    transformer.applyAdviceToMethod(
-        named("getOutputStream").and(isPublic()).and(takesArguments(0)),
-        HttpUrlConnectionInstrumentation.class.getName() + "$OutputAdvice");
-    transformer.applyAdviceToMethod(
-        named("getInputStream").and(isPublic()).and(takesArguments(0)),
-        HttpUrlConnectionInstrumentation.class.getName() + "$InputAdvice");
+        namedOneOf("connect", "getOutputStream", "getInputStream")
+            .and(isPublic())
+            .and(takesArguments(0)),
+        HttpUrlConnectionInstrumentation.class.getName() + "$CallAdvice");
   }
 
-  /** connect(): may start the call; ends it only if it throws (connection refused, ...). */
+  /**
+   * connect() and getOutputStream() may start the call and end it only if they throw (connection
+   * refused, ...); getOutputStream() turns a GET into a POST, as the method itself does; the
+   * outermost getInputStream() ends the call, returning or throwing. The method's name is a
+   * constant in each woven copy.
+   */
   @SuppressWarnings("unused")
-  public static final class ConnectAdvice {
+  public static final class CallAdvice {
 
-    private ConnectAdvice() {}
+    private CallAdvice() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(
         @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("connected") boolean connected) {
-      UrlConnectionCalls.enter(connection, connected, false);
+        @Advice.FieldValue("connected") boolean connected,
+        @Advice.Origin("#m") String method) {
+      UrlConnectionCalls.enter(connection, connected, "getOutputStream".equals(method));
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.This HttpURLConnection connection,
         @Advice.FieldValue("responseCode") int responseCode,
-        @Advice.Thrown Throwable thrown) {
-      UrlConnectionCalls.exit(connection, false, responseCode, thrown);
-    }
-  }
-
-  /** getOutputStream(): like connect, and turns GET into POST as the method itself does. */
-  @SuppressWarnings("unused")
-  public static final class OutputAdvice {
-
-    private OutputAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter(
-        @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("connected") boolean connected) {
-      UrlConnectionCalls.enter(connection, connected, true);
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(
-        @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("responseCode") int responseCode,
-        @Advice.Thrown Throwable thrown) {
-      UrlConnectionCalls.exit(connection, false, responseCode, thrown);
-    }
-  }
-
-  /** getInputStream(): the outermost one ends the call, returning or throwing. */
-  @SuppressWarnings("unused")
-  public static final class InputAdvice {
-
-    private InputAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter(
-        @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("connected") boolean connected) {
-      UrlConnectionCalls.enter(connection, connected, false);
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(
-        @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("responseCode") int responseCode,
-        @Advice.Thrown Throwable thrown) {
-      UrlConnectionCalls.exit(connection, true, responseCode, thrown);
+        @Advice.Thrown Throwable thrown,
+        @Advice.Origin("#m") String method) {
+      UrlConnectionCalls.exit(connection, "getInputStream".equals(method), responseCode, thrown);
     }
   }
 }

@@ -25,6 +25,6 @@ public final class HttpsDelegateInstrumentation implements TypeInstrumentation {
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
         named("connect").and(isPublic()).and(takesArguments(0)),
-        HttpUrlConnectionInstrumentation.class.getName() + "$ConnectAdvice");
+        HttpUrlConnectionInstrumentation.class.getName() + "$CallAdvice");
   }
 }
