@@ -111,8 +111,12 @@ public final class MicroBenchmarkRunner {
     OtlpSink sink = OtlpSink.start();
     try {
       Map<String, Config> configs = new LinkedHashMap<>();
+      // --baseline-agent: another Weft jar (the last release, or main before a change) under
+      // "base" and "base-traces", alternating with the others in every round: an A/B of two jars.
+      String baseline = options.get("baseline-agent");
+      Path baselineAgent = baseline == null ? null : existing(baseline, "baseline Weft agent");
       for (String name : configNames) {
-        configs.put(name, Config.of(name, weftAgent, otelAgent, sink.port()));
+        configs.put(name, Config.of(name, weftAgent, baselineAgent, otelAgent, sink.port()));
       }
       Results results = new Results();
       for (int round = 1; round <= rounds; round++) {
@@ -267,7 +271,10 @@ public final class MicroBenchmarkRunner {
 
     /** The configurations that export traces to the sink, 10% of them. */
     static boolean exportsTraces(String name) {
-      return name.equals("weft-traces") || name.equals("weft-json") || name.equals("otel-traces");
+      return name.equals("weft-traces")
+          || name.equals("weft-json")
+          || name.equals("base-traces")
+          || name.equals("otel-traces");
     }
 
     /** weft-json changes only log output: it runs the log cases alone. */
@@ -275,7 +282,14 @@ public final class MicroBenchmarkRunner {
       return !name.equals("weft-json") || benchmark.getSimpleName().startsWith("Log");
     }
 
-    static Config of(String name, Path weft, Path otel, int sinkPort) {
+    static Config of(String name, Path weft, Path baseline, Path otel, int sinkPort) {
+      if (name.equals("base") || name.equals("base-traces")) {
+        if (baseline == null) {
+          throw new IllegalArgumentException(name + " needs --baseline-agent PATH");
+        }
+        Config same = of(name.equals("base") ? "weft" : "weft-traces", baseline, null, otel, sinkPort);
+        return new Config(name, same.flags);
+      }
       // Upstream's trace settings for otel-traces; Weft reads the same otel.* keys.
       List<String> tracesToSink =
           List.of(
@@ -312,7 +326,8 @@ public final class MicroBenchmarkRunner {
           throw new IllegalArgumentException(
               "unknown configuration "
                   + name
-                  + "; accepted: none, weft, weft-traces, weft-json, otel-metrics, otel-traces");
+                  + "; accepted: none, weft, weft-traces, weft-json, otel-metrics, otel-traces,"
+                  + " base, base-traces (with --baseline-agent)");
       }
     }
 
@@ -371,7 +386,9 @@ public final class MicroBenchmarkRunner {
             new String[] {"weft", "otel-metrics", "Weft's added cost / upstream's (metrics)"},
             new String[] {
               "weft-traces", "otel-traces", "Weft's added cost / upstream's (metrics + 10% traces)"
-            });
+            },
+            new String[] {"weft", "base", "added cost / baseline jar's (metrics)"},
+            new String[] {"weft-traces", "base-traces", "added cost / baseline jar's (+ traces)"});
 
     private final Map<String, List<Double>> scores = new LinkedHashMap<>();
     private final Map<String, Long> exports = new LinkedHashMap<>();

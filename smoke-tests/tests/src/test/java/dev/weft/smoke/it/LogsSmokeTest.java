@@ -375,6 +375,18 @@ class LogsSmokeTest {
     try (OtlpReceiver receiver = OtlpReceiver.startHttp();
         ServiceProcess service = start(c, receiver, port, "-Dweft.logs.format=json")) {
       HttpClient client = Http.newClient();
+      // Weft's own start-up line goes to standard error from its start thread, with a write of
+      // its own: were it to come while the application writes the tricky 100 KB line (which the
+      // JDK's console handlers write in 8 KB pieces), it could land between two pieces. The
+      // application's lines are what is checked here, so the traffic waits for Weft to be up.
+      Poll.untilValue(
+          Poll.deadline(Duration.ofSeconds(60)),
+          () -> {
+            service.requireAlive("Weft's start-up line");
+            return service.stderrLines();
+          },
+          l -> l.stream().anyMatch(line -> line.contains("\"logger\":\"weft\"") && line.contains(" started")),
+          l -> "Weft's start-up line on standard error\n" + service.describe());
       List<String> paths =
           IntStream.range(0, JSON_REQUESTS).mapToObj(i -> "/order/" + i).collect(Collectors.toList());
       getAll(client, port, paths);
