@@ -21,6 +21,8 @@ import org.apache.logging.log4j.ThreadContext;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.appender.AsyncAppender;
+import org.apache.logging.log4j.core.config.AppenderRef;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
@@ -47,6 +49,7 @@ class Log4j2ModuleTest {
   private static final List<Map<String, String>> received = new CopyOnWriteArrayList<>();
 
   private static Logger logger;
+  private static Logger asyncLogger;
 
   /** Keeps what it receives; Log4j's own appenders write bytes, this one keeps the event. */
   private static final class KeepingAppender extends AbstractAppender {
@@ -70,8 +73,22 @@ class Log4j2ModuleTest {
     LoggerConfig loggerConfig = new LoggerConfig("weft.test", Level.INFO, false);
     loggerConfig.addAppender(appender, null, null);
     config.addLogger("weft.test", loggerConfig);
+    // The same appender behind Log4j's Async appender, which hands events to its own thread.
+    AsyncAppender async =
+        AsyncAppender.newBuilder()
+            .setName("weft-async")
+            .setAppenderRefs(
+                new AppenderRef[] {AppenderRef.createAppenderRef("weft-keeping", null, null)})
+            .setConfiguration(config)
+            .build();
+    async.start();
+    config.addAppender(async);
+    LoggerConfig asyncConfig = new LoggerConfig("weft.test.async", Level.INFO, false);
+    asyncConfig.addAppender(async, null, null);
+    config.addLogger("weft.test.async", asyncConfig);
     context.updateLoggers();
     logger = context.getLogger("weft.test");
+    asyncLogger = context.getLogger("weft.test.async");
   }
 
   @BeforeEach
@@ -125,5 +142,21 @@ class Log4j2ModuleTest {
         received.get(0));
     assertEquals(Map.of("user", "alice"), received.get(1));
     assertNull(ThreadContext.get("trace_id"));
+  }
+
+  @Test
+  void theAsyncAppenderSeesTheIdsOfTheThreadThatLogged() throws InterruptedException {
+    try (Scope ignored = inSpan(TraceFlags.getSampled())) {
+      asyncLogger.info("inside");
+    }
+    asyncLogger.info("outside");
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (received.size() < 2 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(2, received.size());
+    assertEquals(
+        Map.of("trace_id", TRACE_ID, "span_id", SPAN_ID, "trace_flags", "01"), received.get(0));
+    assertTrue(received.get(1).isEmpty(), received.get(1).toString());
   }
 }
