@@ -73,12 +73,14 @@ public final class ServiceProcess implements AutoCloseable {
     return stderr;
   }
 
+  /** The lines of stdout; while the process runs, only those ended by a newline. */
   public List<String> stdoutLines() {
-    return readLines(stdout);
+    return readLines(stdout, process.isAlive());
   }
 
+  /** The lines of stderr; while the process runs, only those ended by a newline. */
   public List<String> stderrLines() {
-    return readLines(stderr);
+    return readLines(stderr, process.isAlive());
   }
 
   /** stderr lines written by Weft (they all start with {@code "[weft] "}). */
@@ -184,13 +186,16 @@ public final class ServiceProcess implements AutoCloseable {
             .collect(Collectors.joining("\n"));
   }
 
-  private static List<String> readLines(Path file) {
+  private static List<String> readLines(Path file, boolean stillWriting) {
     try {
       // Decoding with replacement: the child may be in the middle of writing a character.
       String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
       List<String> lines = new ArrayList<>(Arrays.asList(text.split("\r?\n", -1)));
-      // The text after the last newline is a line still being written (or empty).
-      if (lines.get(lines.size() - 1).isEmpty()) {
+      // The text after the last newline is empty, or a line the child is still writing (a
+      // 100 KB line reaches the file in pieces): a poll must not judge half a line. Once the
+      // child has exited, an unterminated last line is all there will be, so it is kept.
+      String tail = lines.get(lines.size() - 1);
+      if (tail.isEmpty() || stillWriting) {
         lines.remove(lines.size() - 1);
       }
       return lines;
