@@ -16,7 +16,8 @@ import dev.weft.runtime.jdbc.JdbcCalls;
 import dev.weft.runtime.kafka.KafkaClients;
 import dev.weft.runtime.log.LogEnricher;
 import dev.weft.runtime.metrics.MetricsRuntime;
-import dev.weft.runtime.redis.RedisCommands;
+import dev.weft.runtime.operation.Families;
+import dev.weft.runtime.operation.OperationPipeline;
 import dev.weft.runtime.trace.Tracing;
 import dev.weft.runtime.trace.TracingStarter;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.AgentDistributionConfig;
@@ -103,8 +104,7 @@ public final class AgentStarter {
             metrics == null ? null : metrics.pools(),
             tracing,
             errors));
-    WeftBridge.install(
-        new RedisCommands(metrics == null ? null : metrics.redis(), tracing, errors));
+    WeftBridge.install(new OperationPipeline(Families.all(), metrics, tracing, errors));
     DeadLetters deadLetters =
         config.dlq().enabled
             ? new DeadLetters(config.dlq(), metrics == null ? null : metrics.dlq(), errors)

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The runtime's packages form layers, and imports only point down: core (configuration, Weft's
- * own log, self-monitoring), then metrics, then traces, then the families (HTTP, JDBC, Redis,
- * Kafka, log enrichment, dead letters), then what starts it all (the entry points, the installer,
+ * own log, self-monitoring), then metrics, then traces, then the operation pipeline and the
+ * families it describes, then the families with runtime code of their own (HTTP, JDBC, Kafka, log
+ * enrichment, dead letters), then what starts it all (the entry points, the installer,
  * the dead-letter command line). Read from the main sources, so a new import that points up fails
  * here with its file and line.
  */
@@ -36,21 +37,23 @@ class LayersTest {
   /** Package (and everything under it) to layer; the longest matching prefix wins. */
   private static final Map<String, Integer> LAYERS = new LinkedHashMap<>();
 
-  private static final String[] LAYER_NAMES = {"core", "metrics", "traces", "families", "start"};
+  private static final String[] LAYER_NAMES = {
+    "core", "metrics", "traces", "operations", "families", "start"
+  };
 
   static {
     LAYERS.put(RUNTIME + ".core", 0);
     LAYERS.put(RUNTIME + ".metrics", 1);
     LAYERS.put(RUNTIME + ".trace", 2);
-    LAYERS.put(RUNTIME + ".http", 3);
-    LAYERS.put(RUNTIME + ".jdbc", 3);
-    LAYERS.put(RUNTIME + ".redis", 3);
-    LAYERS.put(RUNTIME + ".kafka", 3);
-    LAYERS.put(RUNTIME + ".log", 3);
-    LAYERS.put(RUNTIME + ".dlq", 3);
-    LAYERS.put(RUNTIME + ".dlq.cli", 4);
-    LAYERS.put(RUNTIME + ".install", 4);
-    LAYERS.put(RUNTIME, 4);
+    LAYERS.put(RUNTIME + ".operation", 3);
+    LAYERS.put(RUNTIME + ".http", 4);
+    LAYERS.put(RUNTIME + ".jdbc", 4);
+    LAYERS.put(RUNTIME + ".kafka", 4);
+    LAYERS.put(RUNTIME + ".log", 4);
+    LAYERS.put(RUNTIME + ".dlq", 4);
+    LAYERS.put(RUNTIME + ".dlq.cli", 5);
+    LAYERS.put(RUNTIME + ".install", 5);
+    LAYERS.put(RUNTIME, 5);
   }
 
   private static final Pattern PACKAGE = Pattern.compile("^package\\s+([\\w.]+)\\s*;");

@@ -14,7 +14,7 @@ public final class WeftBridge {
   private static volatile HttpClientRecorder httpClient = HttpClientRecorder.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
-  private static volatile RedisRecorder redis = RedisRecorder.NOOP;
+  private static volatile Operations operations = Operations.NOOP;
   private static volatile KafkaRecorder kafka = KafkaRecorder.NOOP;
   private static volatile LogRecorder logs = LogRecorder.NOOP;
   private static volatile boolean installed;
@@ -36,9 +36,9 @@ public final class WeftBridge {
     return jdbc;
   }
 
-  /** The recorder behind Redis client advice. Never null. */
-  public static RedisRecorder redis() {
-    return redis;
+  /** The operation pipeline, for the families described by operation kinds. Never null. */
+  public static Operations operations() {
+    return operations;
   }
 
   /** The recorder behind Kafka client advice. Never null. */
@@ -96,9 +96,9 @@ public final class WeftBridge {
     }
   }
 
-  public static void install(RedisRecorder recorder) {
-    if (recorder != null) {
-      redis = recorder;
+  public static void install(Operations pipeline) {
+    if (pipeline != null) {
+      operations = pipeline;
     }
   }
 

@@ -36,7 +36,6 @@ public final class MetricsRuntime {
   private final HttpClientMetrics httpClient;
   private final JdbcMetrics jdbc;
   private final PoolMetrics pools;
-  private final RedisMetrics redis;
   private final KafkaMetrics kafka;
   private final DlqMetrics dlq;
   private volatile HTTPServer server;
@@ -90,9 +89,6 @@ public final class MetricsRuntime {
         new JdbcMetrics(
             registry, constLabels, config.cardinalityLimit(), overflowOf("db_client_operations"));
     this.pools = new PoolMetrics(registry, constLabels, errors);
-    this.redis =
-        new RedisMetrics(
-            registry, constLabels, config.cardinalityLimit(), overflowOf("redis_client_commands"));
     this.kafka =
         new KafkaMetrics(
             registry,
@@ -130,8 +126,10 @@ public final class MetricsRuntime {
     return pools;
   }
 
-  public RedisMetrics redis() {
-    return redis;
+  /** Registers the counter and histogram of one operation family (see the pipeline's families). */
+  public NamedOutcomeMetrics namedOutcomes(NamedOutcomeMetrics.Shape shape) {
+    return new NamedOutcomeMetrics(
+        registry, constLabels, config.cardinalityLimit(), overflowOf(shape.counter), shape);
   }
 
   public KafkaMetrics kafka() {

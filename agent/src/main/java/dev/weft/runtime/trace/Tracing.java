@@ -228,7 +228,7 @@ public final class Tracing {
 
   /**
    * Like {@link #startDb(String, String, String, String, String, int)}, with the database
-   * namespace ({@code db.namespace}: Redis's database index).
+   * namespace ({@code db.namespace}: a database name or number).
    */
   public DbSpan startDb(
       String system,

@@ -4,6 +4,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -14,6 +16,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 import redis.clients.jedis.BinaryClient;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.commands.ProtocolCommand;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Jedis 3's {@code Connection}: {@code sendCommand(ProtocolCommand, byte[]...)}, which every
@@ -63,12 +66,16 @@ public final class Jedis3ConnectionInstrumentation implements TypeInstrumentatio
         @Advice.Argument(0) ProtocolCommand command,
         @Advice.FieldValue("socket") Socket socket,
         @Advice.Thrown Throwable thrown) {
+      Operations operations = WeftBridge.operations();
+      OperationKind redis = OperationKind.named("redis");
       if (thrown != null) {
-        WeftBridge.redis().sendFailed(connection, command, command.getRaw(), thrown);
+        operations.end(
+            operations.start(redis, command, command.getRaw(), (String) null, -1, -1), thrown);
         return;
       }
       int db = connection instanceof BinaryClient ? ((BinaryClient) connection).getDB() : -1;
-      WeftBridge.redis().sent(connection, command, command.getRaw(), socket, db);
+      operations.awaitReply(
+          connection, operations.start(redis, command, command.getRaw(), socket, db));
     }
   }
 
@@ -79,7 +86,10 @@ public final class Jedis3ConnectionInstrumentation implements TypeInstrumentatio
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.This Connection connection, @Advice.Thrown Throwable thrown) {
-      WeftBridge.redis().replied(connection, thrown);
+      // An error reply (WRONGTYPE, NOAUTH, MOVED, ...) leaves the connection usable; any other
+      // failure does not, and no command waiting on it will get its reply.
+      WeftBridge.operations()
+          .replied(connection, thrown, thrown != null && !(thrown instanceof JedisDataException));
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.weft.instrumentation.lettuce.v6;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -26,5 +27,15 @@ public final class Lettuce6InstrumentationModule extends InstrumentationModule {
         new LettuceDispatchInstrumentation(),
         new LettuceCommandWrapperInstrumentation(),
         new LettuceFuturesInstrumentation());
+  }
+
+  /**
+   * JDK-only: defined once in the bootstrap loader. Named as text, so that naming it does not
+   * load it where this module's classes are loaded.
+   */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Collections.singletonList(
+        Lettuce6InstrumentationModule.class.getPackage().getName() + ".LettuceCommands");
   }
 }

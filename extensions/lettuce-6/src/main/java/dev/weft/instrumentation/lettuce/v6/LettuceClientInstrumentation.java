@@ -46,7 +46,7 @@ public final class LettuceClientInstrumentation implements TypeInstrumentation {
     public static void onEnter(
         @Advice.Argument(0) Object connection, @Advice.Argument(2) RedisURI uri) {
       String host = uri.getHost(); // null for Sentinel and Unix-socket URIs
-      WeftBridge.redis()
+      WeftBridge.operations()
           .connected(connection, host, host == null ? -1 : uri.getPort(), uri.getDatabase());
     }
   }

@@ -4,7 +4,6 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.weft.bootstrap.WeftBridge;
 import io.lettuce.core.internal.ExceptionFactory;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.protocol.RedisCommand;
@@ -59,7 +58,7 @@ public final class LettuceCommandWrapperInstrumentation implements TypeInstrumen
           output != null && output.hasError()
               ? ExceptionFactory.createExecutionException(output.getError())
               : null;
-      WeftBridge.redis().completed(command, error);
+      LettuceCommands.completed(command, error);
     }
   }
 
@@ -71,7 +70,7 @@ public final class LettuceCommandWrapperInstrumentation implements TypeInstrumen
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(
         @Advice.This RedisCommand<?, ?, ?> command, @Advice.Argument(0) Throwable error) {
-      WeftBridge.redis().completed(command, error);
+      LettuceCommands.completed(command, error);
     }
   }
 
@@ -82,7 +81,7 @@ public final class LettuceCommandWrapperInstrumentation implements TypeInstrumen
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.This RedisCommand<?, ?, ?> command) {
-      WeftBridge.redis().completed(command, new CancellationException());
+      LettuceCommands.completed(command, new CancellationException());
     }
   }
 }

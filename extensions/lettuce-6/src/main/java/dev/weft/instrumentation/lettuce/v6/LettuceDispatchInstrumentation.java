@@ -55,15 +55,15 @@ public final class LettuceDispatchInstrumentation implements TypeInstrumentation
     public static Object onEnter(
         @Advice.This Object connection, @Advice.Argument(0) RedisCommand<?, ?, ?> command) {
       ProtocolKeyword type = command.getType();
-      return WeftBridge.redis()
-          .dispatched(connection, command, type, type == null ? null : type.getBytes());
+      return LettuceCommands.dispatched(
+          connection, command, type, type == null ? null : type.getBytes());
     }
 
     /** Lettuce reports a refused write through the command; should dispatch throw, it is over. */
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object handle, @Advice.Thrown Throwable thrown) {
       if (thrown != null && handle != null) {
-        WeftBridge.redis().end(handle, thrown);
+        WeftBridge.operations().end(handle, thrown);
       }
     }
   }
@@ -80,8 +80,8 @@ public final class LettuceDispatchInstrumentation implements TypeInstrumentation
         if (element instanceof RedisCommand) {
           RedisCommand<?, ?, ?> command = (RedisCommand<?, ?, ?>) element;
           ProtocolKeyword type = command.getType();
-          WeftBridge.redis()
-              .dispatched(connection, command, type, type == null ? null : type.getBytes());
+          LettuceCommands.dispatched(
+              connection, command, type, type == null ? null : type.getBytes());
         }
       }
     }

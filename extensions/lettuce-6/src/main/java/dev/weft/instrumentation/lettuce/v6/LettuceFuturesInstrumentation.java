@@ -4,7 +4,6 @@ import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import net.bytebuddy.asm.Advice;
@@ -43,12 +42,12 @@ public final class LettuceFuturesInstrumentation implements TypeInstrumentation 
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Object onEnter(@Advice.Argument(0) Object future) {
-      return WeftBridge.redis().awaitStarted(future);
+      return LettuceCommands.awaitStarted(future);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object previous, @Advice.Thrown Throwable thrown) {
-      WeftBridge.redis().awaitEnded(previous, thrown);
+      LettuceCommands.awaitEnded(previous, thrown);
     }
   }
 }
