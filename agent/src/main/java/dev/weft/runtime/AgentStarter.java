@@ -7,7 +7,6 @@ import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.core.config.ConfigException;
 import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.dlq.DeadLetters;
-import dev.weft.runtime.http.HttpClientRequests;
 import dev.weft.runtime.http.HttpServerRequests;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.install.LoadedModule;
@@ -95,9 +94,7 @@ public final class AgentStarter {
         new HttpServerRequests(
             metrics == null ? null : metrics.httpServer(), tracing, errors));
     WeftBridge.install(new LogEnricher(tracing, config.logs(), config.serviceName(), errors));
-    WeftBridge.install(
-        new HttpClientRequests(metrics == null ? null : metrics.httpClient(), tracing, errors),
-        tracing.contextBridge());
+    WeftBridge.install(tracing.contextBridge());
     WeftBridge.install(
         new JdbcCalls(
             metrics == null ? null : metrics.jdbc(),

@@ -3,8 +3,8 @@ package dev.weft.bootstrap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The name of one kind of operation that modules report through {@link Operations} ("redis": one
- * command sent to a Redis server). A module only names the kind; the runtime describes it once
+ * The name of one kind of operation that modules report through {@link Operations} (one command
+ * sent to a key-value store, say). A module only names the kind; the runtime describes it once
  * (which counter, histogram and span it feeds) in its list of families. Instances are canonical
  * per name, so helpers defined in many class loaders, and several modules of one family, share
  * one instance and the runtime finds its description in one field read.

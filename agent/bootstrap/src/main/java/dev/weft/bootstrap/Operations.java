@@ -12,11 +12,15 @@ import java.net.Socket;
  * lets the runtime decode each name once. For clients that write requests and read their replies
  * in order on one connection, the pipeline also keeps the operations that wait for a reply
  * ({@link #awaitReply} and {@link #replied}); for clients whose connections are opened once and
- * used later, where each one goes ({@link #connected} and {@link #startOn}).
+ * used later, where each one goes ({@link #connected} and {@link #startOn}). HTTP calls start with
+ * their request's parts ({@link #startCall}), add their span's headers to the request
+ * ({@link #propagationHeaders}) and end with the response's status.
  *
  * <p>Arguments (keys, values, statements' literals) are never passed here. Nothing here throws.
  */
 public abstract class Operations {
+
+  private static final String[] NO_HEADERS = new String[0];
 
   public static final Operations NOOP =
       new Operations() {
@@ -47,6 +51,20 @@ public abstract class Operations {
 
         @Override
         public void replied(Object connection, Throwable error, boolean connectionBroken) {}
+
+        @Override
+        public Object startCall(
+            OperationKind kind, String method, String scheme, String host, int port, String path) {
+          return null;
+        }
+
+        @Override
+        public String[] propagationHeaders(Object operation) {
+          return NO_HEADERS;
+        }
+
+        @Override
+        public void end(Object operation, int status, Throwable error) {}
       };
 
   /**
@@ -82,4 +100,31 @@ public abstract class Operations {
    * will get its reply: they all end with {@code error}.
    */
   public abstract void replied(Object connection, Throwable error, boolean connectionBroken);
+
+  /**
+   * Starts an HTTP call, a child of the current context. Returns the call to end, or null when
+   * nothing is recorded (Weft's own export, metrics and traces off).
+   *
+   * @param host the target host as the application gave it (a label: never user-info)
+   * @param port the target port, or -1 for the scheme's default
+   * @param path the request path without its query string (a span attribute only)
+   */
+  public abstract Object startCall(
+      OperationKind kind, String method, String scheme, String host, int port, String path);
+
+  /**
+   * The headers to add to the call's request, as name, value, name, value, ...: the W3C
+   * {@code traceparent} (and {@code tracestate}, {@code baggage}) of its span. Never null; empty
+   * when there is nothing to propagate. Advice never overwrites a {@code traceparent} the
+   * application set itself.
+   */
+  public abstract String[] propagationHeaders(Object operation);
+
+  /**
+   * The call is over, once (as {@link #end(Object, Throwable)}).
+   *
+   * @param status the response's status, or a value below 100 when no response arrived
+   * @param error what the call threw (connection refused, timeout, ...), or null
+   */
+  public abstract void end(Object operation, int status, Throwable error);
 }

@@ -11,7 +11,6 @@ public final class WeftBridge {
 
   private static volatile AdviceErrorSink adviceErrors = AdviceErrorSink.NOOP;
   private static volatile HttpServerRecorder httpServer = HttpServerRecorder.NOOP;
-  private static volatile HttpClientRecorder httpClient = HttpClientRecorder.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
   private static volatile Operations operations = Operations.NOOP;
@@ -24,11 +23,6 @@ public final class WeftBridge {
   /** The recorder behind HTTP server advice. Never null. */
   public static HttpServerRecorder httpServer() {
     return httpServer;
-  }
-
-  /** The recorder behind HTTP client advice. Never null. */
-  public static HttpClientRecorder httpClient() {
-    return httpClient;
   }
 
   /** The recorder behind JDBC advice. Never null. */
@@ -114,10 +108,7 @@ public final class WeftBridge {
     }
   }
 
-  public static void install(HttpClientRecorder client, ContextBridge contextBridge) {
-    if (client != null) {
-      httpClient = client;
-    }
+  public static void install(ContextBridge contextBridge) {
     if (contextBridge != null) {
       context = contextBridge;
     }

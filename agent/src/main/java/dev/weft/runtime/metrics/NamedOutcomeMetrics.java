@@ -11,7 +11,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
  * A counter and a duration histogram of one kind of operation, labelled by the operation's name
  * (one open-ended label, through the cardinality guard), {@code status} ({@code ok} or
  * {@code error}) and {@code error_type}. What the operation pipeline feeds for a family whose
- * only label is the operation's name (Redis: {@code redis_client_commands_total{command,...}}).
+ * only label is the operation's name (a command name, for instance).
  */
 public final class NamedOutcomeMetrics {
 

@@ -4,25 +4,36 @@ import dev.weft.runtime.metrics.NamedOutcomeMetrics;
 
 /**
  * The one description of a family of operations: the {@link dev.weft.bootstrap.OperationKind}
- * its modules name, and what one operation becomes: a CLIENT span of a database system (span
- * name the operation's name, {@code db.system}, {@code db.operation.name}, {@code db.namespace},
- * {@code server.address} and {@code server.port}), one count and one duration labelled by the
- * operation's name and outcome, and the span as the duration's exemplar when it is sampled.
+ * its modules name, and what one operation becomes (its span, its count, its duration and the
+ * span as the duration's exemplar when it is sampled), as one of the pipeline's shapes.
  */
 public final class Family {
 
+  /** What one operation of a family becomes. */
+  enum Shape {
+    /** See {@link #databaseCommands}. */
+    DATABASE_COMMANDS,
+    /** See {@link #httpClientCalls}. */
+    HTTP_CLIENT_CALLS
+  }
+
+  final Shape shape;
   final String kind;
   final String system;
   final NamedOutcomeMetrics.Shape metrics;
 
-  private Family(String kind, String system, NamedOutcomeMetrics.Shape metrics) {
+  private Family(Shape shape, String kind, String system, NamedOutcomeMetrics.Shape metrics) {
+    this.shape = shape;
     this.kind = kind;
     this.system = system;
     this.metrics = metrics;
   }
 
   /**
-   * A database client's commands, named by protocol keywords (upper-cased, at most 64
+   * A database client's commands: a CLIENT span named by the command ({@code db.system},
+   * {@code db.operation.name}, {@code db.namespace}, {@code server.address},
+   * {@code server.port}), one count and one duration labelled by the command's name and outcome.
+   * Commands are named by protocol keywords (upper-cased, at most 64
    * characters, anything but letters, digits and {@code ._- } as {@code _}).
    *
    * @param kind the operation kind's name, also the module label of Weft's own errors
@@ -30,7 +41,22 @@ public final class Family {
    */
   public static Family databaseCommands(
       String kind, String system, NamedOutcomeMetrics.Shape metrics) {
-    return new Family(kind, system, metrics);
+    return new Family(Shape.DATABASE_COMMANDS, kind, system, metrics);
+  }
+
+  /**
+   * HTTP client calls: {@code http_client_requests_total} and
+   * {@code http_client_request_duration_seconds} by {@code method}, {@code host} (through the
+   * cardinality guard), {@code status} (the response's code, or {@code error}) and
+   * {@code error_type}; a CLIENT span ({@code http.request.method}, {@code url.full} without
+   * query or user-info, {@code server.address}, {@code server.port},
+   * {@code http.response.status_code}) whose W3C headers go on the request; the sampled span as
+   * the duration's exemplar.
+   *
+   * @param kind the operation kind's name, also the module label of Weft's own errors
+   */
+  public static Family httpClientCalls(String kind) {
+    return new Family(Shape.HTTP_CLIENT_CALLS, kind, null, null);
   }
 
   public String kind() {

@@ -30,6 +30,7 @@ public final class OperationPipeline extends Operations {
   static final int MAX_PENDING = 100_000;
   static final int MAX_NAMES = 1000;
   static final int MAX_NAME_LENGTH = 64;
+  private static final String[] NO_HEADERS = new String[0];
 
   private final Tracing tracing;
   private final AgentErrors errors;
@@ -45,8 +46,16 @@ public final class OperationPipeline extends Operations {
     this.errors = errors;
     this.recording = metrics != null || tracing.enabled();
     for (Family family : families) {
-      NamedOutcomeMetrics series = metrics == null ? null : metrics.namedOutcomes(family.metrics);
-      OperationKind.named(family.kind).describe(new Described(this, family, series));
+      Object description;
+      if (family.shape == Family.Shape.HTTP_CLIENT_CALLS) {
+        description =
+            new HttpCalls(
+                this, family.kind, metrics == null ? null : metrics.httpClient(), tracing, errors);
+      } else {
+        NamedOutcomeMetrics series = metrics == null ? null : metrics.namedOutcomes(family.metrics);
+        description = new Described(this, family, series);
+      }
+      OperationKind.named(family.kind).describe(description);
     }
   }
 
@@ -99,7 +108,40 @@ public final class OperationPipeline extends Operations {
   }
 
   @Override
+  public Object startCall(
+      OperationKind kind, String method, String scheme, String host, int port, String path) {
+    Object d = kind == null ? null : kind.description();
+    if (d instanceof HttpCalls && ((HttpCalls) d).pipeline == this) {
+      return ((HttpCalls) d).start(method, scheme, host, port, path);
+    }
+    return null;
+  }
+
+  @Override
+  public String[] propagationHeaders(Object operation) {
+    if (operation instanceof HttpCalls.Call) {
+      HttpCalls.Call call = (HttpCalls.Call) operation;
+      return call.calls.headers(call);
+    }
+    return NO_HEADERS;
+  }
+
+  @Override
+  public void end(Object operation, int status, Throwable error) {
+    if (operation instanceof HttpCalls.Call) {
+      HttpCalls.Call call = (HttpCalls.Call) operation;
+      call.calls.end(call, status, error);
+    } else {
+      end(operation, error);
+    }
+  }
+
+  @Override
   public void end(Object operation, Throwable error) {
+    if (operation instanceof HttpCalls.Call) {
+      end(operation, -1, error);
+      return;
+    }
     if (operation instanceof Operation) {
       Operation op = (Operation) operation;
       try {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.bootstrap.ContextBridge;
-import dev.weft.bootstrap.HttpClientRecorder;
 import dev.weft.bootstrap.WeftBridge;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
@@ -49,13 +48,13 @@ class TaskContextsTest {
 
   @BeforeEach
   void installBridge() {
-    WeftBridge.install(HttpClientRecorder.NOOP, new ThreadLocalBridge());
+    WeftBridge.install(new ThreadLocalBridge());
   }
 
   @AfterEach
   void removeBridge() {
     ThreadLocalBridge.CURRENT.remove();
-    WeftBridge.install(HttpClientRecorder.NOOP, ContextBridge.NOOP);
+    WeftBridge.install(ContextBridge.NOOP);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -93,9 +94,11 @@ public final class DoExecuteInstrumentation implements TypeInstrumentation {
         host = target.getHostName();
         port = target.getPort();
       }
-      Object handle = WeftBridge.httpClient().start(method, scheme, host, port, path);
+      Object handle =
+          WeftBridge.operations()
+              .startCall(OperationKind.named("http-client"), method, scheme, host, port, path);
       if (handle != null && request.getFirstHeader("traceparent") == null) {
-        String[] headers = WeftBridge.httpClient().propagationHeaders(handle);
+        String[] headers = WeftBridge.operations().propagationHeaders(handle);
         for (int i = 0; i + 1 < headers.length; i += 2) {
           if (request.getFirstHeader(headers[i]) == null) {
             request.setHeader(headers[i], headers[i + 1]);
@@ -127,7 +130,7 @@ public final class DoExecuteInstrumentation implements TypeInstrumentation {
         if (response != null && response.getStatusLine() != null) {
           status = response.getStatusLine().getStatusCode();
         }
-        WeftBridge.httpClient().end(handle, status, status >= 100 ? null : thrown);
+        WeftBridge.operations().end(handle, status, status >= 100 ? null : thrown);
       }
     }
   }

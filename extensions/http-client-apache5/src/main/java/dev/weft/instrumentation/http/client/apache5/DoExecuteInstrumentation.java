@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -88,9 +89,12 @@ public final class DoExecuteInstrumentation implements TypeInstrumentation {
           path = path.substring(0, query);
         }
       }
-      Object handle = WeftBridge.httpClient().start(request.getMethod(), scheme, host, port, path);
+      Object handle =
+          WeftBridge.operations()
+              .startCall(
+                  OperationKind.named("http-client"), request.getMethod(), scheme, host, port, path);
       if (handle != null && request.getFirstHeader("traceparent") == null) {
-        String[] headers = WeftBridge.httpClient().propagationHeaders(handle);
+        String[] headers = WeftBridge.operations().propagationHeaders(handle);
         for (int i = 0; i + 1 < headers.length; i += 2) {
           if (request.getFirstHeader(headers[i]) == null) {
             request.setHeader(headers[i], headers[i + 1]);
@@ -119,7 +123,7 @@ public final class DoExecuteInstrumentation implements TypeInstrumentation {
       }
       if (handle != null) {
         int status = response != null ? response.getCode() : -1;
-        WeftBridge.httpClient().end(handle, status, status >= 100 ? null : thrown);
+        WeftBridge.operations().end(handle, status, status >= 100 ? null : thrown);
       }
     }
   }

@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -63,10 +64,16 @@ public final class HttpClientFacadeInstrumentation implements TypeInstrumentatio
         @Advice.Argument(value = 0, readOnly = false) HttpRequest request) {
       URI uri = request.uri();
       Object handle =
-          WeftBridge.httpClient()
-              .start(request.method(), uri.getScheme(), uri.getHost(), uri.getPort(), uri.getRawPath());
+          WeftBridge.operations()
+              .startCall(
+                  OperationKind.named("http-client"),
+                  request.method(),
+                  uri.getScheme(),
+                  uri.getHost(),
+                  uri.getPort(),
+                  uri.getRawPath());
       if (handle != null && !request.headers().firstValue("traceparent").isPresent()) {
-        String[] headers = WeftBridge.httpClient().propagationHeaders(handle);
+        String[] headers = WeftBridge.operations().propagationHeaders(handle);
         if (headers.length > 0) {
           try {
             HttpRequest.Builder copy = HttpRequest.newBuilder(uri);
@@ -120,9 +127,9 @@ public final class HttpClientFacadeInstrumentation implements TypeInstrumentatio
         // A dependent stage: the future the application holds is neither replaced nor changed.
         ((CompletableFuture<?>) result).whenComplete(new JdkHttpClientCallback(handle));
       } else if (result instanceof HttpResponse) {
-        WeftBridge.httpClient().end(handle, ((HttpResponse<?>) result).statusCode(), null);
+        WeftBridge.operations().end(handle, ((HttpResponse<?>) result).statusCode(), null);
       } else {
-        WeftBridge.httpClient().end(handle, -1, thrown);
+        WeftBridge.operations().end(handle, -1, thrown);
       }
     }
   }

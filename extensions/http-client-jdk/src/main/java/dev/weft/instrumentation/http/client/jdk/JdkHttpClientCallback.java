@@ -41,7 +41,7 @@ public final class JdkHttpClientCallback implements BiConsumer<Object, Throwable
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
     }
-    WeftBridge.httpClient().end(handle, status, error);
+    WeftBridge.operations().end(handle, status, error);
   }
 
   static int statusCode(Object response) throws ReflectiveOperationException {

@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -78,13 +79,19 @@ public final class InterceptorChainInstrumentation implements TypeInstrumentatio
       try {
         HttpUrl url = request.url();
         handle =
-            WeftBridge.httpClient()
-                .start(request.method(), url.scheme(), url.host(), url.port(), url.encodedPath());
+            WeftBridge.operations()
+                .startCall(
+                    OperationKind.named("http-client"),
+                    request.method(),
+                    url.scheme(),
+                    url.host(),
+                    url.port(),
+                    url.encodedPath());
       } finally {
         WeftBridge.context().detach(scope);
       }
       if (handle != null && request.header("traceparent") == null) {
-        String[] headers = WeftBridge.httpClient().propagationHeaders(handle);
+        String[] headers = WeftBridge.operations().propagationHeaders(handle);
         if (headers.length > 0) {
           Request.Builder copy = request.newBuilder();
           for (int i = 0; i + 1 < headers.length; i += 2) {
@@ -104,7 +111,7 @@ public final class InterceptorChainInstrumentation implements TypeInstrumentatio
         @Advice.Return Response response,
         @Advice.Thrown Throwable thrown) {
       if (handle != null) {
-        WeftBridge.httpClient()
+        WeftBridge.operations()
             .end(handle, response != null ? response.code() : -1, response != null ? null : thrown);
       }
     }

@@ -1,7 +1,8 @@
 package dev.weft.instrumentation.http.client.urlconnection;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeakIdentityMap;
-import dev.weft.bootstrap.HttpClientRecorder;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
 import java.net.HttpURLConnection;
 import java.net.URL;
@@ -60,9 +61,9 @@ public final class UrlConnectionCalls {
       call.handle = null;
       if (responseCode >= 100) {
         // 4xx/5xx: getInputStream throws, yet the server answered.
-        WeftBridge.httpClient().end(handle, responseCode, null);
+        WeftBridge.operations().end(handle, responseCode, null);
       } else {
-        WeftBridge.httpClient().end(handle, -1, thrown);
+        WeftBridge.operations().end(handle, -1, thrown);
       }
     }
   }
@@ -74,9 +75,10 @@ public final class UrlConnectionCalls {
       method = "POST"; // what getOutputStream does before it sends anything
     }
     String path = url.getPath();
-    HttpClientRecorder recorder = WeftBridge.httpClient();
+    Operations operations = WeftBridge.operations();
     Object handle =
-        recorder.start(
+        operations.startCall(
+            OperationKind.named("http-client"),
             method,
             url.getProtocol(),
             url.getHost(),
@@ -85,7 +87,7 @@ public final class UrlConnectionCalls {
     if (handle != null && !connected) {
       try {
         if (connection.getRequestProperty("traceparent") == null) {
-          String[] headers = recorder.propagationHeaders(handle);
+          String[] headers = operations.propagationHeaders(handle);
           for (int i = 0; i + 1 < headers.length; i += 2) {
             if (connection.getRequestProperty(headers[i]) == null) {
               connection.setRequestProperty(headers[i], headers[i + 1]);

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.bootstrap.ContextBridge;
-import dev.weft.bootstrap.HttpClientRecorder;
+import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeakIdentityMap;
 import dev.weft.bootstrap.WeftBridge;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.Socket;
 import java.net.URL;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,9 +32,10 @@ class UrlConnectionCallsTest {
   @BeforeAll
   static void installRecorder() {
     WeftBridge.install(
-        new HttpClientRecorder() {
+        new Operations() {
           @Override
-          public Object start(String method, String scheme, String host, int port, String path) {
+          public Object startCall(
+              OperationKind kind, String method, String scheme, String host, int port, String path) {
             return method + " " + scheme + "://" + host + ":" + port + path;
           }
 
@@ -45,13 +48,49 @@ class UrlConnectionCallsTest {
           public void end(Object handle, int status, Throwable error) {
             ENDED.add(handle + " -> " + status + (error == null ? "" : " " + error.getClass().getSimpleName()));
           }
-        },
-        ContextBridge.NOOP);
+
+          // Not what HttpURLConnection reports:
+          @Override
+          public Object start(OperationKind k, Object key, byte[] name, String host, int port, int db) {
+            throw new AssertionError();
+          }
+
+          @Override
+          public Object start(OperationKind k, Object key, byte[] name, Socket socket, int db) {
+            throw new AssertionError();
+          }
+
+          @Override
+          public Object startOn(OperationKind k, Object connection, Object key, byte[] name) {
+            throw new AssertionError();
+          }
+
+          @Override
+          public void end(Object operation, Throwable error) {
+            throw new AssertionError();
+          }
+
+          @Override
+          public void connected(Object connection, String host, int port, int db) {
+            throw new AssertionError();
+          }
+
+          @Override
+          public void awaitReply(Object connection, Object operation) {
+            throw new AssertionError();
+          }
+
+          @Override
+          public void replied(Object connection, Throwable error, boolean broken) {
+            throw new AssertionError();
+          }
+        });
+    WeftBridge.install(ContextBridge.NOOP);
   }
 
   @AfterAll
   static void uninstall() {
-    WeftBridge.install(HttpClientRecorder.NOOP, ContextBridge.NOOP);
+    WeftBridge.install(Operations.NOOP);
   }
 
   @Test

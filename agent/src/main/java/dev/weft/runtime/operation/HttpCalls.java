@@ -1,35 +1,45 @@
-package dev.weft.runtime.http;
+package dev.weft.runtime.operation;
 
-import dev.weft.bootstrap.HttpClientRecorder;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.metrics.HttpClientMetrics;
 import dev.weft.runtime.metrics.HttpServerMetrics;
 import dev.weft.runtime.trace.ClientSpan;
 import dev.weft.runtime.trace.Tracing;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-/** Behind every HTTP client module: client RED metrics, the client span and its headers. */
-public final class HttpClientRequests extends HttpClientRecorder {
+/**
+ * The HTTP client calls' shape of the pipeline: client RED metrics by method, host and status,
+ * a CLIENT span whose W3C headers go on the request, and the sampled span as exemplar.
+ */
+final class HttpCalls {
 
-  static final String MODULE = "http-client";
   private static final String[] NO_HEADERS = new String[0];
 
+  final OperationPipeline pipeline;
+  private final String module;
   private final HttpClientMetrics metrics; // null when metrics are off
   private final Tracing tracing;
   private final AgentErrors errors;
 
-  public HttpClientRequests(HttpClientMetrics metrics, Tracing tracing, AgentErrors errors) {
+  HttpCalls(
+      OperationPipeline pipeline,
+      String module,
+      HttpClientMetrics metrics,
+      Tracing tracing,
+      AgentErrors errors) {
+    this.pipeline = pipeline;
+    this.module = module;
     this.metrics = metrics;
     this.tracing = tracing;
     this.errors = errors;
   }
 
-  @Override
-  public Object start(String method, String scheme, String host, int port, String path) {
+  Object start(String method, String scheme, String host, int port, String path) {
     try {
       if (tracing.suppressed() || (metrics == null && !tracing.enabled())) {
         return null;
       }
-      Call call = new Call(HttpServerMetrics.methodIndex(method));
+      Call call = new Call(this, HttpServerMetrics.methodIndex(method));
       if (metrics != null) {
         call.host = metrics.host(host);
       }
@@ -37,34 +47,25 @@ public final class HttpClientRequests extends HttpClientRecorder {
       call.startNanos = System.nanoTime();
       return call;
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a client call start", t);
+      errors.internalFailure(module, "recording a client call start", t);
       return null;
     }
   }
 
-  @Override
-  public String[] propagationHeaders(Object handle) {
+  String[] headers(Call call) {
     try {
-      if (handle instanceof Call) {
-        ClientSpan span = ((Call) handle).span;
-        if (span != null) {
-          return span.headers();
-        }
+      if (call.span != null) {
+        return call.span.headers();
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "building propagation headers", t);
+      errors.internalFailure(module, "building propagation headers", t);
     }
     return NO_HEADERS;
   }
 
-  @Override
-  public void end(Object handle, int status, Throwable error) {
-    if (!(handle instanceof Call)) {
-      return;
-    }
+  void end(Call call, int status, Throwable error) {
     try {
-      Call call = (Call) handle;
-      if (!call.ended.compareAndSet(false, true)) {
+      if (!ENDED.compareAndSet(call, 0, 1)) {
         return;
       }
       double seconds = (System.nanoTime() - call.startNanos) / 1e9;
@@ -79,19 +80,24 @@ public final class HttpClientRequests extends HttpClientRecorder {
         metrics.record(call.host, call.method, status, error, seconds, traceId, spanId);
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a client call end", t);
+      errors.internalFailure(module, "recording a client call end", t);
     }
   }
 
-  private static final class Call {
+  private static final AtomicIntegerFieldUpdater<Call> ENDED =
+      AtomicIntegerFieldUpdater.newUpdater(Call.class, "ended");
+
+  /** One call between its start and its end. */
+  static final class Call {
+    final HttpCalls calls;
     final int method;
-    final java.util.concurrent.atomic.AtomicBoolean ended =
-        new java.util.concurrent.atomic.AtomicBoolean();
     HttpClientMetrics.HostSeries host;
     ClientSpan span;
     long startNanos;
+    volatile int ended;
 
-    Call(int method) {
+    Call(HttpCalls calls, int method) {
+      this.calls = calls;
       this.method = method;
     }
   }
