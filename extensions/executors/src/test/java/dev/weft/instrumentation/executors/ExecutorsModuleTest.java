@@ -444,8 +444,8 @@ class ExecutorsModuleTest {
         onPool = source.thenApplyAsync(v -> probe(), pool);
         onForkJoin = source.thenApplyAsync(v -> probe(), forkJoin);
         onDefault = source.thenApplyAsync(v -> probe());
-        combined =
-            source.thenCombineAsync(CompletableFuture.completedFuture("y"), (a, b) -> probe(), pool);
+        CompletableFuture<String> other = CompletableFuture.completedFuture("y");
+        combined = source.thenCombineAsync(other, (a, b) -> probe(), pool);
       }
       CompletableFuture<Seen> declaredOutside = source.thenApplyAsync(v -> probe(), pool);
 
@@ -585,7 +585,8 @@ class ExecutorsModuleTest {
               throw failure;
             });
       }
-      ExecutionException e = assertThrows(ExecutionException.class, () -> submitted.get(10, SECONDS));
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> submitted.get(10, SECONDS));
       assertSame(failure, e.getCause());
       ExecutionException f =
           assertThrows(ExecutionException.class, () -> submittedToForkJoin.get(10, SECONDS));

@@ -179,7 +179,9 @@ class JdkHttpClientModuleTest {
     int failed = 2;
     for (int i = 0; i < ok; i++) {
       HttpResponse<String> r =
-          client.sendAsync(get("/users/a" + i), HttpResponse.BodyHandlers.ofString()).get(10, SECONDS);
+          client
+              .sendAsync(get("/users/a" + i), HttpResponse.BodyHandlers.ofString())
+              .get(10, SECONDS);
       assertEquals(200, r.statusCode());
     }
     for (int i = 0; i < failed; i++) {
@@ -194,7 +196,8 @@ class JdkHttpClientModuleTest {
     // its histogram is recorded last.
     String[] okLabels = labels("GET", "200", "");
     String[] failedLabels = labels("GET", "500", "");
-    assertEquals(ok, weft.awaitHistogramCount("http_client_request_duration_seconds", ok, okLabels));
+    assertEquals(
+        ok, weft.awaitHistogramCount("http_client_request_duration_seconds", ok, okLabels));
     assertEquals(
         failed,
         weft.awaitHistogramCount("http_client_request_duration_seconds", failed, failedLabels));
@@ -252,7 +255,8 @@ class JdkHttpClientModuleTest {
       assertEquals("127.0.0.1", span.getAttributes().get(AttributeKey.stringKey("server.address")));
       assertEquals((long) port, span.getAttributes().get(AttributeKey.longKey("server.port")));
       assertEquals(
-          requests[i].uri().toString(), span.getAttributes().get(AttributeKey.stringKey("url.full")));
+          requests[i].uri().toString(),
+          span.getAttributes().get(AttributeKey.stringKey("url.full")));
       assertEquals(
           (long) statuses[i],
           span.getAttributes().get(AttributeKey.longKey("http.response.status_code")));
@@ -271,7 +275,9 @@ class JdkHttpClientModuleTest {
         SpanContext.create(traceId, callerId, TraceFlags.getSampled(), TraceState.getDefault());
     CompletableFuture<HttpResponse<String>> async;
     try (Scope ignored = Context.root().with(Span.wrap(caller)).makeCurrent()) {
-      assertEquals(200, client.send(get("/users/sync"), HttpResponse.BodyHandlers.ofString()).statusCode());
+      HttpResponse<String> sync =
+          client.send(get("/users/sync"), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, sync.statusCode());
       async = client.sendAsync(get("/users/async"), HttpResponse.BodyHandlers.ofString());
     }
     assertEquals(200, async.get(10, SECONDS).statusCode());
@@ -281,7 +287,8 @@ class JdkHttpClientModuleTest {
     for (SpanData span : spans) {
       assertEquals(traceId, span.getTraceId());
       assertEquals(callerId, span.getParentSpanId());
-      String path = URI.create(span.getAttributes().get(AttributeKey.stringKey("url.full"))).getPath();
+      String url = span.getAttributes().get(AttributeKey.stringKey("url.full"));
+      String path = URI.create(url).getPath();
       Received request =
           received.stream().filter(r -> r.path.equals(path)).findFirst().orElseThrow();
       assertEquals(traceparent(span), request.traceparent);
