@@ -130,6 +130,15 @@ public final class WeftAgentExtension implements BeforeAllCallback, BeforeEachCa
     return moved;
   }
 
+  /**
+   * As {@link #awaitCounter}, for a histogram's count. A call recorded on another thread moves
+   * its counter and then its histogram: a test that reads both waits for the histogram.
+   */
+  public long awaitHistogramCount(String name, long expected, String... labels)
+      throws InterruptedException {
+    return (long) awaitCounter(name, expected, labels);
+  }
+
   /** The spans that ended since the test began, in the order they ended. */
   public List<SpanData> spans() {
     return Installed.get().spans.all();
