@@ -7,7 +7,6 @@ import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.core.config.ConfigException;
 import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.dlq.DeadLetters;
-import dev.weft.runtime.http.HttpServerRequests;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
@@ -89,10 +88,7 @@ public final class AgentStarter {
         inProcess == null
             ? TracingStarter.start(config, metrics, errors)
             : inProcess.tracing(config, errors);
-    WeftBridge.install(
-        errors,
-        new HttpServerRequests(
-            metrics == null ? null : metrics.httpServer(), tracing, errors));
+    WeftBridge.install(errors);
     WeftBridge.install(new LogEnricher(tracing, config.logs(), config.serviceName(), errors));
     WeftBridge.install(tracing.contextBridge());
     WeftBridge.install(
@@ -142,8 +138,12 @@ public final class AgentStarter {
         new Thread(
             () -> {
               try {
+                // Threads started from here (the /metrics server's, the metrics client's
+                // scheduler) inherit this loader, never one of the application's.
+                Thread.currentThread().setContextClassLoader(AgentStarter.class.getClassLoader());
                 String url = null;
                 if (started != null) {
+                  started.startScheduler();
                   started.registerJvmMetrics();
                   url = started.startServer();
                 }

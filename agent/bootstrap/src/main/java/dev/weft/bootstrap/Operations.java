@@ -22,6 +22,13 @@ public abstract class Operations {
 
   private static final String[] NO_HEADERS = new String[0];
 
+  /**
+   * What {@link #startRequest} returns for a dispatch nested inside a request already in
+   * progress on the same thread (a filter chain or servlet calling the next one): end it like
+   * any other, which unwinds the nesting without recording anything.
+   */
+  public static final Object NESTED = new Object();
+
   public static final Operations NOOP =
       new Operations() {
         @Override
@@ -65,6 +72,26 @@ public abstract class Operations {
 
         @Override
         public void end(Object operation, int status, Throwable error) {}
+
+        @Override
+        public Object startRequest(
+            OperationKind kind,
+            Object owner,
+            String method,
+            String endpoint,
+            String scheme,
+            String path,
+            String traceparent,
+            String tracestate,
+            String baggage) {
+          return null;
+        }
+
+        @Override
+        public void suspend(Object operation) {}
+
+        @Override
+        public void end(Object operation, int status, Throwable error, String route) {}
       };
 
   /**
@@ -127,4 +154,42 @@ public abstract class Operations {
    * @param error what the call threw (connection refused, timeout, ...), or null
    */
   public abstract void end(Object operation, int status, Throwable error);
+
+  /**
+   * A request enters a server's dispatch; while it is in the dispatch, its SERVER span is the
+   * thread's current context. Returns the request to end (or to {@link #suspend}), {@link #NESTED}
+   * inside a request already in progress on this thread, or null when nothing is recorded.
+   *
+   * @param owner the object that serves the request (handler or servlet): lets Weft leave out its
+   *     own /metrics server
+   * @param endpoint the route template known at dispatch (never the raw path); may be refined at
+   *     the end
+   * @param path the request path without its query string (a span attribute only)
+   * @param traceparent the W3C header of that name, or null (likewise the next two)
+   */
+  public abstract Object startRequest(
+      OperationKind kind,
+      Object owner,
+      String method,
+      String endpoint,
+      String scheme,
+      String path,
+      String traceparent,
+      String tracestate,
+      String baggage);
+
+  /**
+   * The dispatch returned but the request goes on asynchronously (a servlet's async context):
+   * the thread lets go of the request's context; the end follows later, from any thread.
+   */
+  public abstract void suspend(Object operation);
+
+  /**
+   * The request is complete (as {@link #end(Object, int, Throwable)}).
+   *
+   * @param status the response status; below 100 when no response was sent
+   * @param route the route template found during the dispatch (Spring MVC's matched pattern), or
+   *     null to keep the endpoint given at the start
+   */
+  public abstract void end(Object operation, int status, Throwable error, String route);
 }

@@ -10,7 +10,6 @@ package dev.weft.bootstrap;
 public final class WeftBridge {
 
   private static volatile AdviceErrorSink adviceErrors = AdviceErrorSink.NOOP;
-  private static volatile HttpServerRecorder httpServer = HttpServerRecorder.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
   private static volatile Operations operations = Operations.NOOP;
@@ -19,11 +18,6 @@ public final class WeftBridge {
   private static volatile boolean installed;
 
   private WeftBridge() {}
-
-  /** The recorder behind HTTP server advice. Never null. */
-  public static HttpServerRecorder httpServer() {
-    return httpServer;
-  }
 
   /** The recorder behind JDBC advice. Never null. */
   public static JdbcRecorder jdbc() {
@@ -75,12 +69,9 @@ public final class WeftBridge {
     return installed;
   }
 
-  public static void install(AdviceErrorSink errors, HttpServerRecorder server) {
+  public static void install(AdviceErrorSink errors) {
     if (errors != null) {
       adviceErrors = errors;
-    }
-    if (server != null) {
-      httpServer = server;
     }
   }
 

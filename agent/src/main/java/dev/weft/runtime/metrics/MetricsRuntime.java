@@ -6,6 +6,7 @@ import dev.weft.runtime.core.config.WeftConfig;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.core.util.Scheduler;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -103,6 +104,21 @@ public final class MetricsRuntime {
   public void registerJvmMetrics() {
     if (config.jvmMetrics()) {
       JvmMetrics.builder().constLabels(constLabels).register(registry);
+    }
+  }
+
+  /**
+   * Starts the Prometheus client's one scheduler thread (it resets exemplar rate limits) now, on
+   * the calling thread. Left to itself, the client starts it at the first exemplar, on whatever
+   * application thread records it, and the thread keeps that thread's context class loader for
+   * the JVM's life: in a servlet container, a web application's loader, which could then never be
+   * unloaded on redeploy. Call it from a thread whose context class loader is Weft's own.
+   */
+  public void startScheduler() {
+    try {
+      Scheduler.awaitInitialization();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

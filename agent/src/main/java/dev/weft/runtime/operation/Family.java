@@ -14,7 +14,9 @@ public final class Family {
     /** See {@link #databaseCommands}. */
     DATABASE_COMMANDS,
     /** See {@link #httpClientCalls}. */
-    HTTP_CLIENT_CALLS
+    HTTP_CLIENT_CALLS,
+    /** See {@link #httpServerRequests}. */
+    HTTP_SERVER_REQUESTS
   }
 
   final Shape shape;
@@ -57,6 +59,19 @@ public final class Family {
    */
   public static Family httpClientCalls(String kind) {
     return new Family(Shape.HTTP_CLIENT_CALLS, kind, null, null);
+  }
+
+  /**
+   * HTTP server requests: {@code http_requests_total}, {@code http_request_duration_seconds} and
+   * {@code http_requests_active} by {@code method}, {@code endpoint} (the route template, through
+   * the cardinality guard) and {@code status}; a SERVER span, a child of the W3C context the
+   * request carries, current on the thread while the request is in its dispatch; the sampled
+   * span as the duration's exemplar.
+   *
+   * @param kind the operation kind's name, also the module label of Weft's own errors
+   */
+  public static Family httpServerRequests(String kind) {
+    return new Family(Shape.HTTP_SERVER_REQUESTS, kind, null, null);
   }
 
   public String kind() {

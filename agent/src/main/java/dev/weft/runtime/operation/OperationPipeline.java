@@ -38,6 +38,8 @@ public final class OperationPipeline extends Operations {
   private final ConcurrentWeakIdentityMap<ArrayDeque<Operation>> waiting =
       new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<Endpoint> endpoints = new ConcurrentWeakIdentityMap<>();
+  /** Per thread: how deep it is in server dispatches (only the outermost is a request). */
+  final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
   /** Describes every family's kind; {@code metrics} null when metrics are off. */
   public OperationPipeline(
@@ -47,7 +49,11 @@ public final class OperationPipeline extends Operations {
     this.recording = metrics != null || tracing.enabled();
     for (Family family : families) {
       Object description;
-      if (family.shape == Family.Shape.HTTP_CLIENT_CALLS) {
+      if (family.shape == Family.Shape.HTTP_SERVER_REQUESTS) {
+        description =
+            new HttpRequests(
+                this, family.kind, metrics == null ? null : metrics.httpServer(), tracing, errors);
+      } else if (family.shape == Family.Shape.HTTP_CLIENT_CALLS) {
         description =
             new HttpCalls(
                 this, family.kind, metrics == null ? null : metrics.httpClient(), tracing, errors);
@@ -127,10 +133,51 @@ public final class OperationPipeline extends Operations {
   }
 
   @Override
+  public Object startRequest(
+      OperationKind kind,
+      Object owner,
+      String method,
+      String endpoint,
+      String scheme,
+      String path,
+      String traceparent,
+      String tracestate,
+      String baggage) {
+    Object d = kind == null ? null : kind.description();
+    if (d instanceof HttpRequests && ((HttpRequests) d).pipeline == this) {
+      return ((HttpRequests) d)
+          .start(owner, method, endpoint, scheme, path, traceparent, tracestate, baggage);
+    }
+    return null;
+  }
+
+  @Override
+  public void suspend(Object operation) {
+    if (operation instanceof HttpRequests.Request) {
+      ((HttpRequests.Request) operation).requests.suspend(operation);
+    } else if (operation == NESTED) {
+      unwind();
+    }
+  }
+
+  @Override
+  public void end(Object operation, int status, Throwable error, String route) {
+    if (operation instanceof HttpRequests.Request) {
+      HttpRequests.Request request = (HttpRequests.Request) operation;
+      request.requests.end(request, status, error, route);
+    } else {
+      end(operation, status, error);
+    }
+  }
+
+  @Override
   public void end(Object operation, int status, Throwable error) {
     if (operation instanceof HttpCalls.Call) {
       HttpCalls.Call call = (HttpCalls.Call) operation;
       call.calls.end(call, status, error);
+    } else if (operation instanceof HttpRequests.Request) {
+      HttpRequests.Request request = (HttpRequests.Request) operation;
+      request.requests.end(request, status, error, null);
     } else {
       end(operation, error);
     }
@@ -138,7 +185,11 @@ public final class OperationPipeline extends Operations {
 
   @Override
   public void end(Object operation, Throwable error) {
-    if (operation instanceof HttpCalls.Call) {
+    if (operation == NESTED) {
+      unwind();
+      return;
+    }
+    if (operation instanceof HttpCalls.Call || operation instanceof HttpRequests.Request) {
       end(operation, -1, error);
       return;
     }
@@ -213,6 +264,14 @@ public final class OperationPipeline extends Operations {
       }
     } catch (Throwable t) {
       errors.internalFailure("operations", "recording a reply", t);
+    }
+  }
+
+  /** Leaves one level of server dispatch on this thread. */
+  void unwind() {
+    int[] d = depth.get();
+    if (d[0] > 0) {
+      d[0]--;
     }
   }
 

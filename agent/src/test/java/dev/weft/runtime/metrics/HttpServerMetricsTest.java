@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import dev.weft.bootstrap.HttpServerRecorder;
+import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.config.WeftConfig;
-import dev.weft.runtime.http.HttpServerRequests;
+import dev.weft.runtime.operation.Family;
+import dev.weft.runtime.operation.OperationPipeline;
 import dev.weft.runtime.trace.Tracing;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -16,6 +18,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /** The recorder behind every HTTP server module, exercised directly with exact numbers. */
 class HttpServerMetricsTest {
+
+  private static final OperationKind SERVER = OperationKind.named("http-server");
+
+  /** The pipeline with the HTTP server requests' family only, on {@code rt}. */
+  private static OperationPipeline pipeline(MetricsRuntime rt) {
+    return new OperationPipeline(
+        List.of(Family.httpServerRequests(SERVER.name())), rt, Tracing.disabled(), new AgentErrors());
+  }
 
   private final Object appHandler = new Object();
 
@@ -39,15 +50,15 @@ class HttpServerMetricsTest {
   @Test
   void countsStatusesErrorsAndDurationsExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    OperationPipeline m = pipeline(rt);
     for (int i = 0; i < 7; i++) {
-      m.end(m.start(appHandler, "GET", "/hello", "http", "/hello", null, null, null), 200, null, null);
+      m.end(m.startRequest(SERVER, appHandler, "GET", "/hello", "http", "/hello", null, null, null), 200, null, null);
     }
     for (int i = 0; i < 3; i++) {
-      m.end(m.start(appHandler, "GET", "/hello", "http", "/hello", null, null, null), 503, null, null);
+      m.end(m.startRequest(SERVER, appHandler, "GET", "/hello", "http", "/hello", null, null, null), 503, null, null);
     }
-    m.end(m.start(appHandler, "POST", "/boom", "http", "/boom", null, null, null), -1, new IllegalStateException(), null);
-    m.end(m.start(appHandler, "POST", "/silent", "http", "/silent", null, null, null), -1, null, null);
+    m.end(m.startRequest(SERVER, appHandler, "POST", "/boom", "http", "/boom", null, null, null), -1, new IllegalStateException(), null);
+    m.end(m.startRequest(SERVER, appHandler, "POST", "/silent", "http", "/silent", null, null, null), -1, null, null);
 
     assertEquals(7, counter(rt, "http_requests", "GET", "/hello", "200"));
     assertEquals(3, counter(rt, "http_requests", "GET", "/hello", "503"));
@@ -60,11 +71,11 @@ class HttpServerMetricsTest {
   @Test
   void nestedCallsOnOneThreadAreOneRequest() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
-    Object outer = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
-    Object filter = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
-    Object handler = m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null);
-    assertSame(HttpServerRecorder.NESTED, filter);
+    OperationPipeline m = pipeline(rt);
+    Object outer = m.startRequest(SERVER, appHandler, "GET", "/users/", "http", "/users/", null, null, null);
+    Object filter = m.startRequest(SERVER, appHandler, "GET", "/users/", "http", "/users/", null, null, null);
+    Object handler = m.startRequest(SERVER, appHandler, "GET", "/users/", "http", "/users/", null, null, null);
+    assertSame(Operations.NESTED, filter);
     assertEquals(1, active(rt, "GET", "/users/"));
     m.end(handler, 200, null, null);
     m.end(filter, 200, null, null);
@@ -72,33 +83,33 @@ class HttpServerMetricsTest {
     assertEquals(1, counter(rt, "http_requests", "GET", "/users/", "200"));
     assertEquals(0, active(rt, "GET", "/users/"));
     // The thread is clean again: the next request counts.
-    m.end(m.start(appHandler, "GET", "/users/", "http", "/users/", null, null, null), 200, null, null);
+    m.end(m.startRequest(SERVER, appHandler, "GET", "/users/", "http", "/users/", null, null, null), 200, null, null);
     assertEquals(2, counter(rt, "http_requests", "GET", "/users/", "200"));
   }
 
   @Test
   void weftsOwnHandlersAreNotCounted() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    OperationPipeline m = pipeline(rt);
     Object ownHandler = new BoundedLabelMapTest(); // any class from Weft's own loader
-    assertNull(m.start(ownHandler, "GET", "/metrics", "http", "/metrics", null, null, null));
+    assertNull(m.startRequest(SERVER, ownHandler, "GET", "/metrics", "http", "/metrics", null, null, null));
   }
 
   @Test
   void unknownMethodsCollapseToOther() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
-    m.end(m.start(appHandler, "get", "/x", "http", "/x", null, null, null), 200, null, null);
-    m.end(m.start(appHandler, "\u0000BREW\u00ff", "/x", "http", "/x", null, null, null), 200, null, null);
+    OperationPipeline m = pipeline(rt);
+    m.end(m.startRequest(SERVER, appHandler, "get", "/x", "http", "/x", null, null, null), 200, null, null);
+    m.end(m.startRequest(SERVER, appHandler, "\u0000BREW\u00ff", "/x", "http", "/x", null, null, null), 200, null, null);
     assertEquals(2, counter(rt, "http_requests", "_OTHER", "/x", "200"));
   }
 
   @Test
   void endpointsBeyondTheLimitGoToOtherAndAreCounted() throws Exception {
     MetricsRuntime rt = runtime(2);
-    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    OperationPipeline m = pipeline(rt);
     for (String e : new String[] {"/a", "/b", "/c", "/d", "/c"}) {
-      m.end(m.start(appHandler, "GET", e, "http", e, null, null, null), 200, null, null);
+      m.end(m.startRequest(SERVER, appHandler, "GET", e, "http", e, null, null, null), 200, null, null);
     }
     assertEquals(1, counter(rt, "http_requests", "GET", "/a", "200"));
     assertEquals(3, counter(rt, "http_requests", "GET", BoundedLabelMap.OTHER, "200"));
@@ -108,7 +119,7 @@ class HttpServerMetricsTest {
   @Test
   void concurrentRequestsAreCountedExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
-    HttpServerRequests m = new HttpServerRequests(rt.httpServer(), Tracing.disabled(), new AgentErrors());
+    OperationPipeline m = pipeline(rt);
     int threads = 8;
     int perThread = 5_000;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -122,7 +133,7 @@ class HttpServerMetricsTest {
               return;
             }
             for (int i = 0; i < perThread; i++) {
-              m.end(m.start(appHandler, "GET", "/c", "http", "/c", null, null, null), i % 10 == 0 ? 500 : 200, null, null);
+              m.end(m.startRequest(SERVER, appHandler, "GET", "/c", "http", "/c", null, null, null), i % 10 == 0 ? 500 : 200, null, null);
             }
           });
     }

@@ -1,5 +1,6 @@
 package dev.weft.instrumentation.servlet.javax;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +56,9 @@ public final class ServletAdvice {
     }
     // The recorder's start is the last call: once it has returned a handle, nothing may throw
     // before the exit advice gets it.
-    return WeftBridge.httpServer()
-        .start(
+    return WeftBridge.operations()
+        .startRequest(
+            OperationKind.named("http-server"),
             owner,
             request.getMethod(),
             routes.endpoint(request.getServletPath(), request.getPathInfo()),
@@ -98,17 +100,17 @@ public final class ServletAdvice {
       // The request goes on after this dispatch: the listener ends it when the async context
       // completes, with the status then. Suspended first, so that the listener's end (on any
       // thread) never touches this thread's state.
-      WeftBridge.httpServer().suspend(handle);
+      WeftBridge.operations().suspend(handle);
       try {
         ((HttpServletRequest) servletRequest)
             .getAsyncContext()
             .addListener(
                 new ServletAsyncListener(handle, (HttpServletResponse) servletResponse, route));
       } catch (Throwable t) {
-        WeftBridge.httpServer().end(handle, status, null, route);
+        WeftBridge.operations().end(handle, status, null, route);
       }
       return;
     }
-    WeftBridge.httpServer().end(handle, status, thrown, route);
+    WeftBridge.operations().end(handle, status, thrown, route);
   }
 }

@@ -53,7 +53,7 @@ public final class ServletAsyncListener implements AsyncListener {
     } catch (Throwable ignored) {
       // Recorded with the error, or as no response (500), below.
     }
-    WeftBridge.httpServer().end(handle, status, error, route);
+    WeftBridge.operations().end(handle, status, error, route);
   }
 
   @Override

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -50,8 +51,9 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
     public static Object onEnter(@Advice.Argument(0) HttpExchange exchange) {
       HttpContext context = exchange.getHttpContext();
       Headers headers = exchange.getRequestHeaders();
-      return WeftBridge.httpServer()
-          .start(
+      return WeftBridge.operations()
+          .startRequest(
+              OperationKind.named("http-server"),
               context.getHandler(),
               exchange.getRequestMethod(),
               context.getPath(),
@@ -76,7 +78,7 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
       } catch (Throwable ignored) {
         // end() must be reached whatever the exchange does: it unwinds the nesting.
       }
-      WeftBridge.httpServer().end(handle, status, thrown, null);
+      WeftBridge.operations().end(handle, status, thrown, null);
     }
   }
 }

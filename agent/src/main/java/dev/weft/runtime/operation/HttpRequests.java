@@ -1,34 +1,43 @@
-package dev.weft.runtime.http;
+package dev.weft.runtime.operation;
 
-import dev.weft.bootstrap.HttpServerRecorder;
+import dev.weft.bootstrap.Operations;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.metrics.HttpServerMetrics;
 import dev.weft.runtime.trace.ServerSpan;
 import dev.weft.runtime.trace.Tracing;
 
 /**
- * Behind every HTTP server module: RED metrics and the server span of each request. The outermost
- * dispatch on a thread is the request; calls nested inside it (filters, forwards) are not counted
- * again. Each request gets a small handle object; with tracing off that is the only allocation.
+ * The HTTP server requests' shape of the pipeline: RED metrics (and requests in flight) by
+ * method, endpoint and status, and the SERVER span of each request, its W3C context read from the
+ * request's headers. The outermost dispatch on a thread is the request; calls nested inside it
+ * (filters, forwards, one server's handler inside another's) are not counted again. Each request
+ * gets a small handle object; with tracing off that is the only allocation.
  */
-public final class HttpServerRequests extends HttpServerRecorder {
+final class HttpRequests {
 
-  static final String MODULE = "http-server";
+  private static final Object NESTED = Operations.NESTED;
 
+  final OperationPipeline pipeline;
+  private final String module;
   private final HttpServerMetrics metrics; // null when metrics are off
   private final Tracing tracing;
   private final AgentErrors errors;
-  private final ClassLoader ownLoader = HttpServerRequests.class.getClassLoader();
-  private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+  private final ClassLoader ownLoader = HttpRequests.class.getClassLoader();
 
-  public HttpServerRequests(HttpServerMetrics metrics, Tracing tracing, AgentErrors errors) {
+  HttpRequests(
+      OperationPipeline pipeline,
+      String module,
+      HttpServerMetrics metrics,
+      Tracing tracing,
+      AgentErrors errors) {
+    this.pipeline = pipeline;
+    this.module = module;
     this.metrics = metrics;
     this.tracing = tracing;
     this.errors = errors;
   }
 
-  @Override
-  public Object start(
+  Object start(
       Object owner,
       String method,
       String endpoint,
@@ -42,11 +51,11 @@ public final class HttpServerRequests extends HttpServerRecorder {
       if (owner != null && owner.getClass().getClassLoader() == ownLoader) {
         return null; // Weft's own /metrics server is not the application's traffic.
       }
-      d = depth.get();
+      d = pipeline.depth.get();
       if (d[0]++ > 0) {
         return NESTED;
       }
-      Request request = new Request(HttpServerMetrics.methodIndex(method));
+      Request request = new Request(this, HttpServerMetrics.methodIndex(method));
       if (metrics != null) {
         request.series = metrics.series(endpoint);
         metrics.started(request.series, request.method);
@@ -56,18 +65,14 @@ public final class HttpServerRequests extends HttpServerRecorder {
       request.startNanos = System.nanoTime();
       return request;
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a request start", t);
+      errors.internalFailure(module, "recording a request start", t);
       return d == null ? null : NESTED; // depth was raised: end() unwinds it without recording
     }
   }
 
-  @Override
-  public void suspend(Object handle) {
-    if (handle == null) {
-      return;
-    }
+  void suspend(Object handle) {
     try {
-      unwind();
+      pipeline.unwind();
       if (handle instanceof Request) {
         Request request = (Request) handle;
         request.suspended = true;
@@ -76,23 +81,14 @@ public final class HttpServerRequests extends HttpServerRecorder {
         }
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "suspending a request", t);
+      errors.internalFailure(module, "suspending a request", t);
     }
   }
 
-  @Override
-  public void end(Object handle, int status, Throwable error, String route) {
-    if (handle == null) {
-      return;
-    }
+  void end(Request request, int status, Throwable error, String route) {
     try {
-      if (!(handle instanceof Request)) {
-        unwind(); // NESTED
-        return;
-      }
-      Request request = (Request) handle;
       if (!request.suspended) {
-        unwind();
+        pipeline.unwind();
       }
       if (!request.ended.compareAndSet(false, true)) {
         return;
@@ -116,19 +112,13 @@ public final class HttpServerRequests extends HttpServerRecorder {
             span == null ? null : span.spanId());
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a request end", t);
-    }
-  }
-
-  private void unwind() {
-    int[] d = depth.get();
-    if (d[0] > 0) {
-      d[0]--;
+      errors.internalFailure(module, "recording a request end", t);
     }
   }
 
   /** One request in flight; may end on another thread than it started (async servlets). */
-  private static final class Request {
+  static final class Request {
+    final HttpRequests requests;
     final int method;
     final java.util.concurrent.atomic.AtomicBoolean ended =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -137,7 +127,8 @@ public final class HttpServerRequests extends HttpServerRecorder {
     long startNanos;
     volatile boolean suspended;
 
-    Request(int method) {
+    Request(HttpRequests requests, int method) {
+      this.requests = requests;
       this.method = method;
     }
   }
