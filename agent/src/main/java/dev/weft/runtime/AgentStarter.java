@@ -10,7 +10,6 @@ import dev.weft.runtime.dlq.DeadLetters;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
-import dev.weft.runtime.jdbc.JdbcCalls;
 import dev.weft.runtime.kafka.KafkaClients;
 import dev.weft.runtime.log.LogEnricher;
 import dev.weft.runtime.metrics.MetricsRuntime;
@@ -91,12 +90,6 @@ public final class AgentStarter {
     WeftBridge.install(errors);
     WeftBridge.install(new LogEnricher(tracing, config.logs(), config.serviceName(), errors));
     WeftBridge.install(tracing.contextBridge());
-    WeftBridge.install(
-        new JdbcCalls(
-            metrics == null ? null : metrics.jdbc(),
-            metrics == null ? null : metrics.pools(),
-            tracing,
-            errors));
     WeftBridge.install(new OperationPipeline(Families.all(), metrics, tracing, errors));
     DeadLetters deadLetters =
         config.dlq().enabled

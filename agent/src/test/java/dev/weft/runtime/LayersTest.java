@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The runtime's packages form layers, and imports only point down: core (configuration, Weft's
  * own log, self-monitoring), then metrics, then traces, then the operation pipeline and the
- * families it describes, then the families with runtime code of their own (JDBC, Kafka, log
+ * families it describes, then the families with runtime code of their own (Kafka, log
  * enrichment, dead letters), then what starts it all (the entry points, the installer,
  * the dead-letter command line). Read from the main sources, so a new import that points up fails
  * here with its file and line.
@@ -43,10 +43,10 @@ class LayersTest {
 
   static {
     LAYERS.put(RUNTIME + ".core", 0);
+    LAYERS.put(RUNTIME + ".sql", 0);
     LAYERS.put(RUNTIME + ".metrics", 1);
     LAYERS.put(RUNTIME + ".trace", 2);
     LAYERS.put(RUNTIME + ".operation", 3);
-    LAYERS.put(RUNTIME + ".jdbc", 4);
     LAYERS.put(RUNTIME + ".kafka", 4);
     LAYERS.put(RUNTIME + ".log", 4);
     LAYERS.put(RUNTIME + ".dlq", 4);

@@ -92,6 +92,30 @@ public abstract class Operations {
 
         @Override
         public void end(Object operation, int status, Throwable error, String route) {}
+
+        @Override
+        public void prepared(OperationKind kind, Object statement, String sql) {}
+
+        @Override
+        public void batchAdded(OperationKind kind, Object statement, String sql) {}
+
+        @Override
+        public void closed(OperationKind kind, Object statement) {}
+
+        @Override
+        public Object startStatement(
+            OperationKind kind, Object statement, String sql, boolean batch) {
+          return null;
+        }
+
+        @Override
+        public void poolOpened(OperationKind kind, Object pool) {}
+
+        @Override
+        public void poolClosed(OperationKind kind, Object pool) {}
+
+        @Override
+        public void connectionAcquired(OperationKind kind, Object pool, long nanos, Throwable error) {}
       };
 
   /**
@@ -192,4 +216,32 @@ public abstract class Operations {
    *     null to keep the endpoint given at the start
    */
   public abstract void end(Object operation, int status, Throwable error, String route);
+
+  /** {@code statement} was prepared with {@code sql}: parsed once, here, not per execution. */
+  public abstract void prepared(OperationKind kind, Object statement, String sql);
+
+  /** {@code sql} was added to {@code statement}'s batch (a batch is named by its first). */
+  public abstract void batchAdded(OperationKind kind, Object statement, String sql);
+
+  /** {@code statement} was closed: what Weft knew of it is forgotten at once. */
+  public abstract void closed(OperationKind kind, Object statement);
+
+  /**
+   * {@code statement} starts executing {@code sql} (null: its prepared text, or its batch when
+   * {@code batch}). Only the outermost execution on a thread is an operation: nested ones (a
+   * pool's proxy calling the driver's statement) return a value that ends without recording.
+   * End it with {@link #end(Object, Throwable)}, always: it also unwinds the nesting.
+   */
+  public abstract Object startStatement(
+      OperationKind kind, Object statement, String sql, boolean batch);
+
+  /** A connection pool was started (its gauges appear). */
+  public abstract void poolOpened(OperationKind kind, Object pool);
+
+  /** A connection pool was shut down (its gauges go). */
+  public abstract void poolClosed(OperationKind kind, Object pool);
+
+  /** Borrowing a connection from {@code pool} took {@code nanos} and failed with {@code error}. */
+  public abstract void connectionAcquired(
+      OperationKind kind, Object pool, long nanos, Throwable error);
 }

@@ -11,18 +11,12 @@ public final class WeftBridge {
 
   private static volatile AdviceErrorSink adviceErrors = AdviceErrorSink.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
-  private static volatile JdbcRecorder jdbc = JdbcRecorder.NOOP;
   private static volatile Operations operations = Operations.NOOP;
   private static volatile KafkaRecorder kafka = KafkaRecorder.NOOP;
   private static volatile LogRecorder logs = LogRecorder.NOOP;
   private static volatile boolean installed;
 
   private WeftBridge() {}
-
-  /** The recorder behind JDBC advice. Never null. */
-  public static JdbcRecorder jdbc() {
-    return jdbc;
-  }
 
   /** The operation pipeline, for the families described by operation kinds. Never null. */
   public static Operations operations() {
@@ -72,12 +66,6 @@ public final class WeftBridge {
   public static void install(AdviceErrorSink errors) {
     if (errors != null) {
       adviceErrors = errors;
-    }
-  }
-
-  public static void install(JdbcRecorder recorder) {
-    if (recorder != null) {
-      jdbc = recorder;
     }
   }
 

@@ -16,7 +16,9 @@ public final class Family {
     /** See {@link #httpClientCalls}. */
     HTTP_CLIENT_CALLS,
     /** See {@link #httpServerRequests}. */
-    HTTP_SERVER_REQUESTS
+    HTTP_SERVER_REQUESTS,
+    /** See {@link #sqlStatements}. */
+    SQL_STATEMENTS
   }
 
   final Shape shape;
@@ -72,6 +74,19 @@ public final class Family {
    */
   public static Family httpServerRequests(String kind) {
     return new Family(Shape.HTTP_SERVER_REQUESTS, kind, null, null);
+  }
+
+  /**
+   * SQL statements run through JDBC: {@code db_client_operations_total} and
+   * {@code db_client_operation_duration_seconds} by {@code db_system} (from the connection's
+   * URL), {@code operation} and {@code table} (from the statement's text, parsed once per text),
+   * {@code status} and {@code error_type}; a CLIENT span named {@code <operation> <table>} with
+   * the text, literals replaced by {@code ?}; connection pools' gauges and borrow times.
+   *
+   * @param kind the operation kind's name, also the module label of Weft's own errors
+   */
+  public static Family sqlStatements(String kind) {
+    return new Family(Shape.SQL_STATEMENTS, kind, null, null);
   }
 
   public String kind() {

@@ -49,7 +49,16 @@ public final class OperationPipeline extends Operations {
     this.recording = metrics != null || tracing.enabled();
     for (Family family : families) {
       Object description;
-      if (family.shape == Family.Shape.HTTP_SERVER_REQUESTS) {
+      if (family.shape == Family.Shape.SQL_STATEMENTS) {
+        description =
+            new SqlStatements(
+                this,
+                family.kind,
+                metrics == null ? null : metrics.jdbc(),
+                metrics == null ? null : metrics.pools(),
+                tracing,
+                errors);
+      } else if (family.shape == Family.Shape.HTTP_SERVER_REQUESTS) {
         description =
             new HttpRequests(
                 this, family.kind, metrics == null ? null : metrics.httpServer(), tracing, errors);
@@ -183,8 +192,74 @@ public final class OperationPipeline extends Operations {
     }
   }
 
+  /** The kind's SQL shape, or null. */
+  private SqlStatements sql(OperationKind kind) {
+    Object d = kind == null ? null : kind.description();
+    return d instanceof SqlStatements && ((SqlStatements) d).pipeline == this
+        ? (SqlStatements) d
+        : null;
+  }
+
+  @Override
+  public void prepared(OperationKind kind, Object statement, String sql) {
+    SqlStatements shape = sql(kind);
+    if (shape != null) {
+      shape.prepared(statement, sql);
+    }
+  }
+
+  @Override
+  public void batchAdded(OperationKind kind, Object statement, String sql) {
+    SqlStatements shape = sql(kind);
+    if (shape != null) {
+      shape.batchAdded(statement, sql);
+    }
+  }
+
+  @Override
+  public void closed(OperationKind kind, Object statement) {
+    SqlStatements shape = sql(kind);
+    if (shape != null) {
+      shape.closed(statement);
+    }
+  }
+
+  @Override
+  public Object startStatement(OperationKind kind, Object statement, String sql, boolean batch) {
+    SqlStatements shape = sql(kind);
+    return shape == null ? null : shape.start(statement, sql, batch);
+  }
+
+  @Override
+  public void poolOpened(OperationKind kind, Object pool) {
+    SqlStatements shape = sql(kind);
+    if (shape != null) {
+      shape.poolOpened(pool);
+    }
+  }
+
+  @Override
+  public void poolClosed(OperationKind kind, Object pool) {
+    SqlStatements shape = sql(kind);
+    if (shape != null) {
+      shape.poolClosed(pool);
+    }
+  }
+
+  @Override
+  public void connectionAcquired(OperationKind kind, Object pool, long nanos, Throwable error) {
+    SqlStatements shape = sql(kind);
+    if (shape != null) {
+      shape.connectionAcquired(pool, nanos, error);
+    }
+  }
+
   @Override
   public void end(Object operation, Throwable error) {
+    if (operation instanceof SqlStatements.ThreadState) {
+      ((SqlStatements.ThreadState) operation).owner.end(operation, error);
+      return;
+    }
     if (operation == NESTED) {
       unwind();
       return;

@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -42,7 +43,7 @@ public final class HikariPoolInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(@Advice.This Object pool) {
-      WeftBridge.jdbc().poolOpened(pool);
+      WeftBridge.operations().poolOpened(OperationKind.named("jdbc"), pool);
     }
   }
 
@@ -53,7 +54,7 @@ public final class HikariPoolInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.This Object pool) {
-      WeftBridge.jdbc().poolClosed(pool);
+      WeftBridge.operations().poolClosed(OperationKind.named("jdbc"), pool);
     }
   }
 
@@ -70,7 +71,8 @@ public final class HikariPoolInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
         @Advice.This Object pool, @Advice.Enter long started, @Advice.Thrown Throwable thrown) {
-      WeftBridge.jdbc().connectionAcquired(pool, System.nanoTime() - started, thrown);
+      WeftBridge.operations()
+          .connectionAcquired(OperationKind.named("jdbc"), pool, System.nanoTime() - started, thrown);
     }
   }
 }

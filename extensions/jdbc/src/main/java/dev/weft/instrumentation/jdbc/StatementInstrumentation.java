@@ -9,6 +9,7 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -67,12 +68,13 @@ public final class StatementInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Object onEnter(@Advice.This Object statement, @Advice.Argument(0) String sql) {
-      return WeftBridge.jdbc().start(statement, sql, false);
+      return WeftBridge.operations()
+          .startStatement(OperationKind.named("jdbc"), statement, sql, false);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object handle, @Advice.Thrown Throwable thrown) {
-      WeftBridge.jdbc().end(handle, thrown);
+      WeftBridge.operations().end(handle, thrown);
     }
   }
 
@@ -84,12 +86,13 @@ public final class StatementInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Object onEnter(@Advice.This Object statement) {
-      return WeftBridge.jdbc().start(statement, null, false);
+      return WeftBridge.operations()
+          .startStatement(OperationKind.named("jdbc"), statement, null, false);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object handle, @Advice.Thrown Throwable thrown) {
-      WeftBridge.jdbc().end(handle, thrown);
+      WeftBridge.operations().end(handle, thrown);
     }
   }
 
@@ -101,12 +104,13 @@ public final class StatementInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Object onEnter(@Advice.This Object statement) {
-      return WeftBridge.jdbc().start(statement, null, true);
+      return WeftBridge.operations()
+          .startStatement(OperationKind.named("jdbc"), statement, null, true);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object handle, @Advice.Thrown Throwable thrown) {
-      WeftBridge.jdbc().end(handle, thrown);
+      WeftBridge.operations().end(handle, thrown);
     }
   }
 
@@ -118,7 +122,7 @@ public final class StatementInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter(@Advice.This Object statement, @Advice.Argument(0) String sql) {
-      WeftBridge.jdbc().batchAdded(statement, sql);
+      WeftBridge.operations().batchAdded(OperationKind.named("jdbc"), statement, sql);
     }
   }
 
@@ -130,7 +134,7 @@ public final class StatementInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.This Object statement) {
-      WeftBridge.jdbc().closed(statement);
+      WeftBridge.operations().closed(OperationKind.named("jdbc"), statement);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
 /**
  * The table name being read, capped at {@link SqlStatementParser#MAX_TABLE_LENGTH} characters: a

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
 /** The keywords {@link SqlSummariser} looks for, and the words it skips before a table name. */
 final class SqlKeywords {

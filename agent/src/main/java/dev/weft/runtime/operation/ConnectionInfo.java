@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.operation;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
 /**
  * What the JDBC instrumentation needs to know about one SQL statement: the operation and the

@@ -1,15 +1,15 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_CALL;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_DDL;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_DELETE;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_FROM;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_INSERT;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_MERGE;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_ON;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_REPLACE;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_TRUNCATE;
-import static dev.weft.runtime.jdbc.SqlKeywords.CTX_UPDATE;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_CALL;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_DDL;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_DELETE;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_FROM;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_INSERT;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_MERGE;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_ON;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_REPLACE;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_TRUNCATE;
+import static dev.weft.runtime.sql.SqlKeywords.CTX_UPDATE;
 
 /**
  * The statement half of {@link SqlStatementParser}: a state machine fed with the tokens of one

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
 /**
  * The statement text as spans show it: every literal already replaced by {@code ?} by the

@@ -1,11 +1,11 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
-import static dev.weft.runtime.jdbc.SqlChars.isDigit;
-import static dev.weft.runtime.jdbc.SqlChars.isNamePart;
-import static dev.weft.runtime.jdbc.SqlChars.isNameStart;
-import static dev.weft.runtime.jdbc.SqlChars.isSpace;
-import static dev.weft.runtime.jdbc.SqlChars.isTagPart;
-import static dev.weft.runtime.jdbc.SqlChars.isTagStart;
+import static dev.weft.runtime.sql.SqlChars.isDigit;
+import static dev.weft.runtime.sql.SqlChars.isNamePart;
+import static dev.weft.runtime.sql.SqlChars.isNameStart;
+import static dev.weft.runtime.sql.SqlChars.isSpace;
+import static dev.weft.runtime.sql.SqlChars.isTagPart;
+import static dev.weft.runtime.sql.SqlChars.isTagStart;
 
 /**
  * The lexical half of {@link SqlStatementParser}: one left-to-right pass over the characters that

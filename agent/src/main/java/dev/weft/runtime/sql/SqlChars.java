@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
 /** Character classes of the SQL dialects the {@link SqlLexer} reads. */
 final class SqlChars {

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.operation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,9 +56,9 @@ class ConnectionInfoTest {
 
   @Test
   void blankStatementsAreLivenessChecks() {
-    assertTrue(JdbcCalls.isBlank(""));
-    assertTrue(JdbcCalls.isBlank("  \n"));
-    assertTrue(JdbcCalls.isBlank(null));
-    assertFalse(JdbcCalls.isBlank(" SELECT 1"));
+    assertTrue(SqlStatements.isBlank(""));
+    assertTrue(SqlStatements.isBlank("  \n"));
+    assertTrue(SqlStatements.isBlank(null));
+    assertFalse(SqlStatements.isBlank(" SELECT 1"));
   }
 }

@@ -1,17 +1,19 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.operation;
 
-import dev.weft.bootstrap.JdbcRecorder;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
 import dev.weft.runtime.metrics.JdbcMetrics;
 import dev.weft.runtime.metrics.PoolMetrics;
 import dev.weft.runtime.trace.DbSpan;
+import dev.weft.runtime.sql.SqlStatement;
+import dev.weft.runtime.sql.SqlStatementParser;
 import dev.weft.runtime.trace.Tracing;
 import java.sql.Connection;
 import java.sql.Statement;
 
 /**
- * Behind the JDBC module: one operation per outermost {@code execute*} call on a thread, with
+ * The SQL statements' shape of the pipeline (the JDBC module, and a connection pool's events): one
+ * operation per outermost {@code execute*} call on a thread, with
  * the SQL parsed once per distinct text (at {@code prepareStatement} for prepared statements),
  * RED metrics per (system, operation, table) and a CLIENT span with the sanitized text.
  *
@@ -19,11 +21,12 @@ import java.sql.Statement;
  * driver's {@code executeQuery} calling its own {@code execute}, a driver running its own
  * statements while executing ours. A per-thread depth counter sees them; only depth 1 records.
  */
-public final class JdbcCalls extends JdbcRecorder {
+final class SqlStatements {
 
-  static final String MODULE = "jdbc";
   static final int PARSE_CACHE_ENTRIES = 2000;
 
+  final OperationPipeline pipeline;
+  private final String module;
   private final JdbcMetrics metrics; // null when metrics are off
   private final PoolMetrics pools; // null when metrics are off
   private final Tracing tracing;
@@ -34,10 +37,17 @@ public final class JdbcCalls extends JdbcRecorder {
   private final ConcurrentWeakIdentityMap<StatementState> statements = new ConcurrentWeakIdentityMap<>();
   private final ConcurrentWeakIdentityMap<ConnectionInfo> connections = new ConcurrentWeakIdentityMap<>();
   private final SqlStatement unknownStatement;
-  private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
+  private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(() -> new ThreadState(this));
 
-  public JdbcCalls(
-      JdbcMetrics metrics, PoolMetrics pools, Tracing tracing, AgentErrors errors) {
+  SqlStatements(
+      OperationPipeline pipeline,
+      String module,
+      JdbcMetrics metrics,
+      PoolMetrics pools,
+      Tracing tracing,
+      AgentErrors errors) {
+    this.pipeline = pipeline;
+    this.module = module;
     this.metrics = metrics;
     this.pools = pools;
     this.tracing = tracing;
@@ -45,8 +55,7 @@ public final class JdbcCalls extends JdbcRecorder {
     this.unknownStatement = parser.get("");
   }
 
-  @Override
-  public void prepared(Object statement, String sql) {
+  void prepared(Object statement, String sql) {
     try {
       if (metrics == null && !tracing.enabled()) {
         return;
@@ -60,12 +69,11 @@ public final class JdbcCalls extends JdbcRecorder {
         state.prepare(parserFor(state.connection(this, statement)).get(sql));
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "reading a prepared statement", t);
+      errors.internalFailure(module, "reading a prepared statement", t);
     }
   }
 
-  @Override
-  public void batchAdded(Object statement, String sql) {
+  void batchAdded(Object statement, String sql) {
     try {
       if (metrics == null && !tracing.enabled()) {
         return;
@@ -75,7 +83,7 @@ public final class JdbcCalls extends JdbcRecorder {
         state.batchSql = sql; // a batch is labelled with its first statement's operation
       }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "reading a batch", t);
+      errors.internalFailure(module, "reading a batch", t);
     }
   }
 
@@ -84,17 +92,15 @@ public final class JdbcCalls extends JdbcRecorder {
    * (JPA, a pool's per-borrow proxies) would otherwise fill the map with dead statements until
    * the next garbage collection.
    */
-  @Override
-  public void closed(Object statement) {
+  void closed(Object statement) {
     try {
       statements.remove(statement);
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "forgetting a closed statement", t);
+      errors.internalFailure(module, "forgetting a closed statement", t);
     }
   }
 
-  @Override
-  public Object start(Object statement, String sql, boolean batch) {
+  Object start(Object statement, String sql, boolean batch) {
     ThreadState t = threads.get();
     if (t.depth++ > 0) {
       return t; // nested: the outermost call records
@@ -139,13 +145,12 @@ public final class JdbcCalls extends JdbcRecorder {
       t.recording = true;
       t.startNanos = System.nanoTime();
     } catch (Throwable e) {
-      errors.internalFailure(MODULE, "recording a statement start", e);
+      errors.internalFailure(module, "recording a statement start", e);
     }
     return t;
   }
 
-  @Override
-  public void end(Object handle, Throwable error) {
+  void end(Object handle, Throwable error) {
     if (!(handle instanceof ThreadState)) {
       return;
     }
@@ -167,12 +172,11 @@ public final class JdbcCalls extends JdbcRecorder {
         operation.record(seconds, error, span);
       }
     } catch (Throwable e) {
-      errors.internalFailure(MODULE, "recording a statement end", e);
+      errors.internalFailure(module, "recording a statement end", e);
     }
   }
 
-  @Override
-  public void poolOpened(Object pool) {
+  void poolOpened(Object pool) {
     try {
       if (pools != null) {
         pools.opened(pool);
@@ -182,8 +186,7 @@ public final class JdbcCalls extends JdbcRecorder {
     }
   }
 
-  @Override
-  public void poolClosed(Object pool) {
+  void poolClosed(Object pool) {
     try {
       if (pools != null) {
         pools.closed(pool);
@@ -193,8 +196,7 @@ public final class JdbcCalls extends JdbcRecorder {
     }
   }
 
-  @Override
-  public void connectionAcquired(Object pool, long nanos, Throwable error) {
+  void connectionAcquired(Object pool, long nanos, Throwable error) {
     try {
       if (pools != null) {
         pools.acquired(pool, nanos, error);
@@ -275,7 +277,7 @@ public final class JdbcCalls extends JdbcRecorder {
       prepared = parsed;
     }
 
-    ConnectionInfo connection(JdbcCalls owner, Object statement) {
+    ConnectionInfo connection(SqlStatements owner, Object statement) {
       ConnectionInfo c = connection;
       if (c == null) {
         c = owner.connectionOf(statement);
@@ -289,10 +291,15 @@ public final class JdbcCalls extends JdbcRecorder {
 
   /** One thread's call in progress: reused, so recording allocates nothing per call. */
   static final class ThreadState {
+    final SqlStatements owner;
     int depth;
     boolean recording;
     long startNanos;
     JdbcMetrics.Operation operation;
     DbSpan span;
+
+    ThreadState(SqlStatements owner) {
+      this.owner = owner;
+    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.weft.runtime.jdbc;
+package dev.weft.runtime.sql;
 
 import java.util.concurrent.ConcurrentHashMap;
 
