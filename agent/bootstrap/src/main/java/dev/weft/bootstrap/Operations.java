@@ -17,8 +17,10 @@ import java.net.Socket;
  * ({@link #propagationHeaders}) and end with the response's status.
  *
  * <p>Arguments (keys, values, statements' literals) are never passed here. Nothing here throws.
+ * Every method of this class itself does nothing (returns null, or no headers): the runtime's
+ * pipeline overrides them.
  */
-public abstract class Operations {
+public class Operations {
 
   private static final String[] NO_HEADERS = new String[0];
 
@@ -29,128 +31,51 @@ public abstract class Operations {
    */
   public static final Object NESTED = new Object();
 
-  public static final Operations NOOP =
-      new Operations() {
-        @Override
-        public Object start(
-            OperationKind kind, Object nameKey, byte[] name, String host, int port, int db) {
-          return null;
-        }
+  /** Does nothing: what advice reaches until the runtime has started. */
+  public static final Operations NOOP = new Operations();
 
-        @Override
-        public Object start(OperationKind kind, Object nameKey, byte[] name, Socket socket, int db) {
-          return null;
-        }
-
-        @Override
-        public Object startOn(OperationKind kind, Object connection, Object nameKey, byte[] name) {
-          return null;
-        }
-
-        @Override
-        public void end(Object operation, Throwable error) {}
-
-        @Override
-        public void connected(Object connection, String host, int port, int db) {}
-
-        @Override
-        public void awaitReply(Object connection, Object operation) {}
-
-        @Override
-        public void replied(Object connection, Throwable error, boolean connectionBroken) {}
-
-        @Override
-        public Object startCall(
-            OperationKind kind, String method, String scheme, String host, int port, String path) {
-          return null;
-        }
-
-        @Override
-        public String[] propagationHeaders(Object operation) {
-          return NO_HEADERS;
-        }
-
-        @Override
-        public void end(Object operation, int status, Throwable error) {}
-
-        @Override
-        public Object startRequest(
-            OperationKind kind,
-            Object owner,
-            String method,
-            String endpoint,
-            String scheme,
-            String path,
-            String traceparent,
-            String tracestate,
-            String baggage) {
-          return null;
-        }
-
-        @Override
-        public void suspend(Object operation) {}
-
-        @Override
-        public void end(Object operation, int status, Throwable error, String route) {}
-
-        @Override
-        public void prepared(OperationKind kind, Object statement, String sql) {}
-
-        @Override
-        public void batchAdded(OperationKind kind, Object statement, String sql) {}
-
-        @Override
-        public void closed(OperationKind kind, Object statement) {}
-
-        @Override
-        public Object startStatement(
-            OperationKind kind, Object statement, String sql, boolean batch) {
-          return null;
-        }
-
-        @Override
-        public void poolOpened(OperationKind kind, Object pool) {}
-
-        @Override
-        public void poolClosed(OperationKind kind, Object pool) {}
-
-        @Override
-        public void connectionAcquired(OperationKind kind, Object pool, long nanos, Throwable error) {}
-      };
+  /** For the runtime's pipeline; advice uses {@link WeftBridge#operations()}. */
+  protected Operations() {}
 
   /**
    * Starts an operation against {@code host:port} (host null when unknown), database number
    * {@code db} (-1 when unknown). Returns the operation to end, or null when nothing is recorded.
    */
-  public abstract Object start(
-      OperationKind kind, Object nameKey, byte[] name, String host, int port, int db);
+  public Object start(
+      OperationKind kind, Object nameKey, byte[] name, String host, int port, int db) {
+    return null;
+  }
 
   /** As above, against the remote end of {@code socket} (null when unknown). */
-  public abstract Object start(
-      OperationKind kind, Object nameKey, byte[] name, Socket socket, int db);
+  public Object start(
+      OperationKind kind, Object nameKey, byte[] name, Socket socket, int db) {
+    return null;
+  }
 
   /** As above, against where {@code connection} was {@link #connected} to (unknown if never). */
-  public abstract Object startOn(
-      OperationKind kind, Object connection, Object nameKey, byte[] name);
+  public Object startOn(
+      OperationKind kind, Object connection, Object nameKey, byte[] name) {
+    return null;
+  }
 
   /**
    * The operation is over: {@code error} null for success. Only the first end of an operation
    * counts, whoever reports it; a null operation is ignored.
    */
-  public abstract void end(Object operation, Throwable error);
+  public void end(Object operation, Throwable error) {}
 
   /** {@code connection} goes to {@code host:port}, database {@code db} (-1 when unknown). */
-  public abstract void connected(Object connection, String host, int port, int db);
+  public void connected(Object connection, String host, int port, int db) {}
 
   /** {@code operation} (or null) was written to {@code connection} and waits for its reply. */
-  public abstract void awaitReply(Object connection, Object operation);
+  public void awaitReply(Object connection, Object operation) {}
 
   /**
    * One reply was read on {@code connection}: the oldest operation waiting there ends with
    * {@code error} (null, or an error reply). When the connection is broken, no waiting operation
    * will get its reply: they all end with {@code error}.
    */
-  public abstract void replied(Object connection, Throwable error, boolean connectionBroken);
+  public void replied(Object connection, Throwable error, boolean connectionBroken) {}
 
   /**
    * Starts an HTTP call, a child of the current context. Returns the call to end, or null when
@@ -160,8 +85,10 @@ public abstract class Operations {
    * @param port the target port, or -1 for the scheme's default
    * @param path the request path without its query string (a span attribute only)
    */
-  public abstract Object startCall(
-      OperationKind kind, String method, String scheme, String host, int port, String path);
+  public Object startCall(
+      OperationKind kind, String method, String scheme, String host, int port, String path) {
+    return null;
+  }
 
   /**
    * The headers to add to the call's request, as name, value, name, value, ...: the W3C
@@ -169,7 +96,9 @@ public abstract class Operations {
    * when there is nothing to propagate. Advice never overwrites a {@code traceparent} the
    * application set itself.
    */
-  public abstract String[] propagationHeaders(Object operation);
+  public String[] propagationHeaders(Object operation) {
+    return NO_HEADERS;
+  }
 
   /**
    * The call is over, once (as {@link #end(Object, Throwable)}).
@@ -177,7 +106,7 @@ public abstract class Operations {
    * @param status the response's status, or a value below 100 when no response arrived
    * @param error what the call threw (connection refused, timeout, ...), or null
    */
-  public abstract void end(Object operation, int status, Throwable error);
+  public void end(Object operation, int status, Throwable error) {}
 
   /**
    * A request enters a server's dispatch; while it is in the dispatch, its SERVER span is the
@@ -191,7 +120,7 @@ public abstract class Operations {
    * @param path the request path without its query string (a span attribute only)
    * @param traceparent the W3C header of that name, or null (likewise the next two)
    */
-  public abstract Object startRequest(
+  public Object startRequest(
       OperationKind kind,
       Object owner,
       String method,
@@ -200,13 +129,15 @@ public abstract class Operations {
       String path,
       String traceparent,
       String tracestate,
-      String baggage);
+      String baggage) {
+    return null;
+  }
 
   /**
    * The dispatch returned but the request goes on asynchronously (a servlet's async context):
    * the thread lets go of the request's context; the end follows later, from any thread.
    */
-  public abstract void suspend(Object operation);
+  public void suspend(Object operation) {}
 
   /**
    * The request is complete (as {@link #end(Object, int, Throwable)}).
@@ -215,16 +146,16 @@ public abstract class Operations {
    * @param route the route template found during the dispatch (Spring MVC's matched pattern), or
    *     null to keep the endpoint given at the start
    */
-  public abstract void end(Object operation, int status, Throwable error, String route);
+  public void end(Object operation, int status, Throwable error, String route) {}
 
   /** {@code statement} was prepared with {@code sql}: parsed once, here, not per execution. */
-  public abstract void prepared(OperationKind kind, Object statement, String sql);
+  public void prepared(OperationKind kind, Object statement, String sql) {}
 
   /** {@code sql} was added to {@code statement}'s batch (a batch is named by its first). */
-  public abstract void batchAdded(OperationKind kind, Object statement, String sql);
+  public void batchAdded(OperationKind kind, Object statement, String sql) {}
 
   /** {@code statement} was closed: what Weft knew of it is forgotten at once. */
-  public abstract void closed(OperationKind kind, Object statement);
+  public void closed(OperationKind kind, Object statement) {}
 
   /**
    * {@code statement} starts executing {@code sql} (null: its prepared text, or its batch when
@@ -232,16 +163,18 @@ public abstract class Operations {
    * pool's proxy calling the driver's statement) return a value that ends without recording.
    * End it with {@link #end(Object, Throwable)}, always: it also unwinds the nesting.
    */
-  public abstract Object startStatement(
-      OperationKind kind, Object statement, String sql, boolean batch);
+  public Object startStatement(
+      OperationKind kind, Object statement, String sql, boolean batch) {
+    return null;
+  }
 
   /** A connection pool was started (its gauges appear). */
-  public abstract void poolOpened(OperationKind kind, Object pool);
+  public void poolOpened(OperationKind kind, Object pool) {}
 
   /** A connection pool was shut down (its gauges go). */
-  public abstract void poolClosed(OperationKind kind, Object pool);
+  public void poolClosed(OperationKind kind, Object pool) {}
 
   /** Borrowing a connection from {@code pool} took {@code nanos} and failed with {@code error}. */
-  public abstract void connectionAcquired(
-      OperationKind kind, Object pool, long nanos, Throwable error);
+  public void connectionAcquired(
+      OperationKind kind, Object pool, long nanos, Throwable error) {}
 }

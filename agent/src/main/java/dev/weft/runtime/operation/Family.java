@@ -1,6 +1,9 @@
 package dev.weft.runtime.operation;
 
+import dev.weft.runtime.core.AgentErrors;
+import dev.weft.runtime.metrics.MetricsRuntime;
 import dev.weft.runtime.metrics.NamedOutcomeMetrics;
+import dev.weft.runtime.trace.Tracing;
 
 /**
  * The one description of a family of operations: the {@link dev.weft.bootstrap.OperationKind}
@@ -10,7 +13,7 @@ import dev.weft.runtime.metrics.NamedOutcomeMetrics;
 public final class Family {
 
   /** What one operation of a family becomes. */
-  enum Shape {
+  enum Form {
     /** See {@link #databaseCommands}. */
     DATABASE_COMMANDS,
     /** See {@link #httpClientCalls}. */
@@ -21,13 +24,13 @@ public final class Family {
     SQL_STATEMENTS
   }
 
-  final Shape shape;
+  final Form form;
   final String kind;
   final String system;
   final NamedOutcomeMetrics.Shape metrics;
 
-  private Family(Shape shape, String kind, String system, NamedOutcomeMetrics.Shape metrics) {
-    this.shape = shape;
+  private Family(Form form, String kind, String system, NamedOutcomeMetrics.Shape metrics) {
+    this.form = form;
     this.kind = kind;
     this.system = system;
     this.metrics = metrics;
@@ -45,7 +48,7 @@ public final class Family {
    */
   public static Family databaseCommands(
       String kind, String system, NamedOutcomeMetrics.Shape metrics) {
-    return new Family(Shape.DATABASE_COMMANDS, kind, system, metrics);
+    return new Family(Form.DATABASE_COMMANDS, kind, system, metrics);
   }
 
   /**
@@ -60,7 +63,7 @@ public final class Family {
    * @param kind the operation kind's name, also the module label of Weft's own errors
    */
   public static Family httpClientCalls(String kind) {
-    return new Family(Shape.HTTP_CLIENT_CALLS, kind, null, null);
+    return new Family(Form.HTTP_CLIENT_CALLS, kind, null, null);
   }
 
   /**
@@ -73,7 +76,7 @@ public final class Family {
    * @param kind the operation kind's name, also the module label of Weft's own errors
    */
   public static Family httpServerRequests(String kind) {
-    return new Family(Shape.HTTP_SERVER_REQUESTS, kind, null, null);
+    return new Family(Form.HTTP_SERVER_REQUESTS, kind, null, null);
   }
 
   /**
@@ -86,10 +89,34 @@ public final class Family {
    * @param kind the operation kind's name, also the module label of Weft's own errors
    */
   public static Family sqlStatements(String kind) {
-    return new Family(Shape.SQL_STATEMENTS, kind, null, null);
+    return new Family(Form.SQL_STATEMENTS, kind, null, null);
   }
 
   public String kind() {
     return kind;
+  }
+
+  /** What the pipeline runs for this family. */
+  Shape shape(
+      OperationPipeline pipeline, MetricsRuntime metrics, Tracing tracing, AgentErrors errors) {
+    switch (form) {
+      case SQL_STATEMENTS:
+        return new SqlStatements(
+            pipeline,
+            kind,
+            metrics == null ? null : metrics.jdbc(),
+            metrics == null ? null : metrics.pools(),
+            tracing,
+            errors);
+      case HTTP_SERVER_REQUESTS:
+        return new HttpRequests(
+            pipeline, kind, metrics == null ? null : metrics.httpServer(), tracing, errors);
+      case HTTP_CLIENT_CALLS:
+        return new HttpCalls(
+            pipeline, kind, metrics == null ? null : metrics.httpClient(), tracing, errors);
+      default:
+        NamedOutcomeMetrics series = metrics == null ? null : metrics.namedOutcomes(this.metrics);
+        return new Commands(pipeline, this, series, tracing, errors);
+    }
   }
 }

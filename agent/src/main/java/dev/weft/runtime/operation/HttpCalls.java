@@ -11,15 +11,11 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * The HTTP client calls' shape of the pipeline: client RED metrics by method, host and status,
  * a CLIENT span whose W3C headers go on the request, and the sampled span as exemplar.
  */
-final class HttpCalls {
+final class HttpCalls extends Shape {
 
   private static final String[] NO_HEADERS = new String[0];
 
-  final OperationPipeline pipeline;
-  private final String module;
   private final HttpClientMetrics metrics; // null when metrics are off
-  private final Tracing tracing;
-  private final AgentErrors errors;
 
   HttpCalls(
       OperationPipeline pipeline,
@@ -27,11 +23,8 @@ final class HttpCalls {
       HttpClientMetrics metrics,
       Tracing tracing,
       AgentErrors errors) {
-    this.pipeline = pipeline;
-    this.module = module;
+    super(pipeline, module, tracing, errors);
     this.metrics = metrics;
-    this.tracing = tracing;
-    this.errors = errors;
   }
 
   Object start(String method, String scheme, String host, int port, String path) {

@@ -13,15 +13,11 @@ import dev.weft.runtime.trace.Tracing;
  * (filters, forwards, one server's handler inside another's) are not counted again. Each request
  * gets a small handle object; with tracing off that is the only allocation.
  */
-final class HttpRequests {
+final class HttpRequests extends Shape {
 
   private static final Object NESTED = Operations.NESTED;
 
-  final OperationPipeline pipeline;
-  private final String module;
   private final HttpServerMetrics metrics; // null when metrics are off
-  private final Tracing tracing;
-  private final AgentErrors errors;
   private final ClassLoader ownLoader = HttpRequests.class.getClassLoader();
 
   HttpRequests(
@@ -30,11 +26,8 @@ final class HttpRequests {
       HttpServerMetrics metrics,
       Tracing tracing,
       AgentErrors errors) {
-    this.pipeline = pipeline;
-    this.module = module;
+    super(pipeline, module, tracing, errors);
     this.metrics = metrics;
-    this.tracing = tracing;
-    this.errors = errors;
   }
 
   Object start(

@@ -21,16 +21,12 @@ import java.sql.Statement;
  * driver's {@code executeQuery} calling its own {@code execute}, a driver running its own
  * statements while executing ours. A per-thread depth counter sees them; only depth 1 records.
  */
-final class SqlStatements {
+final class SqlStatements extends Shape {
 
   static final int PARSE_CACHE_ENTRIES = 2000;
 
-  final OperationPipeline pipeline;
-  private final String module;
   private final JdbcMetrics metrics; // null when metrics are off
   private final PoolMetrics pools; // null when metrics are off
-  private final Tracing tracing;
-  private final AgentErrors errors;
   private final SqlStatementParser parser = new SqlStatementParser(PARSE_CACHE_ENTRIES);
   /** MySQL and MariaDB read "..." as a string: it must be hidden like any other literal. */
   private final SqlStatementParser mysqlParser = new SqlStatementParser(PARSE_CACHE_ENTRIES, true);
@@ -46,12 +42,9 @@ final class SqlStatements {
       PoolMetrics pools,
       Tracing tracing,
       AgentErrors errors) {
-    this.pipeline = pipeline;
-    this.module = module;
+    super(pipeline, module, tracing, errors);
     this.metrics = metrics;
     this.pools = pools;
-    this.tracing = tracing;
-    this.errors = errors;
     this.unknownStatement = parser.get("");
   }
 
