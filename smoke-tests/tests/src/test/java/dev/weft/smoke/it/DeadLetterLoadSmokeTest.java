@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.smoke.it.DeadLetterData.Original;
 import dev.weft.smoke.it.DeadLetterData.Read;
+import dev.weft.testing.kafka.TestKafka;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weft.smoke.it.DeadLetterData.Original;
 import dev.weft.smoke.it.DeadLetterData.Read;
 import dev.weft.testing.kafka.KafkaBroker;
+import dev.weft.testing.kafka.TestKafka;
 import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ReceivedSpan;
 import java.net.http.HttpClient;

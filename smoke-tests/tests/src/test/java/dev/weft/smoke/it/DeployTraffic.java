@@ -3,6 +3,7 @@ package dev.weft.smoke.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.testing.kafka.TestKafka;
 import java.io.File;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.testing.kafka.KafkaBroker;
+import dev.weft.testing.kafka.TestKafka;
 import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ReceivedSpan;
 import java.io.File;

@@ -38,10 +38,11 @@ import org.apache.kafka.common.Uuid;
  * A real single-node Kafka broker (KRaft, combined broker and controller) running in a child JVM,
  * for tests and benchmarks.
  *
- * <p>The broker runs from the Maven Central jars of {@code org.apache.kafka:kafka_2.13}: this
- * module's build resolves them and writes their class path into the resource {@value
+ * <p>The broker runs from the Maven Central jars of {@code org.apache.kafka:kafka_2.13}: the
+ * weft-testing build resolves them and writes their class path into the resource {@value
  * #CLASSPATH_RESOURCE} next to this class. Those jars are never on the caller's class path; the
- * caller only sees {@code kafka-clients}.
+ * caller brings its own {@code kafka-clients} (any version from 3.0), which this class uses for
+ * its readiness probe.
  *
  * <p>Typical use:
  *
@@ -432,7 +433,7 @@ public final class KafkaBroker implements AutoCloseable {
           .append("=<jdk> to pick another one than java.home")
           .append("\n  - the jars listed in ")
           .append(CLASSPATH_RESOURCE)
-          .append(" exist (rebuild weft-kafka-broker: mvn -pl smoke-tests/kafka-broker install)")
+          .append(" exist (rebuild weft-testing: mvn -pl testing install)")
           .append("\n  - loopback ports are free, the work dir is writable, the disk is not full,")
           .append(" and there is memory for a 512 MB heap")
           .append("\n  - the full output files under ")
@@ -534,8 +535,8 @@ public final class KafkaBroker implements AutoCloseable {
       if (in == null) {
         throw new IllegalStateException(
             "Kafka broker: resource " + CLASSPATH_RESOURCE + " is missing next to "
-                + KafkaBroker.class.getName() + "; it is written by the weft-kafka-broker build"
-                + " (maven-dependency-plugin build-classpath): run mvn -pl smoke-tests/kafka-broker install");
+                + KafkaBroker.class.getName() + "; it is written by the weft-testing build"
+                + " (maven-antrun-plugin, execution broker-classpath): run mvn -pl testing install");
       }
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
@@ -552,8 +553,8 @@ public final class KafkaBroker implements AutoCloseable {
       throw new IllegalStateException(
           "Kafka broker: the class path written at build time lists "
               + (text.isEmpty() ? "nothing" : missing.size() + " jar(s) that do not exist, e.g. " + missing.get(0))
-              + "; the local Maven repository changed since weft-kafka-broker was built:"
-              + " rebuild it (mvn -pl smoke-tests/kafka-broker install)");
+              + "; the local Maven repository changed since weft-testing was built:"
+              + " rebuild it (mvn -pl testing install)");
     }
     return text;
   }
