@@ -114,6 +114,9 @@ public final class AgentStarter {
     List<String> applied = Installer.install(inst, modules, errors, weftLoader, attached);
     long t3 = System.nanoTime();
     if (inProcess != null) {
+      if (metrics != null) {
+        metrics.startScheduler(); // as the background start does below, before any test runs
+      }
       inProcess.started(metrics, applied);
       return;
     }

@@ -47,7 +47,7 @@ public final class InProcessAgent {
    *
    * @param settings Weft's settings ({@code weft.*}, {@code otel.*}), as system properties would
    *     give them; the JVM's own system properties and environment are not read
-   * @param modules names of the modules to weave ({@code jdbc}, {@code jedis-3}, ...); empty for
+   * @param modules names of the modules to weave ({@code jdbc}, {@code logback}, ...); empty for
    *     every module on the class path
    * @param spans receives every sampled span, on the thread that starts or ends it
    */

@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * The commands' shape of the pipeline (a database client's commands: Redis): a CLIENT span named
+ * The commands' shape of the pipeline (a database client's commands): a CLIENT span named
  * by the command, one count and one duration labelled by its name and outcome, the sampled span
  * as exemplar. Names arrive as protocol bytes and are decoded once per name key.
  */

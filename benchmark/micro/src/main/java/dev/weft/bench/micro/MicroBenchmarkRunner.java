@@ -457,7 +457,8 @@ public final class MicroBenchmarkRunner {
         for (String[] c : comparisons) {
           double weftAdded = Stats.median(of(b, c[0])) - base;
           double otelAdded = Stats.median(of(b, c[1])) - base;
-          md.append(' ').append(Stats.ratio(weftAdded, otelAdded)).append(" |");
+          String other = c[1].startsWith("base") ? "the baseline jar" : "upstream";
+          md.append(' ').append(Stats.ratio(weftAdded, otelAdded, other)).append(" |");
         }
         md.append('\n');
       }
@@ -514,12 +515,13 @@ public final class MicroBenchmarkRunner {
       return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", median(values), min, max);
     }
 
-    static String ratio(double weftAdded, double otelAdded) {
+    /** {@code other}: who the denominator's agent is, for when it adds nothing measurable. */
+    static String ratio(double weftAdded, double otelAdded, String other) {
       if (Double.isNaN(weftAdded) || Double.isNaN(otelAdded)) {
         return "n/a";
       }
       if (otelAdded <= 0) {
-        return "upstream adds nothing measurable";
+        return other + " adds nothing measurable";
       }
       return String.format(Locale.ROOT, "%.2f", Math.max(0, weftAdded) / otelAdded);
     }

@@ -2,6 +2,7 @@ package dev.weft.instrumentation.servlet.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.testing.WeftAgentExtension;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -276,6 +278,22 @@ public abstract class ServletContainerContract {
     assertEquals(1, weft().awaitCounter("http_request_duration_seconds", 1, asyncOk));
     assertEquals(3, weft().changedSeries("http_requests_total").size());
     assertEquals(0, weft().counter("weft_agent_errors_total", "module", module()));
+  }
+
+  /**
+   * The metrics client starts one scheduler thread for the JVM's life. Were it started at the
+   * first exemplar, on a container's request thread, it would keep the web application's class
+   * loader as its context loader, and the application could never be unloaded on redeploy: Weft
+   * starts it itself, from its own loader.
+   */
+  @Test
+  void theMetricsClientsThreadDoesNotHoldTheContainersLoader() {
+    List<Thread> schedulers =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("prometheus-metrics-scheduler"))
+            .collect(Collectors.toList());
+    assertEquals(1, schedulers.size(), schedulers.toString());
+    assertSame(ClassLoader.getSystemClassLoader(), schedulers.get(0).getContextClassLoader());
   }
 
   @Test
