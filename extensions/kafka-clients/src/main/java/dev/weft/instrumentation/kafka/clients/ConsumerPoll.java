@@ -62,17 +62,18 @@ public final class ConsumerPoll {
    */
   public static ConsumerPoll starting(
       KafkaConsumer<?, ?> consumer, SubscriptionState subscriptions, IsolationLevel isolationLevel) {
+    ConsumerPoll p;
     try {
-      ConsumerPoll p = of(consumer);
+      p = of(consumer);
       if (p.subscriptions == null && subscriptions != null) {
         p.internals(subscriptions, isolationLevel);
       }
-      p.enter(consumer);
-      return p;
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
       return null;
     }
+    p.enter(consumer);
+    return p;
   }
 
   /**
@@ -81,19 +82,20 @@ public final class ConsumerPoll {
    * the module does not know ({@code awaitDelegate} false): counted, without lag.
    */
   public static ConsumerPoll starting(KafkaConsumer<?, ?> consumer, boolean awaitDelegate) {
+    ConsumerPoll p;
     try {
-      ConsumerPoll p = of(consumer);
+      p = of(consumer);
       if (awaitDelegate && p.subscriptions == null && !p.awaitingDelegate) {
         p.awaitingDelegate = true;
         AWAITING_DELEGATE.set(p);
         AWAITING.incrementAndGet();
       }
-      p.enter(consumer);
-      return p;
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
       return null;
     }
+    p.enter(consumer); // the exit gets p whatever happens here: it ends what was started
+    return p;
   }
 
   /**
@@ -186,13 +188,15 @@ public final class ConsumerPoll {
   /** The call at the poll's entry; while failed records wait, with the positions they need. */
   private void enter(KafkaConsumer<?, ?> consumer) {
     KafkaPoll r = report;
-    r.clear();
-    r.consumer = consumer;
     try {
+      r.clear();
+      r.consumer = consumer;
       if (r.failuresWaiting) {
         readPartitions(r, false);
       }
       WeftBridge.kafka().pollStarting(r);
+    } catch (Throwable t) {
+      WeftBridge.adviceFailed(t, MODULE);
     } finally {
       r.consumer = null;
     }
@@ -208,6 +212,15 @@ public final class ConsumerPoll {
     if (s == null) {
       return;
     }
+    try {
+      readPartitions(s, r, ends);
+    } catch (RuntimeException e) {
+      r.partitionCount = -1; // not read: the runtime leaves the lag and the failures as they are
+      WeftBridge.adviceFailed(e, MODULE);
+    }
+  }
+
+  private void readPartitions(SubscriptionState s, KafkaPoll r, boolean ends) {
     r.partitionsRead();
     for (TopicPartition tp : s.assignedPartitions()) {
       long end = -1;
