@@ -2,9 +2,11 @@ package dev.weft.bootstrap;
 
 /**
  * What Kafka client advice reports. Objects of Kafka's own types (consumers, record batches,
- * iterators) are passed as {@code Object}: the bridge cannot see Kafka's classes, and the advice
- * reads what the runtime needs (topics, partitions, headers) through Kafka's public API itself.
- * Keys, values and header values other than trace context are never passed here.
+ * iterators) are passed as {@code Object}, for their identity: the bridge cannot see Kafka's
+ * classes, and the advice reads what the runtime needs (topics, partitions, offsets, headers)
+ * with Kafka's types itself. A poll is two calls, one at its entry and one at its exit, each
+ * carrying a {@link KafkaPoll}. Keys, values and header values other than trace context are never
+ * passed here.
  */
 public abstract class KafkaRecorder {
 
@@ -24,42 +26,10 @@ public abstract class KafkaRecorder {
         public void sendEnded(Object send, Throwable error) {}
 
         @Override
-        public void pollStarted(Object consumer) {}
+        public void pollStarting(KafkaPoll poll) {}
 
         @Override
-        public Object consumerState(Object consumer) {
-          return null;
-        }
-
-        @Override
-        public boolean needsGroup(Object state) {
-          return false;
-        }
-
-        @Override
-        public void group(Object state, String group) {}
-
-        @Override
-        public void received(Object state, String topic, int count) {}
-
-        @Override
-        public void polled(Object state, Object records) {}
-
-        @Override
-        public Object subscriptions(Object state) {
-          return null;
-        }
-
-        @Override
-        public Object isolationLevel(Object state) {
-          return null;
-        }
-
-        @Override
-        public void lag(Object state, String topic, int partition, long endOffset, long position) {}
-
-        @Override
-        public void lagDone(Object state) {}
+        public void polled(KafkaPoll poll) {}
 
         @Override
         public void closed(Object consumer) {}
@@ -95,17 +65,6 @@ public abstract class KafkaRecorder {
         }
 
         @Override
-        public Object failuresWaiting(Object consumer) {
-          return null;
-        }
-
-        @Override
-        public void positionBeforePoll(Object state, String topic, int partition, long position) {}
-
-        @Override
-        public void positionsBeforePollDone(Object state) {}
-
-        @Override
         public void errorHandler(Object consumer, Object errorHandler, String group) {}
 
         @Override
@@ -131,39 +90,21 @@ public abstract class KafkaRecorder {
 
   // ---- consumer ---------------------------------------------------------------------------
 
-  /** {@code poll} starts on this thread: a record still being processed on it is done. */
-  public abstract void pollStarted(Object consumer);
-
-  /** The runtime's state of {@code consumer}, or null when nothing is recorded. */
-  public abstract Object consumerState(Object consumer);
-
-  /** True until the consumer's group id is known. */
-  public abstract boolean needsGroup(Object state);
-
-  /** The consumer's group id ("" without a group), or null when it could not be read yet. */
-  public abstract void group(Object state, String group);
-
-  /** A {@code poll} handed {@code count} records of {@code topic} to the application. */
-  public abstract void received(Object state, String topic, int count);
-
-  /** A {@code poll} returned {@code records} (a non-empty {@code ConsumerRecords}). */
-  public abstract void polled(Object state, Object records);
-
-  /** The consumer's {@code SubscriptionState}, or null if it cannot be found. */
-  public abstract Object subscriptions(Object state);
-
-  /** The consumer's {@code IsolationLevel}, or null if it cannot be found. */
-  public abstract Object isolationLevel(Object state);
+  /**
+   * {@code poll} starts on this thread: a record still being processed on it is done, and, while
+   * {@link KafkaPoll#failuresWaiting}, the consumer's positions as the application left them
+   * decide which of its failed records are final (before this poll can commit past them). The
+   * one call at a poll's entry.
+   */
+  public abstract void pollStarting(KafkaPoll poll);
 
   /**
-   * The consumer's own view of an assigned partition after a poll: the end offset of its last
-   * fetch (high watermark, or last stable offset for read_committed) and its position, each -1
-   * when it does not know it.
+   * {@code poll} returned (or threw): the records it handed over per topic, the consumer's group,
+   * and its own view of its assigned partitions (end offset of its last fetch and position: the
+   * lag, with no request to the broker; partitions no longer assigned lose their series). The
+   * one call at a poll's exit.
    */
-  public abstract void lag(Object state, String topic, int partition, long endOffset, long position);
-
-  /** Every assigned partition's lag was reported: the others are no longer assigned. */
-  public abstract void lagDone(Object state);
+  public abstract void polled(KafkaPoll poll);
 
   /** The consumer was closed. */
   public abstract void closed(Object consumer);
@@ -208,22 +149,6 @@ public abstract class KafkaRecorder {
 
   /** The handler methods named in {@code weft.dlq.handlers}, as {@code Class#method}. */
   public abstract String[] deadLetterHandlers();
-
-  /**
-   * At the start of {@code poll}: the consumer's state while some of its failed records wait for
-   * a verdict, else null (then nothing more is asked).
-   */
-  public abstract Object failuresWaiting(Object consumer);
-
-  /**
-   * At the start of {@code poll}, before it commits anything: the consumer's position of an
-   * assigned partition (-1 when it has none), for the consumer returned by
-   * {@link #failuresWaiting}.
-   */
-  public abstract void positionBeforePoll(Object state, String topic, int partition, long position);
-
-  /** Every assigned partition's position was reported: the failures moved past are final. */
-  public abstract void positionsBeforePollDone(Object state);
 
   /**
    * A Spring Kafka listener container starts with {@code consumer} (its {@code KafkaConsumer}),

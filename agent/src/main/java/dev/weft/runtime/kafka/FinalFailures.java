@@ -64,6 +64,7 @@ final class FinalFailures {
     }
     if (s.pending.add(r.topic, r.partition, r.offset, record, error, traceparent)) {
       holding.add(s);
+      s.failuresWaiting(true);
       return;
     }
     long n = overflowed.incrementAndGet();
@@ -101,11 +102,6 @@ final class FinalFailures {
     }
   }
 
-  /** True when no consumer has a failure waiting: a poll has nothing to decide. */
-  boolean nothingWaits() {
-    return holding.isEmpty();
-  }
-
   /**
    * A poll starts, and every assigned partition's position was reported to {@code s.pending}.
    * The failures it makes final are queued for the spool; the poll's own start then waits for
@@ -121,7 +117,7 @@ final class FinalFailures {
   /** The consumer was closed: its plain failures are final; an error handler's were not given up. */
   void closed(ConsumerState s) {
     List<Pending> left = s.pending.takeAll();
-    holding.remove(s);
+    letGo(s);
     if (s.decider != Decider.POSITIONS) {
       return;
     }
@@ -160,8 +156,14 @@ final class FinalFailures {
 
   private void letGoIfDone(ConsumerState s) {
     if (s.pending.isEmpty()) {
-      holding.remove(s);
+      letGo(s);
     }
+  }
+
+  /** Nothing of {@code s} waits any more: its polls read no positions at entry. */
+  private void letGo(ConsumerState s) {
+    holding.remove(s);
+    s.failuresWaiting(false);
   }
 
   private void givenUpRecord(ConsumerState s, Object record) {
@@ -181,7 +183,7 @@ final class FinalFailures {
     s.decider = v.decider;
     if (v.decider == Decider.APPLICATION) {
       s.pending.takeAll();
-      holding.remove(s);
+      letGo(s);
       String key = (group == null ? "" : group) + " " + v.recoverer;
       if (!staysOut.add(key)) {
         return; // the other consumers of a concurrent container, or a restart: said already

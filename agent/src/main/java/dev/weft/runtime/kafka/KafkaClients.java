@@ -1,5 +1,6 @@
 package dev.weft.runtime.kafka;
 
+import dev.weft.bootstrap.KafkaPoll;
 import dev.weft.bootstrap.KafkaRecorder;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
@@ -9,7 +10,6 @@ import dev.weft.runtime.metrics.KafkaMetrics;
 import dev.weft.runtime.metrics.OutcomeSeries;
 import dev.weft.runtime.trace.MessagingSpan;
 import dev.weft.runtime.trace.Tracing;
-import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +20,11 @@ import java.util.Map;
  * <p>Producer: {@link KafkaSends} times each {@code send} (ended by the module's own
  * {@code Callback}) and puts the PRODUCER span's W3C headers into the record.
  *
- * <p>Consumer: each {@code poll} counts the records it handed over per topic and refreshes the
- * lag of every assigned partition from the consumer's own {@code SubscriptionState} (end offset
- * of its last fetch of the partition minus its position: no request to the broker); partitions no
- * longer assigned lose their series. Records taken one by one from the iteration over a poll's result
+ * <p>Consumer: each {@code poll} is two calls, at its entry and its exit, each with the
+ * consumer's {@link KafkaPoll}, which the kafka-clients module fills in with Kafka's types: the
+ * records it handed over per topic are counted, and the lag of every assigned partition is
+ * refreshed from the consumer's own view (end offset of its last fetch of the partition minus its
+ * position: no request to the broker); partitions no longer assigned lose their series. Records taken one by one from the iteration over a poll's result
  * are timed and traced (a CONSUMER span, child of the producer's, current while the application
  * processes the record) until the application takes the next one, ends the iteration, or polls
  * again.
@@ -102,8 +103,19 @@ public final class KafkaClients extends KafkaRecorder {
   // ---- consumer ---------------------------------------------------------------------------
 
   @Override
-  public void pollStarted(Object consumer) {
+  public void pollStarting(KafkaPoll poll) {
     try {
+      if (finals != null && poll.failuresWaiting && poll.partitionCount >= 0
+          && poll.state instanceof ConsumerState) {
+        ConsumerState s = (ConsumerState) poll.state;
+        for (int i = 0; i < poll.partitionCount; i++) {
+          String topic = poll.partitionTopics[i];
+          if (topic != null) {
+            s.pending.position(topic, poll.partitions[i], poll.positions[i]);
+          }
+        }
+        finals.pollStarting(s); // the failures it moved past are final, before it can commit
+      }
       endProcessing(null);
       if (deadLetters != null) {
         deadLetters.awaitWritten(); // the poll may commit past this thread's failed records
@@ -114,133 +126,111 @@ public final class KafkaClients extends KafkaRecorder {
   }
 
   @Override
-  public Object consumerState(Object consumer) {
+  public void polled(KafkaPoll poll) {
     try {
-      if (consumer == null || consumerOff()) {
-        return null;
-      }
-      ConsumerState state = consumers.get(consumer);
-      if (state == null) {
-        state = new ConsumerState(consumer);
-        consumers.put(consumer, state);
-      }
-      return state;
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a poll", t);
-      return null;
-    }
-  }
-
-  @Override
-  public boolean needsGroup(Object state) {
-    return state instanceof ConsumerState && ((ConsumerState) state).group == null;
-  }
-
-  @Override
-  public void group(Object state, String group) {
-    if (state instanceof ConsumerState && group != null) {
-      ((ConsumerState) state).group = group;
-    }
-  }
-
-  @Override
-  public void received(Object state, String topic, int count) {
-    try {
-      if (metrics != null && state instanceof ConsumerState && topic != null && count > 0) {
-        ConsumerState s = (ConsumerState) state;
-        consumerTopic(s, topic, s.groupOrEmpty()).received(count);
-      }
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "counting received records", t);
-    }
-  }
-
-  @Override
-  public void polled(Object state, Object records) {
-    try {
-      if (state instanceof ConsumerState && records != null) {
-        batches.put(records, (ConsumerState) state);
-        threads.get().lastPolled = (ConsumerState) state;
-      }
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a poll", t);
-    }
-  }
-
-  @Override
-  public Object subscriptions(Object state) {
-    try {
-      return state instanceof ConsumerState ? ((ConsumerState) state).internals().subscriptions : null;
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "reading the consumer's subscription state", t);
-      return null;
-    }
-  }
-
-  @Override
-  public Object isolationLevel(Object state) {
-    try {
-      return state instanceof ConsumerState ? ((ConsumerState) state).internals().isolationLevel : null;
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "reading the consumer's isolation level", t);
-      return null;
-    }
-  }
-
-  @Override
-  public void lag(Object state, String topic, int partition, long endOffset, long position) {
-    try {
-      if (!(state instanceof ConsumerState) || topic == null) {
+      if (poll.consumer == null || consumerOff()) {
         return;
       }
-      ConsumerState s = (ConsumerState) state;
-      if (metrics == null) {
-        return;
+      ConsumerState s = stateOf(poll);
+      if (s.group == null && poll.group != null) {
+        s.group = poll.group;
       }
-      PartitionKey key = new PartitionKey(topic, partition);
-      s.seen.put(key, Boolean.TRUE);
-      if (endOffset >= 0) {
-        s.lastEnd.put(key, endOffset);
-      } else {
-        // Reassigned and not fetched since (a fetch session leaves out a partition with nothing
-        // new): the end it saw last is still the end, or a fetch would have brought a newer one.
-        Long last = s.lastEnd.get(key);
-        endOffset = last == null ? -1 : last;
-      }
-      if (endOffset < 0 || position < 0) {
-        return; // not known before the partition's first fetch: no series rather than a guess
-      }
-      GaugeDataPoint point = s.lag.get(key);
-      if (point == null) {
-        point = metrics.lag(topic, partition, s.groupOrEmpty());
-        s.lag.put(key, point);
-      }
-      point.set(Math.max(0, endOffset - position));
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording consumer lag", t);
-    }
-  }
-
-  @Override
-  public void lagDone(Object state) {
-    try {
-      if (!(state instanceof ConsumerState)) {
-        return;
-      }
-      ConsumerState s = (ConsumerState) state;
-      if (metrics == null) {
-        return;
-      }
-      s.lag.keySet().removeIf(key -> {
-        if (s.seen.containsKey(key)) {
-          return false;
+      if (metrics != null) {
+        for (int i = 0; i < poll.topicCount; i++) {
+          String topic = poll.topics[i];
+          int count = poll.topicRecords[i];
+          if (topic != null && count > 0) {
+            consumerTopic(s, topic, s.groupOrEmpty()).received(count);
+          }
         }
-        metrics.removeLag(key.topic, key.partition, s.groupOrEmpty());
-        return true;
-      });
-      s.seen.clear();
+      }
+      if (poll.records != null) {
+        batches.put(poll.records, s);
+        threads.get().lastPolled = s;
+      }
+      if (metrics != null && poll.partitionCount >= 0) {
+        lag(s, poll);
+      }
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording consumer lag", t);
+      errors.internalFailure(MODULE, "recording a poll", t);
+    }
+  }
+
+  /** The state of the consumer polling, found once and kept in its report. */
+  private ConsumerState stateOf(KafkaPoll poll) {
+    Object kept = poll.state;
+    if (kept instanceof ConsumerState) {
+      return (ConsumerState) kept;
+    }
+    ConsumerState s = state(poll.consumer);
+    s.poll = poll;
+    poll.state = s;
+    poll.failuresWaiting = !s.pending.isEmpty();
+    poll.partitionsWanted = metrics != null; // the lag's; positions at entry are asked apart
+    return s;
+  }
+
+  private ConsumerState state(Object consumer) {
+    ConsumerState s = consumers.get(consumer);
+    if (s == null) {
+      s = new ConsumerState();
+      consumers.put(consumer, s);
+    }
+    return s;
+  }
+
+  /**
+   * The lag of every assigned partition, from the consumer's own view: end offset of its last
+   * fetch minus its position. A partition reassigned and not fetched since (a fetch session
+   * leaves out a partition with nothing new) keeps the end it saw last: a fetch would have
+   * brought a newer one. No series before a partition's first fetch (no guess); partitions no
+   * longer assigned lose theirs. Nothing is allocated once every partition was seen once.
+   */
+  private void lag(ConsumerState s, KafkaPoll poll) {
+    long view = ++s.views;
+    int withSeries = 0;
+    String group = s.groupOrEmpty();
+    for (int i = 0; i < poll.partitionCount; i++) {
+      String topic = poll.partitionTopics[i];
+      int partition = poll.partitions[i];
+      if (topic == null || partition < 0) {
+        continue;
+      }
+      ConsumerState.PartitionLag p = s.partition(topic, partition);
+      p.seen = view;
+      long end = poll.endOffsets[i];
+      if (end >= 0) {
+        p.lastEnd = end;
+      } else {
+        end = p.lastEnd;
+      }
+      long position = poll.positions[i];
+      if (end >= 0 && position >= 0) {
+        if (p.series == null) {
+          p.series = metrics.lag(topic, partition, group);
+          s.lagSeries++;
+        }
+        p.series.set(Math.max(0, end - position));
+      }
+      if (p.series != null) {
+        withSeries++;
+      }
+    }
+    if (withSeries < s.lagSeries) {
+      removeLag(s, view); // some partition with a series is no longer assigned
+    }
+  }
+
+  /** Removes the lag series of the partitions not seen in {@code view} (every one: -1). */
+  private void removeLag(ConsumerState s, long view) {
+    for (ConsumerState.PartitionLag[] byNumber : s.partitions.values()) {
+      for (ConsumerState.PartitionLag p : byNumber) {
+        if (p != null && p.series != null && p.seen != view) {
+          metrics.removeLag(p.topic, p.partition, s.groupOrEmpty());
+          p.series = null;
+          s.lagSeries--;
+        }
+      }
     }
   }
 
@@ -256,10 +246,10 @@ public final class KafkaClients extends KafkaRecorder {
         finals.closed(s);
       }
       if (s != null && metrics != null) {
-        for (PartitionKey key : s.lag.keySet()) {
-          metrics.removeLag(key.topic, key.partition, s.groupOrEmpty());
-        }
-        s.lag.clear();
+        removeLag(s, -1);
+      }
+      if (s != null && s.poll != null) {
+        s.poll.state = null; // polled again after the close: a new state, as for a new consumer
       }
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "recording a consumer closed", t);
@@ -369,16 +359,13 @@ public final class KafkaClients extends KafkaRecorder {
   @Override
   public void consumerConfigured(Object consumer, Map<?, ?> config) {
     try {
-      if (deadLetters == null || consumer == null || config == null || ownThread()) {
+      if (deadLetters == null || consumer == null || config == null || consumerOff()) {
         return;
       }
-      Object state = consumerState(consumer);
-      if (state instanceof ConsumerState) {
-        ConsumerState s = (ConsumerState) state;
-        s.cluster = deadLetters.cluster(config, consumer.getClass().getClassLoader());
-        Object isolation = config.get("isolation.level");
-        s.isolation = isolation == null ? null : isolation.toString().trim().toLowerCase(java.util.Locale.ROOT);
-      }
+      ConsumerState s = state(consumer);
+      s.cluster = deadLetters.cluster(config, consumer.getClass().getClassLoader());
+      Object isolation = config.get("isolation.level");
+      s.isolation = isolation == null ? null : isolation.toString().trim().toLowerCase(java.util.Locale.ROOT);
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "reading a consumer's settings", t);
     }
@@ -464,51 +451,12 @@ public final class KafkaClients extends KafkaRecorder {
   }
 
   @Override
-  public Object failuresWaiting(Object consumer) {
-    try {
-      if (finals == null || finals.nothingWaits() || consumer == null) {
-        return null; // the happy path: one volatile read per poll
-      }
-      ConsumerState s = consumers.get(consumer);
-      return s != null && !s.pending.isEmpty() ? s : null;
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a poll", t);
-      return null;
-    }
-  }
-
-  @Override
-  public void positionBeforePoll(Object state, String topic, int partition, long position) {
-    try {
-      if (state instanceof ConsumerState && topic != null) {
-        ((ConsumerState) state).pending.position(topic, partition, position);
-      }
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "recording a poll", t);
-    }
-  }
-
-  @Override
-  public void positionsBeforePollDone(Object state) {
-    try {
-      if (finals != null && state instanceof ConsumerState) {
-        finals.pollStarting((ConsumerState) state);
-      }
-    } catch (Throwable t) {
-      errors.internalFailure(MODULE, "deciding failed records at a poll", t);
-    }
-  }
-
-  @Override
   public void errorHandler(Object consumer, Object errorHandler, String group) {
     try {
-      if (finals == null || consumer == null) {
+      if (finals == null || consumer == null || consumerOff()) {
         return;
       }
-      Object state = consumerState(consumer);
-      if (state instanceof ConsumerState) {
-        finals.errorHandler((ConsumerState) state, errorHandler, group);
-      }
+      finals.errorHandler(state(consumer), errorHandler, group);
     } catch (Throwable t) {
       errors.internalFailure(MODULE, "reading a listener container's error handler", t);
     }

@@ -121,7 +121,22 @@ final class SpringErrorHandlers {
     return false;
   }
 
+  /**
+   * A field of {@code target} or its superclasses, made accessible; null when it cannot be read.
+   * Once per listener container start.
+   */
   private static Object read(Object target, String name) {
-    return ConsumerInternals.read(target, name);
+    for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      try {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(target);
+      } catch (NoSuchFieldException e) {
+        // the superclass may have it
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null;
+      }
+    }
+    return null;
   }
 }

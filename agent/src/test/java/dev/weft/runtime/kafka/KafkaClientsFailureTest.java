@@ -1,9 +1,10 @@
 package dev.weft.runtime.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.bootstrap.KafkaPoll;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.config.DlqSettings;
 import dev.weft.runtime.core.config.WeftConfig;
@@ -48,15 +49,27 @@ class KafkaClientsFailureTest {
     return new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
   }
 
+  /** What the kafka-clients module reports of the consumer's polls. */
+  private final KafkaPoll report = new KafkaPoll();
+
   private KafkaClients instrumenter(MetricsRuntime rt) {
     deadLetters = new DeadLetters(settings(), rt.dlq(), new AgentErrors());
     KafkaClients k = new KafkaClients(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
     // The bootstrap servers point nowhere: dead letters stay in the spool, where the test counts them.
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
-    Object state = k.consumerState(consumer);
-    k.group(state, "billing");
-    k.polled(state, new Object());
+    polled(k, "billing");
     return k;
+  }
+
+  /** A poll's exit, which returned records of its consumer, in group {@code group}. */
+  private void polled(KafkaClients k, String group) {
+    report.clear();
+    report.consumer = consumer;
+    report.group = group;
+    report.records = new Object();
+    k.polled(report);
+    report.consumer = null;
+    report.records = null;
   }
 
   private static MetricsRuntime runtime() throws Exception {
@@ -74,14 +87,16 @@ class KafkaClientsFailureTest {
    * (what the poll advice reports at entry, when failures wait).
    */
   private void poll(KafkaClients k, long... positions) {
-    Object waiting = k.failuresWaiting(consumer);
-    if (waiting != null) {
+    report.clear();
+    report.consumer = consumer;
+    if (report.failuresWaiting) {
+      report.partitionsRead();
       for (int p = 0; p < positions.length; p++) {
-        k.positionBeforePoll(waiting, "orders", p, positions[p]);
+        report.addPartition("orders", p, -1, positions[p]);
       }
-      k.positionsBeforePollDone(waiting);
     }
-    k.pollStarted(consumer);
+    k.pollStarting(report);
+    report.consumer = null;
   }
 
   private void fail(KafkaClients k, ConsumerRecord<String, String> r, String message) {
@@ -154,16 +169,16 @@ class KafkaClientsFailureTest {
   @Test
   void aPlainConsumersFailureIsFinalWhenAPollFindsItMovedPast() throws Exception {
     KafkaClients k = instrumenter(runtime());
-    assertNull(k.failuresWaiting(consumer), "nothing to decide: the poll asks no more");
+    assertFalse(report.failuresWaiting, "nothing to decide: the poll reads no positions");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
-    assertNotNull(k.failuresWaiting(consumer));
+    assertTrue(report.failuresWaiting, "the next poll reads the positions");
     poll(k, 7, 0); // sought back to it
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 2");
     poll(k, 7, 0); // and again
     assertEquals(0, spooled(), "retried: not final yet");
     poll(k, 8, 0); // the application went on with the next record
     assertEquals(1, spooled());
-    assertNull(k.failuresWaiting(consumer));
+    assertFalse(report.failuresWaiting);
   }
 
   @Test
@@ -171,7 +186,7 @@ class KafkaClientsFailureTest {
     deadLetters = new DeadLetters(settings(), runtime().dlq(), new AgentErrors());
     KafkaClients k = new KafkaClients(null, Tracing.disabled(), new AgentErrors(), deadLetters);
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
-    k.polled(k.consumerState(consumer), new Object());
+    polled(k, "billing");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "rejected");
     assertEquals(0, spooled());
     k.finalFailures().exiting(); // what the JVM's shutdown hook runs first

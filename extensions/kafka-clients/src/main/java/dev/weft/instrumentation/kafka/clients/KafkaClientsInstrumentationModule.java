@@ -3,7 +3,6 @@ package dev.weft.instrumentation.kafka.clients;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,6 +22,10 @@ public final class KafkaClientsInstrumentationModule extends InstrumentationModu
     return Arrays.asList(
         new KafkaProducerInstrumentation(),
         new KafkaConsumerInstrumentation(),
+        ConsumerPollInstrumentation.ownFields(),
+        ConsumerPollInstrumentation.delegate(),
+        ConsumerPollInstrumentation.otherLayout(),
+        new ConsumerDelegateInstrumentation(),
         new ConsumerRecordsInstrumentation(),
         new ConsumerRecordsIteratorInstrumentation(),
         new RecordHandlerInstrumentation(),
@@ -30,12 +33,12 @@ public final class KafkaClientsInstrumentationModule extends InstrumentationModu
   }
 
   /**
-   * Typed against Kafka's {@code Callback}: defined next to kafka-clients. Named as text, since a
-   * class literal would load it here, where Kafka is not.
+   * Typed against Kafka's {@code Callback} and a consumer's internals: defined next to
+   * kafka-clients. Named as text, since a class literal would load them here, where Kafka is not.
    */
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return Collections.singletonList(
-        KafkaClientsInstrumentationModule.class.getPackage().getName() + ".SendCallback");
+    String pkg = KafkaClientsInstrumentationModule.class.getPackage().getName() + ".";
+    return Arrays.asList(pkg + "SendCallback", pkg + "ConsumerPoll");
   }
 }
