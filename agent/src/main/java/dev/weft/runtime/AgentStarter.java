@@ -10,7 +10,7 @@ import dev.weft.runtime.dlq.DeadLetters;
 import dev.weft.runtime.install.Installer;
 import dev.weft.runtime.install.LoadedModule;
 import dev.weft.runtime.install.ModuleRegistry;
-import dev.weft.runtime.kafka.KafkaClients;
+import dev.weft.runtime.kafka.FailedRecords;
 import dev.weft.runtime.log.LogEnricher;
 import dev.weft.runtime.metrics.MetricsRuntime;
 import dev.weft.runtime.operation.Families;
@@ -90,14 +90,13 @@ public final class AgentStarter {
     WeftBridge.install(errors);
     WeftBridge.install(new LogEnricher(tracing, config.logs(), config.serviceName(), errors));
     WeftBridge.install(tracing.contextBridge());
-    WeftBridge.install(new OperationPipeline(Families.all(), metrics, tracing, errors));
+    OperationPipeline pipeline = new OperationPipeline(Families.all(), metrics, tracing, errors);
+    WeftBridge.install(pipeline);
     DeadLetters deadLetters =
         config.dlq().enabled
             ? new DeadLetters(config.dlq(), metrics == null ? null : metrics.dlq(), errors)
             : null;
-    WeftBridge.install(
-        new KafkaClients(
-            metrics == null ? null : metrics.kafka(), tracing, errors, deadLetters));
+    WeftBridge.install(new FailedRecords(pipeline.messages("kafka"), deadLetters, errors));
 
     long t1 = System.nanoTime();
     List<LoadedModule> modules =

@@ -14,7 +14,10 @@ import java.net.Socket;
  * ({@link #awaitReply} and {@link #replied}); for clients whose connections are opened once and
  * used later, where each one goes ({@link #connected} and {@link #startOn}). HTTP calls start with
  * their request's parts ({@link #startCall}), add their span's headers to the request
- * ({@link #propagationHeaders}) and end with the response's status.
+ * ({@link #propagationHeaders}) and end with the response's status. Messages sent
+ * ({@link #startSend}) carry their span's headers likewise; a consumer's polls report what they
+ * returned ({@link #polled}), and each message the application takes from a poll's batch is
+ * processed until it takes the next one ({@link #startProcess}).
  *
  * <p>Arguments (keys, values, statements' literals) are never passed here. Nothing here throws.
  * Every method of this class itself does nothing (returns null, or no headers): the runtime's
@@ -154,8 +157,11 @@ public class Operations {
   /** {@code sql} was added to {@code statement}'s batch (a batch is named by its first). */
   public void batchAdded(OperationKind kind, Object statement, String sql) {}
 
-  /** {@code statement} was closed: what Weft knew of it is forgotten at once. */
-  public void closed(OperationKind kind, Object statement) {}
+  /**
+   * {@code resource} (a statement, a consumer) was closed: what Weft knew of it is forgotten at
+   * once.
+   */
+  public void closed(OperationKind kind, Object resource) {}
 
   /**
    * {@code statement} starts executing {@code sql} (null: its prepared text, or its batch when
@@ -177,4 +183,49 @@ public class Operations {
   /** Borrowing a connection from {@code pool} took {@code nanos} and failed with {@code error}. */
   public void connectionAcquired(
       OperationKind kind, Object pool, long nanos, Throwable error) {}
+
+  /**
+   * Starts sending a message to {@code destination} (a topic), a child of the current context.
+   * Returns the send to end ({@link #end(Object, Throwable)}: acknowledged, failed, or thrown by
+   * the send itself), or null when nothing is recorded. The span's headers, to add to the
+   * message: {@link #propagationHeaders}.
+   */
+  public Object startSend(OperationKind kind, String destination) {
+    return null;
+  }
+
+  /**
+   * A consumer's poll starts on this thread: a message still being processed on it is done, and,
+   * while {@link PollReport#failuresWaiting}, the consumer's positions as the application left
+   * them decide which of its failed records are final (before this poll can commit past them).
+   */
+  public void pollStarting(OperationKind kind, PollReport poll) {}
+
+  /**
+   * The poll returned (or threw): the messages it handed over per destination, the consumer's
+   * group, and its own view of its assigned partitions (the lag, with no request to the broker;
+   * partitions no longer assigned lose their series).
+   */
+  public void polled(OperationKind kind, PollReport poll) {}
+
+  /** The application iterates over {@code batch} (a poll's result) with {@code iterator}. */
+  public void iterating(OperationKind kind, Object batch, Object iterator) {}
+
+  /**
+   * The application takes {@code message} from {@code iterator} on this thread: the previous
+   * message is done, this one's processing starts (a CONSUMER span, a child of the context its
+   * headers carry, current on the thread until it is done).
+   */
+  public void startProcess(
+      OperationKind kind,
+      Object iterator,
+      Object message,
+      String destination,
+      int partition,
+      long offset,
+      byte[] traceparent,
+      byte[] tracestate) {}
+
+  /** The iteration on this thread is over: the message being processed is done. */
+  public void processEnded(OperationKind kind) {}
 }

@@ -4,7 +4,7 @@ package dev.weft.bootstrap;
  * The static entry points that inlined advice calls. This class lives on the bootstrap class
  * path, so any instrumented class, whatever its class loader, can link against it.
  *
- * <p>Every field starts as a no-op; the agent runtime swaps in the real recorders once it has
+ * <p>Every field starts as a no-op; the agent runtime swaps in the real ones once it has
  * started. Nothing here may throw: implementations guard themselves.
  */
 public final class WeftBridge {
@@ -12,7 +12,7 @@ public final class WeftBridge {
   private static volatile AdviceErrorSink adviceErrors = AdviceErrorSink.NOOP;
   private static volatile ContextBridge context = ContextBridge.NOOP;
   private static volatile Operations operations = Operations.NOOP;
-  private static volatile KafkaRecorder kafka = KafkaRecorder.NOOP;
+  private static volatile RecordFailures failures = RecordFailures.NOOP;
   private static volatile LogRecorder logs = LogRecorder.NOOP;
   private static volatile boolean installed;
 
@@ -23,9 +23,9 @@ public final class WeftBridge {
     return operations;
   }
 
-  /** The recorder behind Kafka client advice. Never null. */
-  public static KafkaRecorder kafka() {
-    return kafka;
+  /** What the dead-letter capture is told of record processing. Never null. */
+  public static RecordFailures failures() {
+    return failures;
   }
 
   /** The recorder behind logging-framework advice. Never null. */
@@ -75,9 +75,9 @@ public final class WeftBridge {
     }
   }
 
-  public static void install(KafkaRecorder recorder) {
-    if (recorder != null) {
-      kafka = recorder;
+  public static void install(RecordFailures capture) {
+    if (capture != null) {
+      failures = capture;
     }
   }
 

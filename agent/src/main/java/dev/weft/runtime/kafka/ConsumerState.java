@@ -1,79 +1,60 @@
 package dev.weft.runtime.kafka;
 
-import dev.weft.bootstrap.KafkaPoll;
 import dev.weft.runtime.dlq.DeadLetters;
-import dev.weft.runtime.metrics.KafkaMetrics;
-import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.weft.runtime.operation.MessageConsumer;
+import dev.weft.runtime.operation.Messages;
 
 /**
- * One consumer: its group, its lag series, its failed records. Holds no reference to the consumer
- * itself (it is the value of maps keyed weakly by the consumer).
+ * What the dead-letter capture keeps of one consumer: where its dead letters go, its failed
+ * records, and who decides when a failure is final. Kept in the messaging shape's record of the
+ * consumer ({@link MessageConsumer#failures}); holds no reference to the consumer itself.
  */
-final class ConsumerState {
-  volatile String group;
+final class ConsumerState implements Messages.Waiting {
+  final MessageConsumer consumer;
   volatile DeadLetters.Cluster cluster;
   volatile String isolation;
-  /** The kafka-clients module's report of this consumer's polls, from its first poll on. */
-  volatile KafkaPoll poll;
-  /** Every partition the consumer ever reported, by topic and partition number (poll thread only). */
-  final Map<String, PartitionLag[]> partitions = new HashMap<>();
-  /** How many of them have a lag series now. */
-  int lagSeries;
-  /** Polls that reported the consumer's view of its partitions. */
-  long views;
-  final ConcurrentHashMap<String, KafkaMetrics.ConsumerTopic> topics = new ConcurrentHashMap<>();
-  /** Failed records waiting to be retried, given up or moved past (dead letters on). */
+  /** Failed records waiting to be retried, given up or moved past. */
   final PendingFailures pending = new PendingFailures();
   volatile SpringErrorHandlers.Decider decider = SpringErrorHandlers.Decider.POSITIONS;
 
+  ConsumerState(MessageConsumer consumer) {
+    this.consumer = consumer;
+  }
+
+  /** The state kept in {@code c}, made at first need. */
+  static ConsumerState of(MessageConsumer c) {
+    Object kept = c.failures;
+    if (kept instanceof ConsumerState) {
+      return (ConsumerState) kept;
+    }
+    synchronized (c) {
+      kept = c.failures;
+      if (kept instanceof ConsumerState) {
+        return (ConsumerState) kept;
+      }
+      ConsumerState s = new ConsumerState(c);
+      c.failures = s;
+      return s;
+    }
+  }
+
+  /** The state kept in {@code c}, or null (none yet, or {@code c} null). */
+  static ConsumerState kept(MessageConsumer c) {
+    Object kept = c == null ? null : c.failures;
+    return kept instanceof ConsumerState ? (ConsumerState) kept : null;
+  }
+
   String groupOrEmpty() {
-    String g = group;
-    return g == null ? "" : g;
+    return consumer.groupOrEmpty();
   }
 
   /** Tells the consumer's next poll whether failed records wait for the positions it reads. */
   void failuresWaiting(boolean waiting) {
-    KafkaPoll p = poll;
-    if (p != null) {
-      p.failuresWaiting = waiting;
-    }
+    consumer.failuresWaiting(waiting);
   }
 
-  /** The partition's entry, made the first time the consumer reports it. */
-  PartitionLag partition(String topic, int partition) {
-    PartitionLag[] byNumber = partitions.get(topic);
-    if (byNumber == null || partition >= byNumber.length) {
-      PartitionLag[] grown = new PartitionLag[Math.max(partition + 1, byNumber == null ? 4 : byNumber.length * 2)];
-      if (byNumber != null) {
-        System.arraycopy(byNumber, 0, grown, 0, byNumber.length);
-      }
-      byNumber = grown;
-      partitions.put(topic, byNumber);
-    }
-    PartitionLag p = byNumber[partition];
-    if (p == null) {
-      p = new PartitionLag(topic, partition);
-      byNumber[partition] = p;
-    }
-    return p;
-  }
-
-  /** One partition of the consumer: its lag series while it has one, and the last end it saw. */
-  static final class PartitionLag {
-    final String topic;
-    final int partition;
-    /** The end offset of the consumer's last fetch of it, -1 before the first. */
-    long lastEnd = -1;
-    /** The last view ({@link ConsumerState#views}) that listed it as assigned. */
-    long seen;
-    GaugeDataPoint series;
-
-    PartitionLag(String topic, int partition) {
-      this.topic = topic;
-      this.partition = partition;
-    }
+  @Override
+  public boolean failuresWaiting() {
+    return !pending.isEmpty();
   }
 }

@@ -22,6 +22,7 @@ public final class Families {
         Family.httpServerRequests("http-server"),
         Family.httpClientCalls("http-client"),
         Family.sqlStatements("jdbc"),
+        Family.messaging("kafka", "kafka"),
         Family.databaseCommands("redis", "redis", new NamedOutcomeMetrics.Shape("redis_client_commands", "Redis commands sent, by command name and outcome.", "redis_client_command_duration_seconds", "Time from sending a Redis command to reading its reply or failing.", "command", FAST)));
   }
 }

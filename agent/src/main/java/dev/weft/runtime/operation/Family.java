@@ -20,6 +20,8 @@ public final class Family {
     HTTP_CLIENT_CALLS,
     /** See {@link #httpServerRequests}. */
     HTTP_SERVER_REQUESTS,
+    /** See {@link #messaging}. */
+    MESSAGING,
     /** See {@link #sqlStatements}. */
     SQL_STATEMENTS
   }
@@ -92,6 +94,20 @@ public final class Family {
     return new Family(Form.SQL_STATEMENTS, kind, null, null);
   }
 
+  /**
+   * A message broker's clients: sends counted and timed to the broker's acknowledgement by topic
+   * and outcome, with a PRODUCER span whose W3C headers go into the message; messages received
+   * per topic and group; each message's processing timed and traced (a CONSUMER span, a child of
+   * its producer's, current while the application processes it); each assigned partition's lag
+   * from the consumer's own view. Dead-letter capture follows this family's consumers.
+   *
+   * @param kind the operation kind's name, also the module label of Weft's own errors
+   * @param system the spans' {@code messaging.system}
+   */
+  public static Family messaging(String kind, String system) {
+    return new Family(Form.MESSAGING, kind, system, null);
+  }
+
   public String kind() {
     return kind;
   }
@@ -111,6 +127,9 @@ public final class Family {
       case HTTP_SERVER_REQUESTS:
         return new HttpRequests(
             pipeline, kind, metrics == null ? null : metrics.httpServer(), tracing, errors);
+      case MESSAGING:
+        return new Messages(
+            pipeline, kind, system, metrics == null ? null : metrics.kafka(), tracing, errors);
       case HTTP_CLIENT_CALLS:
         return new HttpCalls(
             pipeline, kind, metrics == null ? null : metrics.httpClient(), tracing, errors);

@@ -2,6 +2,7 @@ package dev.weft.runtime.operation;
 
 import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.Operations;
+import dev.weft.bootstrap.PollReport;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.ConcurrentWeakIdentityMap;
 import dev.weft.runtime.metrics.MetricsRuntime;
@@ -25,7 +26,7 @@ public final class OperationPipeline extends Operations {
 
   /** Operations waiting for a reply on one connection beyond which the oldest are forgotten. */
   static final int MAX_PENDING = 100_000;
-  private static final String[] NO_HEADERS = new String[0];
+  static final String[] NO_HEADERS = new String[0];
 
   private final AgentErrors errors;
   private final ConcurrentWeakIdentityMap<ArrayDeque<Commands.Operation>> waiting =
@@ -157,6 +158,10 @@ public final class OperationPipeline extends Operations {
       HttpCalls.Call call = (HttpCalls.Call) operation;
       return call.calls.headers(call);
     }
+    if (operation instanceof Messages.Send) {
+      Messages.Send send = (Messages.Send) operation;
+      return send.messages.headers(send);
+    }
     return NO_HEADERS;
   }
 
@@ -215,10 +220,15 @@ public final class OperationPipeline extends Operations {
   }
 
   @Override
-  public void closed(OperationKind kind, Object statement) {
+  public void closed(OperationKind kind, Object resource) {
     SqlStatements statements = shape(kind, SqlStatements.class);
     if (statements != null) {
-      statements.closed(statement);
+      statements.closed(resource);
+      return;
+    }
+    Messages messages = shape(kind, Messages.class);
+    if (messages != null) {
+      messages.closed(resource);
     }
   }
 
@@ -252,6 +262,68 @@ public final class OperationPipeline extends Operations {
     }
   }
 
+  // --- messages
+
+  /** The messaging shape of the family named {@code kind} here, or null. */
+  public Messages messages(String kind) {
+    return shape(OperationKind.named(kind), Messages.class);
+  }
+
+  @Override
+  public Object startSend(OperationKind kind, String destination) {
+    Messages messages = shape(kind, Messages.class);
+    return messages == null ? null : messages.startSend(destination);
+  }
+
+  @Override
+  public void pollStarting(OperationKind kind, PollReport poll) {
+    Messages messages = shape(kind, Messages.class);
+    if (messages != null && poll != null) {
+      messages.pollStarting(poll);
+    }
+  }
+
+  @Override
+  public void polled(OperationKind kind, PollReport poll) {
+    Messages messages = shape(kind, Messages.class);
+    if (messages != null && poll != null) {
+      messages.polled(poll);
+    }
+  }
+
+  @Override
+  public void iterating(OperationKind kind, Object batch, Object iterator) {
+    Messages messages = shape(kind, Messages.class);
+    if (messages != null) {
+      messages.iterating(batch, iterator);
+    }
+  }
+
+  @Override
+  public void startProcess(
+      OperationKind kind,
+      Object iterator,
+      Object message,
+      String destination,
+      int partition,
+      long offset,
+      byte[] traceparent,
+      byte[] tracestate) {
+    Messages messages = shape(kind, Messages.class);
+    if (messages != null) {
+      messages.startProcess(
+          iterator, message, destination, partition, offset, traceparent, tracestate);
+    }
+  }
+
+  @Override
+  public void processEnded(OperationKind kind) {
+    Messages messages = shape(kind, Messages.class);
+    if (messages != null) {
+      messages.processEnded();
+    }
+  }
+
   // --- the end of any operation
 
   @Override
@@ -275,6 +347,9 @@ public final class OperationPipeline extends Operations {
     } else if (operation instanceof HttpRequests.Request) {
       HttpRequests.Request request = (HttpRequests.Request) operation;
       request.requests.end(request, status, error, route);
+    } else if (operation instanceof Messages.Send) {
+      Messages.Send send = (Messages.Send) operation;
+      send.messages.end(send, error);
     } else if (operation instanceof SqlStatements.ThreadState) {
       ((SqlStatements.ThreadState) operation).owner.end(operation, error);
     } else if (operation == NESTED) {

@@ -5,7 +5,7 @@ import dev.weft.runtime.trace.Tracing;
 
 /**
  * What the pipeline made of one family's description: a shape (HTTP server requests, HTTP client
- * calls, SQL statements, commands) holding that family's metrics and state. Every shape knows its
+ * calls, SQL statements, commands, messages) holding that family's metrics and state. Every shape knows its
  * pipeline (a kind described by another pipeline, in a test JVM, is not this one's), the name of
  * its family (the module label of Weft's own errors), the tracer and the error sink.
  */

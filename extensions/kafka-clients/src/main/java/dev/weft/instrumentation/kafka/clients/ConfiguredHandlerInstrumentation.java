@@ -27,7 +27,7 @@ public final class ConfiguredHandlerInstrumentation implements TypeInstrumentati
   private final List<String[]> methods = new ArrayList<>();
 
   public ConfiguredHandlerInstrumentation() {
-    for (String handler : WeftBridge.kafka().deadLetterHandlers()) {
+    for (String handler : WeftBridge.failures().handlers()) {
       int hash = handler.indexOf('#');
       if (hash > 0) {
         classes.add(handler.substring(0, hash));
@@ -64,12 +64,12 @@ public final class ConfiguredHandlerInstrumentation implements TypeInstrumentati
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Thrown Throwable thrown) {
-      WeftBridge.kafka().handlerExited(thrown, null);
+      WeftBridge.failures().handlerExited(thrown, null);
     }
   }
 }

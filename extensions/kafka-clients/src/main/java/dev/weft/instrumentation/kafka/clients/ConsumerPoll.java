@@ -1,6 +1,7 @@
 package dev.weft.instrumentation.kafka.clients;
 
-import dev.weft.bootstrap.KafkaPoll;
+import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.PollReport;
 import dev.weft.bootstrap.WeakIdentityMap;
 import dev.weft.bootstrap.WeftBridge;
 import java.lang.ref.WeakReference;
@@ -15,7 +16,7 @@ import org.apache.kafka.common.errors.InvalidGroupIdException;
 /**
  * What the module keeps of one {@code KafkaConsumer} between its polls, and the two calls a poll
  * makes into the runtime: {@link #starting} at its entry, {@link #returned} at its exit, each with
- * the consumer's {@link KafkaPoll}, filled in here with Kafka's own types. A helper class of the
+ * the consumer's {@link PollReport}, filled in here with Kafka's own types. A helper class of the
  * module, defined next to kafka-clients.
  *
  * <p>Lag and the positions that decide dead letters come from the consumer's own
@@ -44,7 +45,7 @@ public final class ConsumerPoll {
 
   private static final AtomicInteger AWAITING = new AtomicInteger();
 
-  private final KafkaPoll report = new KafkaPoll();
+  private final PollReport report = new PollReport();
   /**
    * Weakly: it may reach the consumer (through a rebalance listener that holds it), which would
    * keep this entry of the weak map alive. The consumer holds it strongly while it lives.
@@ -128,7 +129,7 @@ public final class ConsumerPoll {
     if (p == null) {
       return;
     }
-    KafkaPoll r = p.report;
+    PollReport r = p.report;
     try {
       if (p.awaitingDelegate) {
         p.stopAwaiting(); // the delegate did not poll (the call failed first): asked again next time
@@ -145,7 +146,7 @@ public final class ConsumerPoll {
       if (r.partitionsWanted) {
         p.readPartitions(r, true);
       }
-      WeftBridge.kafka().polled(r);
+      WeftBridge.operations().polled(OperationKind.named("kafka"), r);
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
     } finally {
@@ -187,14 +188,14 @@ public final class ConsumerPoll {
 
   /** The call at the poll's entry; while failed records wait, with the positions they need. */
   private void enter(KafkaConsumer<?, ?> consumer) {
-    KafkaPoll r = report;
+    PollReport r = report;
     try {
       r.clear();
       r.consumer = consumer;
       if (r.failuresWaiting) {
         readPartitions(r, false);
       }
-      WeftBridge.kafka().pollStarting(r);
+      WeftBridge.operations().pollStarting(OperationKind.named("kafka"), r);
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
     } finally {
@@ -207,7 +208,7 @@ public final class ConsumerPoll {
    * {@code ends}) and its position, -1 where the consumer does not know them. Nothing when the
    * consumer's state is not known.
    */
-  private void readPartitions(KafkaPoll r, boolean ends) {
+  private void readPartitions(PollReport r, boolean ends) {
     SubscriptionState s = subscriptions == null ? null : subscriptions.get();
     if (s == null) {
       return;
@@ -220,7 +221,7 @@ public final class ConsumerPoll {
     }
   }
 
-  private void readPartitions(SubscriptionState s, KafkaPoll r, boolean ends) {
+  private void readPartitions(SubscriptionState s, PollReport r, boolean ends) {
     r.partitionsRead();
     for (TopicPartition tp : s.assignedPartitions()) {
       long end = -1;

@@ -3,6 +3,7 @@ package dev.weft.instrumentation.kafka.clients;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -40,7 +41,7 @@ public final class ConsumerRecordsInstrumentation implements TypeInstrumentation
 
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(@Advice.This Object records, @Advice.Return Object iterator) {
-      WeftBridge.kafka().iterating(records, iterator);
+      WeftBridge.operations().iterating(OperationKind.named("kafka"), records, iterator);
     }
   }
 }

@@ -4,7 +4,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.weft.bootstrap.KafkaRecorder;
+import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -50,15 +51,16 @@ public final class ConsumerRecordsIteratorInstrumentation implements TypeInstrum
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void onExit(
         @Advice.This Object iterator, @Advice.Return ConsumerRecord<?, ?> record) {
-      KafkaRecorder kafka = WeftBridge.kafka();
+      Operations operations = WeftBridge.operations();
       if (record == null) {
-        kafka.processEnded();
+        operations.processEnded(OperationKind.named("kafka"));
         return;
       }
       Headers headers = record.headers();
       Header traceparent = headers.lastHeader("traceparent");
       Header tracestate = traceparent == null ? null : headers.lastHeader("tracestate");
-      kafka.processStarted(
+      operations.startProcess(
+          OperationKind.named("kafka"),
           iterator,
           record,
           record.topic(),

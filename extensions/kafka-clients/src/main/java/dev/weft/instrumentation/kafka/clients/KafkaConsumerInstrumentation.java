@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 
+import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -50,11 +51,11 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
         @Advice.This Object consumer, @Advice.AllArguments Object[] arguments) {
       for (Object argument : arguments) {
         if (argument instanceof ConsumerConfig) {
-          WeftBridge.kafka().consumerConfigured(consumer, ((ConsumerConfig) argument).originals());
+          WeftBridge.failures().consumerConfigured(consumer, ((ConsumerConfig) argument).originals());
           return;
         }
         if (argument instanceof Map) {
-          WeftBridge.kafka().consumerConfigured(consumer, (Map<?, ?>) argument);
+          WeftBridge.failures().consumerConfigured(consumer, (Map<?, ?>) argument);
           return;
         }
       }
@@ -69,7 +70,7 @@ public final class KafkaConsumerInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.This Object consumer) {
       ConsumerPoll.closed(consumer);
-      WeftBridge.kafka().closed(consumer);
+      WeftBridge.operations().closed(OperationKind.named("kafka"), consumer);
     }
   }
 }

@@ -4,7 +4,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import dev.weft.bootstrap.KafkaRecorder;
+import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -53,8 +54,8 @@ public final class KafkaProducerInstrumentation implements TypeInstrumentation {
     public static Object onEnter(
         @Advice.Argument(0) ProducerRecord<?, ?> record,
         @Advice.Argument(value = 1, readOnly = false) Callback callback) {
-      KafkaRecorder kafka = WeftBridge.kafka();
-      Object send = kafka.sendStarted(record.topic());
+      Operations operations = WeftBridge.operations();
+      Object send = operations.startSend(OperationKind.named("kafka"), record.topic());
       if (send == null) {
         return null;
       }
@@ -62,15 +63,13 @@ public final class KafkaProducerInstrumentation implements TypeInstrumentation {
       callback = new SendCallback(send, callback);
       Headers headers = record.headers();
       if (headers.lastHeader("traceparent") == null) {
-        String[] inject = kafka.headersToInject(send);
-        if (inject != null) {
-          try {
-            for (int i = 0; i + 1 < inject.length; i += 2) {
-              headers.add(inject[i], inject[i + 1].getBytes(StandardCharsets.UTF_8));
-            }
-          } catch (IllegalStateException readOnly) {
-            // a record sent before: its headers are frozen, it goes as it is
+        String[] inject = operations.propagationHeaders(send);
+        try {
+          for (int i = 0; i + 1 < inject.length; i += 2) {
+            headers.add(inject[i], inject[i + 1].getBytes(StandardCharsets.UTF_8));
           }
+        } catch (IllegalStateException readOnly) {
+          // a record sent before: its headers are frozen, it goes as it is
         }
       }
       return send;
@@ -79,7 +78,7 @@ public final class KafkaProducerInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Enter Object send, @Advice.Thrown Throwable thrown) {
       if (send != null && thrown != null) {
-        WeftBridge.kafka().sendEnded(send, thrown);
+        WeftBridge.operations().end(send, thrown);
       }
     }
   }

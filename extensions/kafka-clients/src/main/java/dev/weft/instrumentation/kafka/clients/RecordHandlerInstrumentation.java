@@ -40,12 +40,12 @@ public final class RecordHandlerInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Thrown Throwable thrown, @Advice.Argument(0) Object records) {
-      WeftBridge.kafka().handlerExited(thrown, records);
+      WeftBridge.failures().handlerExited(thrown, records);
     }
   }
 
@@ -55,12 +55,12 @@ public final class RecordHandlerInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Thrown Throwable thrown, @Advice.Argument(1) Object records) {
-      WeftBridge.kafka().handlerExited(thrown, records);
+      WeftBridge.failures().handlerExited(thrown, records);
     }
   }
 
@@ -70,12 +70,12 @@ public final class RecordHandlerInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Thrown Throwable thrown, @Advice.Argument(2) Object records) {
-      WeftBridge.kafka().handlerExited(thrown, records);
+      WeftBridge.failures().handlerExited(thrown, records);
     }
   }
 
@@ -86,7 +86,7 @@ public final class RecordHandlerInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -103,7 +103,7 @@ public final class RecordHandlerInstrumentation implements TypeInstrumentation {
           }
         }
       }
-      WeftBridge.kafka().handlerExited(thrown, records);
+      WeftBridge.failures().handlerExited(thrown, records);
     }
   }
 }

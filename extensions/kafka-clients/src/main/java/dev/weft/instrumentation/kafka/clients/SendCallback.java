@@ -23,7 +23,7 @@ public final class SendCallback implements Callback {
   @Override
   public void onCompletion(RecordMetadata metadata, Exception exception) {
     try {
-      WeftBridge.kafka().sendEnded(send, exception);
+      WeftBridge.operations().end(send, exception);
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, "kafka-clients");
     }

@@ -48,7 +48,7 @@ public final class BatchRetryInstrumentation implements TypeInstrumentation {
         @Advice.Argument(1) Object records,
         @Advice.Argument(2) Object consumer) {
       if (thrown == null) {
-        WeftBridge.kafka().recordRecovered(consumer, records);
+        WeftBridge.failures().recordRecovered(consumer, records);
       }
     }
   }

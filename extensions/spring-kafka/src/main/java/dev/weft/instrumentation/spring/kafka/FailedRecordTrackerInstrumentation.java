@@ -45,7 +45,7 @@ public final class FailedRecordTrackerInstrumentation implements TypeInstrumenta
         @Advice.Argument(0) Object record,
         @Advice.Argument(3) Object consumer) {
       if (thrown == null) {
-        WeftBridge.kafka().recordRecovered(consumer, record);
+        WeftBridge.failures().recordRecovered(consumer, record);
       }
     }
   }

@@ -49,12 +49,12 @@ public final class ListenerConsumerInstrumentation implements TypeInstrumentatio
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(@Advice.Thrown Throwable thrown, @Advice.Argument(0) Object record) {
-      WeftBridge.kafka().handlerExited(thrown, record);
+      WeftBridge.failures().handlerExited(thrown, record);
     }
   }
 
@@ -64,7 +64,7 @@ public final class ListenerConsumerInstrumentation implements TypeInstrumentatio
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void onEnter() {
-      WeftBridge.kafka().handlerEntered();
+      WeftBridge.failures().handlerEntered();
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -72,7 +72,7 @@ public final class ListenerConsumerInstrumentation implements TypeInstrumentatio
         @Advice.Thrown Throwable thrown,
         @Advice.Argument(0) Object records,
         @Advice.Argument(1) Object list) {
-      WeftBridge.kafka().handlerExited(thrown, list != null ? list : records);
+      WeftBridge.failures().handlerExited(thrown, list != null ? list : records);
     }
   }
 }

@@ -43,7 +43,7 @@ public final class ListenerContainerStartInstrumentation implements TypeInstrume
         @Advice.FieldValue("consumer") Object consumer,
         @Advice.FieldValue("commonErrorHandler") Object errorHandler,
         @Advice.FieldValue("consumerGroupId") String group) {
-      WeftBridge.kafka().errorHandler(consumer, errorHandler, group);
+      WeftBridge.failures().errorHandler(consumer, errorHandler, group);
     }
   }
 }

@@ -1,17 +1,17 @@
 package dev.weft.bootstrap;
 
 /**
- * What one {@code KafkaConsumer.poll} tells the runtime, in one call at its entry
- * ({@link KafkaRecorder#pollStarting}) and one at its exit ({@link KafkaRecorder#polled}). The
- * kafka-clients module reads the consumer (its group, the records it returned, its own view of
- * its partitions) with Kafka's types and fills this in; the runtime reads it during the call and
- * keeps nothing of it but {@link #state}.
+ * What one poll of a message consumer tells the runtime, in one call at its entry
+ * ({@link Operations#pollStarting}) and one at its exit ({@link Operations#polled}). The module
+ * reads the consumer (its group, the records it returned, its own view of its partitions) with
+ * its library's types and fills this in; the runtime reads it during the call and keeps nothing
+ * of it but {@link #state}.
  *
  * <p>One instance per consumer, refilled in place at every poll: a consumer polls on one thread
  * at a time, and the arrays grow only when a poll reports more topics or partitions than any
  * before. Names no library type.
  */
-public final class KafkaPoll {
+public final class PollReport {
 
   /** The consumer that polls, for the call only (its identity: no reference is kept). */
   public Object consumer;
@@ -19,7 +19,7 @@ public final class KafkaPoll {
   /** The consumer's group id: "" without a group, null while it cannot be read yet. */
   public String group;
 
-  /** At exit: the {@code ConsumerRecords} the poll returned when it returned some, else null. */
+  /** At exit: the batch (a {@code ConsumerRecords}) the poll returned when it returned some, else null. */
   public Object records;
 
   /** At exit: how many records of {@code topics[i]} the poll returned, for i below this. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weft.bootstrap.KafkaPoll;
+import dev.weft.bootstrap.PollReport;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.config.DlqSettings;
 import dev.weft.runtime.core.config.WeftConfig;
@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -37,9 +39,21 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
  * consumer's positions, Spring's error handler giving records up. Only the outermost frame's
  * exception is a failure, and only a final failure is written to the spool, once.
  */
-class KafkaClientsFailureTest {
+class FailedRecordsTest {
 
-  @TempDir Path dir;
+  /**
+   * The spool's directory. A dead-letter sender's thread, started once a consumer's cluster is
+   * known, may still write there as a test ends; it is removed after each test as far as it can.
+   */
+  @TempDir(cleanup = CleanupMode.NEVER)
+  Path dir;
+
+  @AfterEach
+  void removeSpool() throws IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
 
   private final Object consumer = new Object();
   private final Object iterator = new Object();
@@ -50,11 +64,11 @@ class KafkaClientsFailureTest {
   }
 
   /** What the kafka-clients module reports of the consumer's polls. */
-  private final KafkaPoll report = new KafkaPoll();
+  private final PollReport report = new PollReport();
 
-  private KafkaClients instrumenter(MetricsRuntime rt) {
+  private KafkaAdvice instrumenter(MetricsRuntime rt) {
     deadLetters = new DeadLetters(settings(), rt.dlq(), new AgentErrors());
-    KafkaClients k = new KafkaClients(rt.kafka(), Tracing.disabled(), new AgentErrors(), deadLetters);
+    KafkaAdvice k = new KafkaAdvice(rt, Tracing.disabled(), new AgentErrors(), deadLetters);
     // The bootstrap servers point nowhere: dead letters stay in the spool, where the test counts them.
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
     polled(k, "billing");
@@ -62,7 +76,7 @@ class KafkaClientsFailureTest {
   }
 
   /** A poll's exit, which returned records of its consumer, in group {@code group}. */
-  private void polled(KafkaClients k, String group) {
+  private void polled(KafkaAdvice k, String group) {
     report.clear();
     report.consumer = consumer;
     report.group = group;
@@ -78,7 +92,7 @@ class KafkaClientsFailureTest {
     return new MetricsRuntime(WeftConfig.load(null, p, new HashMap<>()), "test", new AgentErrors());
   }
 
-  private void take(KafkaClients k, ConsumerRecord<String, String> r) {
+  private void take(KafkaAdvice k, ConsumerRecord<String, String> r) {
     k.processStarted(iterator, r, r.topic(), r.partition(), r.offset(), null, null);
   }
 
@@ -86,7 +100,7 @@ class KafkaClientsFailureTest {
    * A poll called while the consumer stands at {@code positions[p]} of partition p of orders
    * (what the poll advice reports at entry, when failures wait).
    */
-  private void poll(KafkaClients k, long... positions) {
+  private void poll(KafkaAdvice k, long... positions) {
     report.clear();
     report.consumer = consumer;
     if (report.failuresWaiting) {
@@ -99,13 +113,13 @@ class KafkaClientsFailureTest {
     report.consumer = null;
   }
 
-  private void fail(KafkaClients k, ConsumerRecord<String, String> r, String message) {
+  private void fail(KafkaAdvice k, ConsumerRecord<String, String> r, String message) {
     take(k, r);
     k.handlerEntered();
     k.handlerExited(new IllegalStateException(message), r);
   }
 
-  private void succeed(KafkaClients k, ConsumerRecord<String, String> r) {
+  private void succeed(KafkaAdvice k, ConsumerRecord<String, String> r) {
     take(k, r);
     k.handlerEntered();
     k.handlerExited(null, r);
@@ -120,7 +134,7 @@ class KafkaClientsFailureTest {
   @Test
   void onlyTheOutermostFramesExceptionIsAFailure() throws Exception {
     MetricsRuntime rt = runtime();
-    KafkaClients k = instrumenter(rt);
+    KafkaAdvice k = instrumenter(rt);
     ConsumerRecord<String, String> recovered = new ConsumerRecord<>("orders", 0, 1, "k", "v");
     take(k, recovered);
     k.handlerEntered(); // process(record)
@@ -144,7 +158,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aRetriedRecordAndARecordOfADeadLetterTopicAreNotDeadLetteredAgain() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     for (int attempt = 0; attempt < 10; attempt++) {
       fail(k, new ConsumerRecord<>("orders", 1, 7, "k", "v"), "attempt " + attempt);
     }
@@ -156,7 +170,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aRecordThatSucceedsOnARetryIsNoDeadLetter() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 2");
     succeed(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"));
@@ -168,7 +182,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aPlainConsumersFailureIsFinalWhenAPollFindsItMovedPast() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     assertFalse(report.failuresWaiting, "nothing to decide: the poll reads no positions");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "attempt 1");
     assertTrue(report.failuresWaiting, "the next poll reads the positions");
@@ -184,7 +198,7 @@ class KafkaClientsFailureTest {
   @Test
   void aNormalExitMakesAnOpenPlainConsumersFailuresFinal() throws Exception {
     deadLetters = new DeadLetters(settings(), runtime().dlq(), new AgentErrors());
-    KafkaClients k = new KafkaClients(null, Tracing.disabled(), new AgentErrors(), deadLetters);
+    KafkaAdvice k = new KafkaAdvice(null, Tracing.disabled(), new AgentErrors(), deadLetters);
     k.consumerConfigured(consumer, Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "billing"));
     polled(k, "billing");
     fail(k, new ConsumerRecord<>("orders", 0, 7, "k", "v"), "rejected");
@@ -195,7 +209,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aPartitionNoLongerAssignedMakesItsFailureFinal() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     fail(k, new ConsumerRecord<>("orders", 1, 3, "k", "v"), "rejected");
     poll(k, 0); // only partition 0 assigned now
     assertEquals(1, spooled());
@@ -203,7 +217,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void springsErrorHandlerDecides() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     k.errorHandler(consumer, new DefaultErrorHandler(), "billing");
     ConsumerRecord<String, String> never = new ConsumerRecord<>("orders", 0, 7, "k", "v");
     for (int attempt = 1; attempt <= 3; attempt++) {
@@ -226,7 +240,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aBatchThatSpringRetriedWholeAndGaveUpIsFinalButNotOneARetryGotThrough() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     k.errorHandler(consumer, new DefaultErrorHandler(), "billing");
     ConsumerRecord<String, String> a = new ConsumerRecord<>("orders", 0, 10, "k", "a");
     ConsumerRecord<String, String> b = new ConsumerRecord<>("orders", 0, 11, "k", "b");
@@ -244,7 +258,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void anApplicationWithItsOwnDeadLetterPublisherKeepsWeftOut() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     k.errorHandler(consumer, new DefaultErrorHandler(ownPublisher()), "billing");
     ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 0, 7, "k", "v");
     fail(k, r, "rejected");
@@ -274,7 +288,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aConfiguredHandlerFailsTheRecordItsThreadIsProcessing() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     ConsumerRecord<String, String> r = new ConsumerRecord<>("orders", 2, 3, "k", "v");
     take(k, r);
     k.handlerEntered(); // Orders.handle(value, key)
@@ -288,7 +302,7 @@ class KafkaClientsFailureTest {
 
   @Test
   void aBatchFailureWithoutANamedRecordFailsTheRecordBeingIterated() throws Exception {
-    KafkaClients k = instrumenter(runtime());
+    KafkaAdvice k = instrumenter(runtime());
     ConsumerRecord<String, String> a = new ConsumerRecord<>("orders", 0, 10, "k", "a");
     ConsumerRecord<String, String> b = new ConsumerRecord<>("orders", 0, 11, "k", "b");
     ConsumerRecord<String, String> c = new ConsumerRecord<>("orders", 0, 12, "k", "c");

@@ -2,7 +2,7 @@ package dev.weft.runtime.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.weft.bootstrap.KafkaPoll;
+import dev.weft.bootstrap.PollReport;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.metrics.MetricsRuntime;
@@ -18,23 +18,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A poll's exit as the kafka-clients module reports it, one {@link KafkaPoll} per call: records
+ * A poll's exit as the kafka-clients module reports it, one {@link PollReport} per call: records
  * counted per topic, and the lag of every assigned partition from the consumer's own view, as
  * {@code /metrics} shows it.
  */
-class KafkaClientsPollTest {
+class KafkaPollTest {
 
   private final Object consumer = new Object();
-  private final KafkaPoll report = new KafkaPoll();
+  private final PollReport report = new PollReport();
   private MetricsRuntime rt;
-  private KafkaClients k;
+  private KafkaAdvice k;
 
   @BeforeEach
   void runtime() throws Exception {
     Properties p = new Properties();
     p.setProperty("weft.metrics.jvm.enabled", "false");
     rt = new MetricsRuntime(WeftConfig.load(null, p, new HashMap<>()), "test", new AgentErrors());
-    k = new KafkaClients(rt.kafka(), Tracing.disabled(), new AgentErrors());
+    k = new KafkaAdvice(rt, Tracing.disabled(), new AgentErrors(), null);
   }
 
   /** One poll's exit: {@code partitions} as topic, partition, end offset, position. */
