@@ -39,7 +39,14 @@ public abstract class LogRecorder {
         }
 
         @Override
-        public String julFormat(Object formatter, Object record, String format) {
+        public String asciiJsonLine(
+            long epochMillis,
+            String level,
+            String logger,
+            String thread,
+            String message,
+            Map<String, String> context,
+            Throwable thrown) {
           return null;
         }
       };
@@ -75,10 +82,16 @@ public abstract class LogRecorder {
       Throwable thrown);
 
   /**
-   * The text {@code java.util.logging.SimpleFormatter} is to return for {@code record}, or null
-   * to let it format the record itself: a JSON line when JSON output is on, otherwise the
-   * formatter's {@code format} with the trace id, span id and flags as arguments 7 to 9 when the
-   * format names them.
+   * The same line as {@link #jsonLine} as text, for a formatter that returns a string its handler
+   * encodes in a charset Weft does not know: every character outside ASCII is escaped ({@code
+   * \\u00E9}), and the line ends with {@code System.lineSeparator()}. Null if it cannot be written.
    */
-  public abstract String julFormat(Object formatter, Object record, String format);
+  public abstract String asciiJsonLine(
+      long epochMillis,
+      String level,
+      String logger,
+      String thread,
+      String message,
+      Map<String, String> context,
+      Throwable thrown);
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  * Answers the log advice of the logback, log4j2 and jul modules: the ids of the span current on
  * the logging thread (read from the context when the event is created, never stored in the
  * thread's MDC, so a pooled thread cannot keep them), and the JSON line of an event when
- * {@code weft.logs.format=json}.
+ * {@code weft.logs.format=json}. It knows no logging framework: the modules read their own
+ * types and hand over plain values.
  */
 public final class LogEnricher extends LogRecorder {
 
@@ -100,17 +101,20 @@ public final class LogEnricher extends LogRecorder {
   }
 
   @Override
-  public String julFormat(Object formatter, Object record, String format) {
+  public String asciiJsonLine(
+      long epochMillis,
+      String level,
+      String logger,
+      String thread,
+      String message,
+      Map<String, String> context,
+      Throwable thrown) {
     try {
-      // In a class of its own: java.util.logging is loaded only for an application that uses it.
-      return JulLines.format(this, formatter, record, format);
+      return json.ascii(
+          epochMillis, level, logger, thread, message, context, thrown, lineSeparator);
     } catch (Throwable t) {
-      errors.internalFailure(MODULE, "formatting a java.util.logging record", t);
+      errors.internalFailure(MODULE, "writing a log event as JSON", t);
       return null;
     }
-  }
-
-  JsonLogLine lineWriter() {
-    return json;
   }
 }

@@ -21,10 +21,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.logging.Formatter;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -127,55 +123,20 @@ class LogEnricherTest {
   }
 
   @Test
-  void julFormatGetsTheIdsAsArgumentsSevenToNine() throws Exception {
-    LogEnricher logs = enricher();
-    Formatter f = new SimpleFormatter();
-    LogRecord r = new LogRecord(Level.INFO, "order {0} accepted");
-    r.setParameters(new Object[] {42});
-    r.setLoggerName("shop");
-    String format = "%4$s %3$s trace_id=%7$s span_id=%8$s flags=%9$s - %5$s%6$s%n";
-    try (Scope s = span(TRACE, SPAN, TraceFlags.getSampled())) {
-      assertEquals(
-          "INFO shop trace_id=" + TRACE + " span_id=" + SPAN + " flags=01 - order 42 accepted"
-              + System.lineSeparator(),
-          JulLines.simpleFormat(f, r, format, logs.currentIds()));
-    }
-    assertEquals(
-        "INFO shop trace_id= span_id= flags= - order 42 accepted" + System.lineSeparator(),
-        JulLines.simpleFormat(f, r, format, logs.currentIds()));
-    assertTrue(JulLines.namesIds(format));
-    assertTrue(!JulLines.namesIds("%1$tc %2$s%n%4$s: %5$s%6$s%n"), "the JDK default names none");
-    assertNull(JulLines.format(logs, f, r, "%1$tc %2$s%n%4$s: %5$s%6$s%n"), "then JUL formats itself");
-  }
-
-  @Test
-  void julLevelsUnderTheNamesLogToolsUse() {
-    assertEquals("ERROR", JulLines.level(Level.SEVERE));
-    assertEquals("WARN", JulLines.level(Level.WARNING));
-    assertEquals("INFO", JulLines.level(Level.INFO));
-    assertEquals("DEBUG", JulLines.level(Level.CONFIG));
-    assertEquals("DEBUG", JulLines.level(Level.FINE));
-    assertEquals("TRACE", JulLines.level(Level.FINER));
-    assertEquals("TRACE", JulLines.level(Level.FINEST));
-    assertEquals("INFO", JulLines.level(null));
-  }
-
-  @Test
-  void julJsonLineIsAsciiAndCarriesTheIds() throws Exception {
+  void asciiJsonLineEscapesNonAsciiAndEndsWithTheLineSeparator() throws Exception {
     LogEnricher logs = enricher("weft.logs.format", "json");
-    LogRecord r = new LogRecord(Level.SEVERE, "é \"x\"");
-    r.setLoggerName("shop");
-    r.setThrown(new IllegalStateException("bad", new java.io.IOException("io")));
+    assertTrue(logs.json());
     String line;
     try (Scope s = span(TRACE, SPAN, TraceFlags.getSampled())) {
-      line = logs.julFormat(new SimpleFormatter(), r, "%5$s");
+      line = logs.asciiJsonLine(0L, "ERROR", "shop", "main", "é \"x\"", logs.withIds(null), null);
     }
-    assertTrue(line.endsWith(System.lineSeparator()));
-    assertTrue(line.contains("\"level\":\"ERROR\""), line);
-    assertTrue(line.contains("\"message\":\"\\u00E9 \\\"x\\\"\""), line);
-    assertTrue(line.contains("\"trace_id\":\"" + TRACE + "\""), line);
-    assertTrue(line.contains("\"thread\":\"" + Thread.currentThread().getName() + "\""), line);
-    assertTrue(line.contains("Caused by: java.io.IOException: io"), line);
+    assertEquals(
+        "{\"timestamp\":\"1970-01-01T00:00:00.000Z\",\"level\":\"ERROR\",\"service\":\"checkout\","
+            + "\"logger\":\"shop\",\"thread\":\"main\",\"message\":\"\\u00E9 \\\"x\\\"\","
+            + "\"trace_id\":\"" + TRACE + "\",\"span_id\":\"" + SPAN + "\",\"trace_flags\":\"01\","
+            + "\"context\":{}}"
+            + System.lineSeparator(),
+        line);
   }
 
   private static final class NoExport implements SpanExporter {

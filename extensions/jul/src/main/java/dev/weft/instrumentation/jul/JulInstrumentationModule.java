@@ -21,4 +21,10 @@ public final class JulInstrumentationModule extends InstrumentationModule {
   public List<TypeInstrumentation> typeInstrumentations() {
     return Collections.singletonList(new SimpleFormatterInstrumentation());
   }
+
+  /** JDK-only helper: defined once in the bootstrap loader, next to SimpleFormatter. */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return Collections.singletonList(getClass().getPackage().getName() + ".SimpleFormatterLines");
+  }
 }
