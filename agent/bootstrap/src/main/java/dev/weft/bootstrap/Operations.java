@@ -29,7 +29,7 @@ public class Operations {
 
   /**
    * What {@link #startRequest} returns for a dispatch nested inside a request already in
-   * progress on the same thread (a filter chain or servlet calling the next one): end it like
+   * progress on the same thread (a filter chain calling the next handler): end it like
    * any other, which unwinds the nesting without recording anything.
    */
   public static final Object NESTED = new Object();
@@ -116,7 +116,7 @@ public class Operations {
    * thread's current context. Returns the request to end (or to {@link #suspend}), {@link #NESTED}
    * inside a request already in progress on this thread, or null when nothing is recorded.
    *
-   * @param owner the object that serves the request (handler or servlet): lets Weft leave out its
+   * @param owner the object that serves the request (its handler): lets Weft leave out its
    *     own /metrics server
    * @param endpoint the route template known at dispatch (never the raw path); may be refined at
    *     the end
@@ -137,8 +137,8 @@ public class Operations {
   }
 
   /**
-   * The dispatch returned but the request goes on asynchronously (a servlet's async context):
-   * the thread lets go of the request's context; the end follows later, from any thread.
+   * The dispatch returned but the request goes on asynchronously: the thread lets go of the
+   * request's context; the end follows later, from any thread.
    */
   public void suspend(Object operation) {}
 
@@ -146,8 +146,8 @@ public class Operations {
    * The request is complete (as {@link #end(Object, int, Throwable)}).
    *
    * @param status the response status; below 100 when no response was sent
-   * @param route the route template found during the dispatch (Spring MVC's matched pattern), or
-   *     null to keep the endpoint given at the start
+   * @param route the route template found during the dispatch (a web framework's matched
+   *     pattern), or null to keep the endpoint given at the start
    */
   public void end(Object operation, int status, Throwable error, String route) {}
 

@@ -296,6 +296,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void formatStorage(long startNanos) throws PortClash {
       String clusterId = Uuid.randomUuid().toString();
+      while (clusterId.startsWith("-")) {
+        // base64url: one id in 64 starts with '-', which the tool's parser takes for an option
+        clusterId = Uuid.randomUuid().toString();
+      }
       List<String> command =
           List.of(
               java,
