@@ -54,8 +54,14 @@ public final class NettyServerPipelines {
         decoder = handler;
         encoder = handler;
       } else {
-        decoder = handler instanceof HttpRequestDecoder ? handler : pipeline.get(HttpRequestDecoder.class);
-        encoder = handler instanceof HttpResponseEncoder ? handler : pipeline.get(HttpResponseEncoder.class);
+        decoder =
+            handler instanceof HttpRequestDecoder
+                ? handler
+                : pipeline.get(HttpRequestDecoder.class);
+        encoder =
+            handler instanceof HttpResponseEncoder
+                ? handler
+                : pipeline.get(HttpResponseEncoder.class);
         if (decoder == null || encoder == null) {
           return; // the other half may come later; without it, responses are not seen
         }
@@ -68,8 +74,8 @@ public final class NettyServerPipelines {
       if (afterCtx == null) {
         return;
       }
-      pipeline.addAfter(
-          afterCtx.name(), NettyServerHandler.NAME, new NettyServerHandler(decoder, encoder, after));
+      NettyServerHandler weft = new NettyServerHandler(decoder, encoder, after);
+      pipeline.addAfter(afterCtx.name(), NettyServerHandler.NAME, weft);
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
     }
@@ -128,7 +134,8 @@ public final class NettyServerPipelines {
   }
 
   /** Which of two handlers in the pipeline comes later. */
-  private static ChannelHandler later(ChannelPipeline pipeline, ChannelHandler a, ChannelHandler b) {
+  private static ChannelHandler later(
+      ChannelPipeline pipeline, ChannelHandler a, ChannelHandler b) {
     ChannelHandlerContext ca = pipeline.context(a);
     ChannelHandlerContext cb = pipeline.context(b);
     if (ca == null || cb == null) {
