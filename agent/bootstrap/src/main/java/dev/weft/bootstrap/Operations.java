@@ -119,7 +119,10 @@ public class Operations {
    * @param owner the object that serves the request (its handler): lets Weft leave out its
    *     own /metrics server
    * @param endpoint the route template known at dispatch (never the raw path); may be refined at
-   *     the end
+   *     the end. Null for a server that has no routes at all (plain Netty): then the request's
+   *     {@code path} is its endpoint label, bounded by {@code weft.metrics.cardinality.limit}
+   *     (further paths fold into {@code _other_}), and its span is named by the method alone,
+   *     without {@code http.route}
    * @param path the request path without its query string (a span attribute only)
    * @param traceparent the W3C header of that name, or null (likewise the next two)
    */

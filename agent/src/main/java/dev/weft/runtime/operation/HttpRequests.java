@@ -50,7 +50,9 @@ final class HttpRequests extends Shape {
       }
       Request request = new Request(this, HttpServerMetrics.methodIndex(method));
       if (metrics != null) {
-        request.series = metrics.series(endpoint);
+        // A server with no routes (plain Netty) gives no endpoint: its path is the label, bounded
+        // by the cardinality guard like any other, and the span is named by the method alone.
+        request.series = metrics.series(endpoint != null ? endpoint : path);
         metrics.started(request.series, request.method);
       }
       request.span =

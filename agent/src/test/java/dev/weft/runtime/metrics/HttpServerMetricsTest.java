@@ -117,6 +117,22 @@ class HttpServerMetricsTest {
   }
 
   @Test
+  void aServerWithoutRoutesIsCountedUnderItsPathsThroughTheGuard() throws Exception {
+    MetricsRuntime rt = runtime(2);
+    OperationPipeline m = pipeline(rt);
+    for (String path : new String[] {"/orders/1", "/orders/2", "/orders/3", "/orders/1", "/x"}) {
+      Object request = m.startRequest(SERVER, appHandler, "GET", null, "http", path, null, null, null);
+      m.end(request, 200, null, null);
+    }
+    assertEquals(2, counter(rt, "http_requests", "GET", "/orders/1", "200"));
+    assertEquals(1, counter(rt, "http_requests", "GET", "/orders/2", "200"));
+    assertEquals(2, counter(rt, "http_requests", "GET", BoundedLabelMap.OTHER, "200"));
+    assertEquals(2, histogramCount(rt, "GET", BoundedLabelMap.OTHER, "200"));
+    assertEquals(2, overflow(rt, "http_requests"));
+    assertEquals(0, active(rt, "GET", BoundedLabelMap.OTHER));
+  }
+
+  @Test
   void concurrentRequestsAreCountedExactly() throws Exception {
     MetricsRuntime rt = runtime(100);
     OperationPipeline m = pipeline(rt);

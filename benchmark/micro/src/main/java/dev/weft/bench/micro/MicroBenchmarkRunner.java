@@ -43,6 +43,7 @@ public final class MicroBenchmarkRunner {
       List.of(
           HttpServerRequestBenchmark.class,
           ServletRequestBenchmark.class,
+          NettyServerRequestBenchmark.class,
           PoolHandoffRequestBenchmark.class,
           JdbcPreparedQueryBenchmark.class,
           JdbcPooledQueryBenchmark.class,
@@ -60,6 +61,8 @@ public final class MicroBenchmarkRunner {
       Map.ofEntries(
           Map.entry(HttpServerRequestBenchmark.class, "HTTP request, JDK server + JDK client, loopback"),
           Map.entry(ServletRequestBenchmark.class, "HTTP request, Tomcat 11 servlet + Apache HttpClient 5"),
+          Map.entry(NettyServerRequestBenchmark.class,
+              "HTTP request, plain Netty 4.2 server + JDK client, loopback"),
           Map.entry(PoolHandoffRequestBenchmark.class,
               "HTTP request handed to a thread pool 3 times (submit, supplyAsync, thenApplyAsync)"),
           Map.entry(JdbcPreparedQueryBenchmark.class, "JDBC prepared query, H2 in memory"),
