@@ -49,4 +49,41 @@ public final class Services {
     }
     return service;
   }
+
+  /** What netty-service prints once it listens, followed by its port. */
+  static final String NETTY_LISTENING = "netty-service listening on http://127.0.0.1:";
+
+  /**
+   * Runs netty-service on a port of its own choosing (it binds port 0) with what {@code builder}
+   * already holds; returns once it printed its listening line (read the port with {@link
+   * #nettyServicePort}), and stops it if it never does.
+   */
+  public static ServiceProcess nettyService(ServiceProcess.Builder builder) {
+    ServiceProcess service = builder.jar(SmokeEnv.nettyServiceJar()).args("--port", "0").start();
+    try {
+      nettyServicePort(service);
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+    return service;
+  }
+
+  /** The port netty-service printed in its listening line; waits up to {@link #STARTUP}. */
+  public static int nettyServicePort(ServiceProcess service) {
+    String line =
+        Poll.untilValue(
+            Poll.deadline(STARTUP),
+            () -> {
+              service.requireAlive("printing '" + NETTY_LISTENING + "<port>'");
+              return service.stdoutLines().stream()
+                  .filter(l -> l.startsWith(NETTY_LISTENING))
+                  .findFirst()
+                  .orElse(null);
+            },
+            l -> l != null,
+            l -> "netty-service did not print '" + NETTY_LISTENING + "<port>' within " + STARTUP
+                + "\n" + service.describe());
+    return Integer.parseInt(line.substring(NETTY_LISTENING.length()).trim());
+  }
 }

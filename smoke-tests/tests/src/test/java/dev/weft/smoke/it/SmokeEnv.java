@@ -125,6 +125,15 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /** The netty-service runnable jar: a plain Netty 4.2 HTTP server, Netty and Logback inside. */
+  public static Path nettyServiceJar() {
+    return existingFile(
+        "weft.smoke.nettyServiceJar",
+        "../netty-service/target/netty-service.jar",
+        "the netty-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/netty-service package");
+  }
+
   /** The kafka-service build folder: {@code kafka-service.jar} and {@code libs/kafka-clients-<version>/}. */
   public static Path kafkaServiceDir() {
     Path jar =
