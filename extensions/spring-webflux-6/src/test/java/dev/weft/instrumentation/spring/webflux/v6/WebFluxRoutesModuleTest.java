@@ -240,4 +240,25 @@ class WebFluxRoutesModuleTest {
     assertEquals(0, weft.gauge("http_requests_active", "method", "GET", "endpoint", "/"));
     assertEquals(0, weft.gauge("http_requests_active", "method", "GET", "endpoint", "/hang/{id}"));
   }
+
+  @Test
+  void pipelinedRequestsOnOneConnectionEachEndUnderTheirOwnRoute() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      String requests =
+          "GET /orders/1 HTTP/1.1\r\nHost: test\r\n\r\n"
+              + "GET /fn/items/a HTTP/1.1\r\nHost: test\r\n\r\n"
+              + "GET /nowhere HTTP/1.1\r\nHost: test\r\n\r\n"
+              + "GET /orders/bad HTTP/1.1\r\nHost: test\r\n\r\n";
+      out.write(requests.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertEquals(1, ended("/orders/{id}", 500, 1)); // the last: it closes the connection
+    }
+    assertEquals(1, ended("/orders/{id}", 200, 1));
+    assertEquals(1, ended("/fn/items/{name}", 200, 1));
+    assertEquals(1, ended("/", 404, 1));
+    assertEquals(4, weft.changedSeries("http_requests_total").size());
+    assertEquals(0, weft.gauge("http_requests_active", "method", "GET", "endpoint", "/"));
+  }
 }
