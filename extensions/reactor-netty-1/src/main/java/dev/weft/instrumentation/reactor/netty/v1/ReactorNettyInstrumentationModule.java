@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * RED metrics, SERVER spans and the request's context for Reactor Netty 1.x HTTP/1.1 servers
  * (Spring WebFlux, Spring Cloud Gateway, Reactor Netty's own {@code HttpServer}). When Reactor
- * Netty's codec ({@code reactor.left.httpCodec}) joins a pipeline, Weft's handler ({@link
- * ReactorNettyServerHandler}) is placed right after it. Reactor Netty knows no route templates:
+ * Netty's codec ({@code reactor.left.httpCodec}) joins a pipeline, Weft's handler (the netty-4.1
+ * module's {@code NettyServerHandler}, one implementation of the HTTP/1.x rules for both) is
+ * placed right after it. Reactor Netty knows no route templates:
  * a request counts under the fixed endpoint {@code /} (never the raw path) unless a web framework's
  * module (spring-webflux-6) hands the handler the route it matched.
  */
@@ -32,6 +33,7 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String pkg = ReactorNettyInstrumentationModule.class.getPackage().getName() + ".";
-    return Arrays.asList(pkg + "ReactorNettyPipelines", pkg + "ReactorNettyServerHandler");
+    return Arrays.asList(
+        pkg + "ReactorNettyPipelines", "dev.weft.instrumentation.netty.v4_1.NettyServerHandler");
   }
 }

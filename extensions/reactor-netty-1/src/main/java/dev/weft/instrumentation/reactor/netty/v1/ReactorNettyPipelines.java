@@ -1,6 +1,7 @@
 package dev.weft.instrumentation.reactor.netty.v1;
 
 import dev.weft.bootstrap.WeftBridge;
+import dev.weft.instrumentation.netty.v4_1.NettyServerHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -13,7 +14,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
  *
  * <p>Reactor Netty names its HTTP/1.1 server codec {@code reactor.left.httpCodec} (an {@code
  * HttpServerCodec}); the netty-4.1 module leaves exactly these pipelines alone, and this module
- * puts one {@link ReactorNettyServerHandler} right after that codec. When the codec leaves the
+ * puts one of the netty-4.1 module's handlers ({@link NettyServerHandler}) right after that codec,
+ * counting every request under the fixed endpoint {@link #UNMATCHED} until a web framework names
+ * its route. When the codec leaves the
  * pipeline (an {@code h2c} upgrade, a WebSocket upgrade), Weft's handler leaves too.
  */
 public final class ReactorNettyPipelines {
@@ -22,6 +25,16 @@ public final class ReactorNettyPipelines {
 
   /** Reactor Netty's name for its HTTP/1.1 server codec ({@code NettyPipeline.HttpCodec}). */
   static final String CODEC_NAME = "reactor.left.httpCodec";
+
+  /** Weft's handler's name in the pipeline: the spring-webflux-6 module finds it by this name. */
+  static final String NAME = "weft.reactor.http.server";
+
+  /**
+   * The endpoint of a request no route template describes (no route matched, a server with no
+   * framework on top): the fixed value {@code /}, as the servlet modules count requests no mapping
+   * describes. Never the raw path.
+   */
+  static final String UNMATCHED = "/";
 
   private ReactorNettyPipelines() {}
 
@@ -34,15 +47,15 @@ public final class ReactorNettyPipelines {
           || ctx.isRemoved()) {
         return;
       }
-      ChannelHandler existing = pipeline.get(ReactorNettyServerHandler.NAME);
-      if (existing instanceof ReactorNettyServerHandler) {
-        if (pipeline.context(((ReactorNettyServerHandler) existing).codec) != null) {
+      ChannelHandler existing = pipeline.get(NAME);
+      if (existing instanceof NettyServerHandler) {
+        if (((NettyServerHandler) existing).codecsStillIn(pipeline)) {
           return; // one per pipeline
         }
         pipeline.remove(existing);
       }
-      pipeline.addAfter(CODEC_NAME, ReactorNettyServerHandler.NAME,
-          new ReactorNettyServerHandler(handler));
+      pipeline.addAfter(CODEC_NAME, NAME,
+          new NettyServerHandler(handler, handler, handler, UNMATCHED, MODULE));
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);
     }
@@ -55,9 +68,9 @@ public final class ReactorNettyPipelines {
       if (!(handler instanceof HttpServerCodec)) {
         return;
       }
-      ChannelHandler existing = pipeline.get(ReactorNettyServerHandler.NAME);
-      if (existing instanceof ReactorNettyServerHandler
-          && ((ReactorNettyServerHandler) existing).serves(handler)) {
+      ChannelHandler existing = pipeline.get(NAME);
+      if (existing instanceof NettyServerHandler
+          && ((NettyServerHandler) existing).serves(handler)) {
         pipeline.remove(existing);
       }
     } catch (Throwable t) {
