@@ -71,19 +71,48 @@ public final class Services {
 
   /** The port netty-service printed in its listening line; waits up to {@link #STARTUP}. */
   public static int nettyServicePort(ServiceProcess service) {
+    return printedPort(service, "netty-service", NETTY_LISTENING);
+  }
+
+  /** What webflux-service (either Boot line) prints once it listens, followed by its port. */
+  static final String WEBFLUX_LISTENING = "webflux-service listening on http://127.0.0.1:";
+
+  /**
+   * Runs a WebFlux smoke service ({@code webflux-service} or {@code webflux-4-service}, see {@link
+   * SmokeEnv#webfluxServiceJar}) with what {@code builder} already holds; it binds port 0 (its
+   * application.properties) and prints its port once ready (read it with {@link
+   * #webfluxServicePort}). Stops it if it never does.
+   */
+  public static ServiceProcess webfluxService(ServiceProcess.Builder builder, String module) {
+    ServiceProcess service = builder.jar(SmokeEnv.webfluxServiceJar(module)).start();
+    try {
+      webfluxServicePort(service);
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+    return service;
+  }
+
+  /** The port a WebFlux smoke service printed once ready; waits up to {@link #STARTUP}. */
+  public static int webfluxServicePort(ServiceProcess service) {
+    return printedPort(service, "webflux-service", WEBFLUX_LISTENING);
+  }
+
+  private static int printedPort(ServiceProcess service, String name, String listening) {
     String line =
         Poll.untilValue(
             Poll.deadline(STARTUP),
             () -> {
-              service.requireAlive("printing '" + NETTY_LISTENING + "<port>'");
+              service.requireAlive("printing '" + listening + "<port>'");
               return service.stdoutLines().stream()
-                  .filter(l -> l.startsWith(NETTY_LISTENING))
+                  .filter(l -> l.startsWith(listening))
                   .findFirst()
                   .orElse(null);
             },
             l -> l != null,
-            l -> "netty-service did not print '" + NETTY_LISTENING + "<port>' within " + STARTUP
+            l -> name + " did not print '" + listening + "<port>' within " + STARTUP
                 + "\n" + service.describe());
-    return Integer.parseInt(line.substring(NETTY_LISTENING.length()).trim());
+    return Integer.parseInt(line.substring(listening.length()).trim());
   }
 }

@@ -134,6 +134,22 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/netty-service package");
   }
 
+  /**
+   * A WebFlux smoke service's Spring Boot executable jar: {@code webflux-service} (Boot 3.5) or
+   * {@code webflux-4-service} (Boot 4.0), the same application; run it with {@code java -jar}.
+   */
+  public static Path webfluxServiceJar(String module) {
+    String property =
+        module.equals("webflux-4-service")
+            ? "weft.smoke.webflux4ServiceJar"
+            : "weft.smoke.webfluxServiceJar";
+    return existingFile(
+        property,
+        "../" + module + "/target/" + module + ".jar",
+        "the " + module + " smoke jar",
+        "build it with: mvn -B -pl smoke-tests/" + module + " package");
+  }
+
   /** The kafka-service build folder: {@code kafka-service.jar} and {@code libs/kafka-clients-<version>/}. */
   public static Path kafkaServiceDir() {
     Path jar =

@@ -21,11 +21,19 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Weft's handler in an HTTP/1.x server pipeline, right after the codec: one instance per channel,
  * run on the channel's event loop. A helper class of the module, typed against Netty and defined
- * next to it.
+ * next to it; the reactor-netty-1 module places the same handler after Reactor Netty's codec,
+ * with a fixed endpoint instead of the path (see {@link #NettyServerHandler(ChannelHandler,
+ * ChannelHandler, ChannelHandler, String, String)}).
+ *
+ * <p>A web framework on top gives the route template it matched with {@link #accept}: the
+ * spring-webflux-6 module finds the handler by its name in the request's channel and hands the
+ * route over as a {@code Consumer<String>}, a JDK type, so that no module names another's
+ * classes. The request being served (the oldest not yet answered) ends under that route.
  *
  * <ul>
  *   <li>Each {@code HttpRequest} read starts a request (the request's path is its endpoint; its
@@ -45,7 +53,8 @@ import java.util.Map;
  *       with that error ({@code 500}).
  * </ul>
  */
-public final class NettyServerHandler extends ChannelDuplexHandler {
+public final class NettyServerHandler extends ChannelDuplexHandler
+    implements Consumer<String> {
 
   /** Its name in the pipeline. */
   static final String NAME = "weft.http.server";
@@ -78,6 +87,15 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
   final ChannelHandler encoder;
   /** The handler this one was placed right after (the codec, or the later of its two halves). */
   final ChannelHandler placedAfter;
+  /** Every request's endpoint when set; null: the request's path (plain Netty). */
+  private final String endpoint;
+  /** The module that placed this handler: the label of Weft's own errors. */
+  final String module;
+  /**
+   * The oldest request not yet answered, the one a framework on top is serving. Written on the
+   * event loop, read from any thread.
+   */
+  private volatile Exchange serving;
 
   private final ArrayDeque<Exchange> inFlight = new ArrayDeque<Exchange>();
   /** The request whose messages are being read, until its last content. */
@@ -92,16 +110,47 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
   volatile boolean closing;
 
   NettyServerHandler(ChannelHandler decoder, ChannelHandler encoder, ChannelHandler placedAfter) {
+    this(decoder, encoder, placedAfter, null, NettyServerPipelines.MODULE);
+  }
+
+  /**
+   * A handler after {@code placedAfter}, serving the codec halves {@code decoder} and
+   * {@code encoder} (the same object for a combined codec), counting every request under
+   * {@code endpoint} until a framework names its route (null: under its path), and reporting its
+   * own failures as {@code module}'s.
+   */
+  public NettyServerHandler(
+      ChannelHandler decoder,
+      ChannelHandler encoder,
+      ChannelHandler placedAfter,
+      String endpoint,
+      String module) {
     this.decoder = decoder;
     this.encoder = encoder;
     this.placedAfter = placedAfter;
+    this.endpoint = endpoint;
+    this.module = module;
   }
 
-  boolean serves(ChannelHandler codec) {
+  /**
+   * The web framework matched the request being served to {@code route} (a template such as
+   * {@code /orders/{id}}): the request ends under it. From any thread; nothing here throws.
+   */
+  @Override
+  public void accept(String route) {
+    Exchange e = serving;
+    if (e != null && e.handle != null && route != null) {
+      e.route = route;
+    }
+  }
+
+  /** Whether {@code codec} is (one half of) the codec this handler serves. */
+  public boolean serves(ChannelHandler codec) {
     return codec == decoder || codec == encoder;
   }
 
-  boolean codecsStillIn(ChannelPipeline pipeline) {
+  /** Whether the codec this handler serves is (wholly) in {@code pipeline}. */
+  public boolean codecsStillIn(ChannelPipeline pipeline) {
     return pipeline.context(decoder) != null && pipeline.context(encoder) != null;
   }
 
@@ -123,7 +172,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
         reading = null; // the request is read; what follows belongs to the next one
       }
     } catch (Throwable t) {
-      WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+      WeftBridge.adviceFailed(t, module);
     }
     if (current == null || current.handle == null) {
       ctx.fireChannelRead(msg);
@@ -137,7 +186,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
       processing[0]++;
       scope = current.context == null ? null : contexts.attach(current.context);
     } catch (Throwable t) {
-      WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+      WeftBridge.adviceFailed(t, module);
     }
     try {
       ctx.fireChannelRead(msg);
@@ -154,7 +203,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
   /** Starts the request {@code request}: returns what is kept in line for its response. */
   private Exchange start(ChannelHandlerContext ctx, HttpRequest request) {
     if (inFlight.size() >= MAX_IN_FLIGHT || PROCESSING.get()[0] > 0) {
-      inFlight.addLast(UNRECORDED);
+      enqueue(UNRECORDED);
       return UNRECORDED;
     }
     HttpHeaders headers = request.headers();
@@ -167,10 +216,10 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
     Operations operations = WeftBridge.operations();
     Object handle =
         operations.startRequest(
-            KIND, null, method, null, scheme, path, traceparent, tracestate, baggage);
+            KIND, null, method, endpoint, scheme, path, traceparent, tracestate, baggage);
     if (handle == null || handle == Operations.NESTED) {
       operations.suspend(handle); // unwinds the nesting; nothing for null
-      inFlight.addLast(UNRECORDED);
+      enqueue(UNRECORDED);
       return UNRECORDED;
     }
     Object context = null;
@@ -182,8 +231,13 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
       operations.suspend(handle);
     }
     Exchange exchange = new Exchange(this, handle, context);
-    inFlight.addLast(exchange);
+    enqueue(exchange);
     return exchange;
+  }
+
+  private void enqueue(Exchange exchange) {
+    inFlight.addLast(exchange);
+    serving = inFlight.peekFirst();
   }
 
   @Override
@@ -191,7 +245,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
     try {
       abandonAll();
     } catch (Throwable t) {
-      WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+      WeftBridge.adviceFailed(t, module);
     }
     ctx.fireChannelInactive();
   }
@@ -208,12 +262,13 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
         abandonAll();
       }
     } catch (Throwable t) {
-      WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+      WeftBridge.adviceFailed(t, module);
     }
   }
 
   private void abandonAll() {
     reading = null;
+    serving = null;
     for (Exchange e = inFlight.pollFirst(); e != null; e = inFlight.pollFirst()) {
       if (e.handle != null) {
         e.abandoned(null);
@@ -231,7 +286,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
       try {
         written = responding((HttpObject) msg, promise);
       } catch (Throwable t) {
-        WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+        WeftBridge.adviceFailed(t, module);
       }
     }
     ctx.write(msg, written);
@@ -263,6 +318,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
       return promise;
     }
     inFlight.pollFirst();
+    serving = inFlight.peekFirst();
     if (head.handle == null) {
       return promise;
     }
@@ -358,7 +414,7 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
 
   @Override
   public String toString() {
-    return "WeftHttpServerHandler";
+    return endpoint == null ? "WeftHttpServerHandler" : "WeftFrameworkHttpServerHandler";
   }
 
   /** One request, from its read to its end; the listener of its response's last write. */
@@ -369,6 +425,8 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
     final Object context;
     /** The response's status once its head was written; -1 before. */
     volatile int status = -1;
+    /** The route template a framework on top matched, or null. */
+    volatile String route;
 
     Exchange(NettyServerHandler owner, Object handle, Object context) {
       this.owner = owner;
@@ -381,12 +439,12 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
     public void operationComplete(ChannelFuture future) {
       try {
         if (future.isSuccess()) {
-          WeftBridge.operations().end(handle, status, null, null);
+          WeftBridge.operations().end(handle, status, null, route);
         } else {
           abandoned(future.cause());
         }
       } catch (Throwable t) {
-        WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+        WeftBridge.adviceFailed(t, owner.module);
       }
     }
 
@@ -394,11 +452,11 @@ public final class NettyServerHandler extends ChannelDuplexHandler {
     void abandoned(Throwable writeFailure) {
       Operations operations = WeftBridge.operations();
       if (writeFailure != null && !(writeFailure instanceof IOException)) {
-        operations.end(handle, -1, writeFailure, null); // an encoder's error: 500
+        operations.end(handle, -1, writeFailure, route); // an encoder's error: 500
       } else if (owner.closing) {
-        operations.end(handle, status, null, null); // the application closed it: its status
+        operations.end(handle, status, null, route); // the application closed it: its status
       } else {
-        operations.end(handle, CLIENT_CLOSED, null, null);
+        operations.end(handle, CLIENT_CLOSED, null, route);
       }
     }
   }

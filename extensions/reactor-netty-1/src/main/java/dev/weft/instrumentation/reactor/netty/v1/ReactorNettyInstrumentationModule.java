@@ -1,0 +1,39 @@
+package dev.weft.instrumentation.reactor.netty.v1;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * RED metrics, SERVER spans and the request's context for Reactor Netty 1.x HTTP/1.1 servers
+ * (Spring WebFlux, Spring Cloud Gateway, Reactor Netty's own {@code HttpServer}). When Reactor
+ * Netty's codec ({@code reactor.left.httpCodec}) joins a pipeline, Weft's handler (the netty-4.1
+ * module's {@code NettyServerHandler}, one implementation of the HTTP/1.x rules for both) is
+ * placed right after it. Reactor Netty knows no route templates:
+ * a request counts under the fixed endpoint {@code /} (never the raw path) unless a web framework's
+ * module (spring-webflux-6) hands the handler the route it matched.
+ */
+public final class ReactorNettyInstrumentationModule extends InstrumentationModule {
+
+  public ReactorNettyInstrumentationModule() {
+    super("reactor-netty-1");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Collections.singletonList(new ChannelPipelineInstrumentation());
+  }
+
+  /**
+   * Typed against Netty: defined in the class loader of Netty's {@code DefaultChannelPipeline}
+   * before it is woven. Named as text: a class literal would load them where this module is loaded.
+   */
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    String pkg = ReactorNettyInstrumentationModule.class.getPackage().getName() + ".";
+    return Arrays.asList(
+        pkg + "ReactorNettyPipelines", "dev.weft.instrumentation.netty.v4_1.NettyServerHandler");
+  }
+}

@@ -1,0 +1,80 @@
+package dev.weft.instrumentation.reactor.netty.v1;
+
+import dev.weft.bootstrap.WeftBridge;
+import dev.weft.instrumentation.netty.v4_1.NettyServerHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/**
+ * Where Weft's handler goes in a Reactor Netty server pipeline, and when it leaves. A helper class
+ * of the module, defined next to Netty. Called from the pipeline's own methods: nothing here
+ * throws.
+ *
+ * <p>Reactor Netty names its HTTP/1.1 server codec {@code reactor.left.httpCodec} (an {@code
+ * HttpServerCodec}); the netty-4.1 module leaves exactly these pipelines alone, and this module
+ * puts one of the netty-4.1 module's handlers ({@link NettyServerHandler}) right after that codec,
+ * counting every request under the fixed endpoint {@link #UNMATCHED} until a web framework names
+ * its route. When the codec leaves the
+ * pipeline (an {@code h2c} upgrade, a WebSocket upgrade), Weft's handler leaves too.
+ */
+public final class ReactorNettyPipelines {
+
+  static final String MODULE = "reactor-netty-1";
+
+  /** Reactor Netty's name for its HTTP/1.1 server codec ({@code NettyPipeline.HttpCodec}). */
+  static final String CODEC_NAME = "reactor.left.httpCodec";
+
+  /** Weft's handler's name in the pipeline: the spring-webflux-6 module finds it by this name. */
+  static final String NAME = "weft.reactor.http.server";
+
+  /**
+   * The endpoint of a request no route template describes (no route matched, a server with no
+   * framework on top): the fixed value {@code /}, as the servlet modules count requests no mapping
+   * describes. Never the raw path.
+   */
+  static final String UNMATCHED = "/";
+
+  private ReactorNettyPipelines() {}
+
+  /** {@code ctx}'s handler is now in {@code pipeline}. */
+  public static void added(ChannelPipeline pipeline, ChannelHandlerContext ctx) {
+    try {
+      ChannelHandler handler = ctx.handler();
+      if (!(handler instanceof HttpServerCodec)
+          || !CODEC_NAME.equals(ctx.name())
+          || ctx.isRemoved()) {
+        return;
+      }
+      ChannelHandler existing = pipeline.get(NAME);
+      if (existing instanceof NettyServerHandler) {
+        if (((NettyServerHandler) existing).codecsStillIn(pipeline)) {
+          return; // one per pipeline
+        }
+        pipeline.remove(existing);
+      }
+      pipeline.addAfter(CODEC_NAME, NAME,
+          new NettyServerHandler(handler, handler, handler, UNMATCHED, MODULE));
+    } catch (Throwable t) {
+      WeftBridge.adviceFailed(t, MODULE);
+    }
+  }
+
+  /** {@code ctx}'s handler has left {@code pipeline}: if it was the codec, Weft's handler goes. */
+  public static void removed(ChannelPipeline pipeline, ChannelHandlerContext ctx) {
+    try {
+      ChannelHandler handler = ctx.handler();
+      if (!(handler instanceof HttpServerCodec)) {
+        return;
+      }
+      ChannelHandler existing = pipeline.get(NAME);
+      if (existing instanceof NettyServerHandler
+          && ((NettyServerHandler) existing).serves(handler)) {
+        pipeline.remove(existing);
+      }
+    } catch (Throwable t) {
+      WeftBridge.adviceFailed(t, MODULE);
+    }
+  }
+}
