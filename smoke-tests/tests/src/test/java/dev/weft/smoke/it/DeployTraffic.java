@@ -55,7 +55,7 @@ final class DeployTraffic implements AutoCloseable {
   static final String TOPIC = "deploy";
   static final String GROUP = "deploy";
   static final String MISSING_TOPIC = "deploy-missing";
-  static final int LAG_BURST = 200;
+  static final int LAG_BURST = 400;
   static final int CONSUMER_DELAY_MS = 20;
 
   /** One service with the agent: the families its scrape must show once {@link #drive} ran. */
