@@ -81,6 +81,10 @@ public final class JdkHttpService {
     }
   }
 
+  /** The /users/ requests answered. */
+  static final java.util.concurrent.atomic.AtomicLong USERS_SERVED =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** Creates and starts the server on the loopback interface. */
   static HttpServer start(int port) throws IOException {
     HttpServer server =
@@ -97,9 +101,17 @@ public final class JdkHttpService {
         });
     HttpContext users =
         server.createContext(
-            "/users/", exchange -> respond(exchange, 200, exchange.getRequestURI().getPath()));
+            "/users/",
+            exchange -> {
+              respond(exchange, 200, exchange.getRequestURI().getPath());
+              USERS_SERVED.incrementAndGet();
+            });
     users.getFilters().add(new TagFilter());
     server.createContext("/call", new CallHandler());
+    // How many /users/ requests the server answered: a client may send a request twice (the JDK
+    // client retries a GET once when a kept-alive connection closes under it).
+    server.createContext(
+        "/served", exchange -> respond(exchange, 200, Long.toString(USERS_SERVED.get())));
 
     server.start();
     return server;
