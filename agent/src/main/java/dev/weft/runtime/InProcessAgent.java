@@ -81,7 +81,11 @@ public final class InProcessAgent {
     return applied;
   }
 
+  /** The test's span processor, or tracing off as the agent has it when the settings say so. */
   Tracing tracing(WeftConfig config, AgentErrors errors) {
+    if (!config.tracing().enabled()) {
+      return Tracing.disabled();
+    }
     return Tracing.withProcessor(config, spans, errors);
   }
 
