@@ -130,8 +130,15 @@ public final class NettyServerPipelines {
       return true;
     }
     ChannelHandlerContext ctx = pipeline.context(codec);
-    return ctx != null && ctx.name().startsWith("reactor.left.");
+    // Reactor Netty names its codec reactor.left.httpCodec, except where Netty adds it under a
+    // made-up name (HTTP/1.1 beside h2c); every Reactor Netty pipeline ends in its bridge.
+    return ctx != null
+        && (ctx.name().startsWith("reactor.left.")
+            || pipeline.get(REACTOR_NETTY_BRIDGE) != null);
   }
+
+  /** The last handler of every Reactor Netty pipeline ({@code NettyPipeline.ReactiveBridge}). */
+  static final String REACTOR_NETTY_BRIDGE = "reactor.right.reactiveBridge";
 
   /** Which of two handlers in the pipeline comes later. */
   private static ChannelHandler later(

@@ -3,7 +3,6 @@ package dev.weft.instrumentation.reactor.netty.v1;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -11,9 +10,10 @@ import java.util.List;
  * (Spring WebFlux, Spring Cloud Gateway, Reactor Netty's own {@code HttpServer}). When Reactor
  * Netty's codec ({@code reactor.left.httpCodec}) joins a pipeline, Weft's handler (the netty-4.1
  * module's {@code NettyServerHandler}, one implementation of the HTTP/1.x rules for both) is
- * placed right after it. Reactor Netty knows no route templates:
- * a request counts under the fixed endpoint {@code /} (never the raw path) unless a web framework's
- * module (spring-webflux-6) hands the handler the route it matched.
+ * placed right after it. Reactor Netty alone knows no route templates:
+ * a request counts under the fixed endpoint {@code /} (never the raw path) unless it matched one of
+ * Reactor Netty's own routes ({@code HttpServer.route}: its template) or a web framework's module
+ * (spring-webflux-6) hands the handler the route it matched.
  */
 public final class ReactorNettyInstrumentationModule extends InstrumentationModule {
 
@@ -23,7 +23,7 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.singletonList(new ChannelPipelineInstrumentation());
+    return Arrays.asList(new ChannelPipelineInstrumentation(), new RoutesInstrumentation());
   }
 
   /**
@@ -34,6 +34,8 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
   public List<String> getAdditionalHelperClassNames() {
     String pkg = ReactorNettyInstrumentationModule.class.getPackage().getName() + ".";
     return Arrays.asList(
-        pkg + "ReactorNettyPipelines", "dev.weft.instrumentation.netty.v4_1.NettyServerHandler");
+        pkg + "ReactorNettyPipelines",
+        pkg + "ReactorNettyRoutes",
+        "dev.weft.instrumentation.netty.v4_1.NettyServerHandler");
   }
 }

@@ -26,6 +26,13 @@ public final class ReactorNettyPipelines {
   /** Reactor Netty's name for its HTTP/1.1 server codec ({@code NettyPipeline.HttpCodec}). */
   static final String CODEC_NAME = "reactor.left.httpCodec";
 
+  /**
+   * The last handler of every Reactor Netty pipeline ({@code NettyPipeline.ReactiveBridge}): an
+   * {@code HttpServerCodec} in a pipeline that has it is Reactor Netty's, whatever its name (on a
+   * server that speaks HTTP/1.1 and h2c on one port, Netty adds the codec under a made-up name).
+   */
+  static final String BRIDGE_NAME = "reactor.right.reactiveBridge";
+
   /** Weft's handler's name in the pipeline: the spring-webflux-6 module finds it by this name. */
   static final String NAME = "weft.reactor.http.server";
 
@@ -43,7 +50,7 @@ public final class ReactorNettyPipelines {
     try {
       ChannelHandler handler = ctx.handler();
       if (!(handler instanceof HttpServerCodec)
-          || !CODEC_NAME.equals(ctx.name())
+          || !(CODEC_NAME.equals(ctx.name()) || pipeline.get(BRIDGE_NAME) != null)
           || ctx.isRemoved()) {
         return;
       }
@@ -54,7 +61,7 @@ public final class ReactorNettyPipelines {
         }
         pipeline.remove(existing);
       }
-      pipeline.addAfter(CODEC_NAME, NAME,
+      pipeline.addAfter(ctx.name(), NAME,
           new NettyServerHandler(handler, handler, handler, UNMATCHED, MODULE));
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, MODULE);

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -41,6 +42,10 @@ class ReactorNettyServerModuleTest {
   private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 
   private static DisposableServer server;
+  /** Reactor Netty's own routing: its templates are the endpoints. */
+  private static DisposableServer routed;
+  /** HTTP/1.1 or h2c on one port: the HTTP/1.1 codec gets a name Netty makes up. */
+  private static DisposableServer cleartextTwo;
   private static final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -68,11 +73,31 @@ class ReactorNettyServerModuleTest {
                   return res.sendString(Mono.just(currentIds()));
                 })
             .bindNow();
+    routed =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .route(
+                routes ->
+                    routes
+                        .get("/orders/{id}", (req, res) -> res.sendString(Mono.just(currentIds())))
+                        .get("/orders/{id}/fail", (req, res) -> Mono.error(new IllegalStateException("boom")))
+                        .post("/orders", (req, res) -> res.status(201).sendString(Mono.just("made"))))
+            .bindNow();
+    cleartextTwo =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .protocol(HttpProtocol.H2C, HttpProtocol.HTTP11)
+            .handle((req, res) -> res.sendString(Mono.just(currentIds())))
+            .bindNow();
   }
 
   @AfterAll
   static void stop() {
     server.disposeNow();
+    routed.disposeNow();
+    cleartextTwo.disposeNow();
   }
 
   /** The ids Weft's log enrichment sees on this thread: "traceId/spanId", or "none". */
@@ -125,6 +150,64 @@ class ReactorNettyServerModuleTest {
       assertEquals("GET /", span.getName());
     }
     assertEquals(0, weft.counter("weft_agent_errors_total", "module", "reactor-netty-1"));
+  }
+
+  @Test
+  void reactorNettyRoutesCountUnderTheirTemplates() throws Exception {
+    int n = 6;
+    int k = 2;
+    int j = 3;
+    int p = 2;
+    for (int i = 0; i < n; i++) {
+      assertEquals(200, send(routed, "GET", "/orders/" + i + "?token=secret").statusCode());
+    }
+    for (int i = 0; i < k; i++) {
+      assertEquals(500, send(routed, "GET", "/orders/" + i + "/fail").statusCode());
+    }
+    for (int i = 0; i < j; i++) {
+      assertEquals(404, send(routed, "GET", "/missing/" + i).statusCode());
+    }
+    for (int i = 0; i < p; i++) {
+      assertEquals(201, send(routed, "POST", "/orders").statusCode());
+    }
+    String[] orders = {"method", "GET", "endpoint", "/orders/{id}", "status", "200"};
+    String[] fail = {"method", "GET", "endpoint", "/orders/{id}/fail", "status", "500"};
+    String[] post = {"method", "POST", "endpoint", "/orders", "status", "201"};
+    assertEquals(n, weft.awaitHistogramCount("http_request_duration_seconds", n, orders));
+    assertEquals(k, weft.awaitHistogramCount("http_request_duration_seconds", k, fail));
+    assertEquals(j, weft.awaitHistogramCount("http_request_duration_seconds", j, series(404)));
+    assertEquals(p, weft.awaitHistogramCount("http_request_duration_seconds", p, post));
+    assertEquals(n, weft.counter("http_requests_total", orders));
+    assertEquals(k, weft.counter("http_requests_total", fail));
+    assertEquals(j, weft.counter("http_requests_total", series(404)));
+    assertEquals(p, weft.counter("http_requests_total", post));
+    assertEquals(4, weft.changedSeries("http_requests_total").size(),
+        "no raw path is a label: " + weft.changedSeries("http_requests_total"));
+    List<SpanData> spans = weft.awaitSpans(n + k + j + p);
+    assertTrue(spans.stream().anyMatch(s -> s.getName().equals("GET /orders/{id}")), spans.toString());
+  }
+
+  @Test
+  void http11OnAnH2cServerCountsUnderTheFixedEndpointNeverThePath() throws Exception {
+    int n = 5;
+    for (int i = 0; i < n; i++) {
+      assertEquals(200, send(cleartextTwo, "GET", "/h2c/" + i).statusCode());
+    }
+    assertEquals(n, weft.awaitHistogramCount("http_request_duration_seconds", n, series(200)));
+    assertEquals(n, weft.counter("http_requests_total", series(200)));
+    assertEquals(1, weft.changedSeries("http_requests_total").size(),
+        "no raw path is a label: " + weft.changedSeries("http_requests_total"));
+    assertEquals(0, weft.counter("weft_agent_errors_total", "module", "netty-4.1"));
+  }
+
+  private static HttpResponse<String> send(DisposableServer target, String method, String path)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .build();
+    return client.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
