@@ -99,6 +99,26 @@ public final class Services {
     return printedPort(service, "webflux-service", WEBFLUX_LISTENING);
   }
 
+  /** What gateway-service prints once it listens, followed by its port. */
+  static final String GATEWAY_LISTENING = "gateway-service listening on http://127.0.0.1:";
+
+  /** Runs gateway-service with what {@code builder} already holds (see {@link #webfluxService}). */
+  public static ServiceProcess gatewayService(ServiceProcess.Builder builder) {
+    ServiceProcess service = builder.jar(SmokeEnv.gatewayServiceJar()).start();
+    try {
+      gatewayServicePort(service);
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+    return service;
+  }
+
+  /** The port gateway-service printed once ready; waits up to {@link #STARTUP}. */
+  public static int gatewayServicePort(ServiceProcess service) {
+    return printedPort(service, "gateway-service", GATEWAY_LISTENING);
+  }
+
   private static int printedPort(ServiceProcess service, String name, String listening) {
     String line =
         Poll.untilValue(

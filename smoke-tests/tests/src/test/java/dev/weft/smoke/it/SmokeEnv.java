@@ -150,6 +150,15 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/" + module + " package");
   }
 
+  /** The Spring Cloud Gateway smoke service's executable jar. */
+  public static Path gatewayServiceJar() {
+    return existingFile(
+        "weft.smoke.gatewayServiceJar",
+        "../gateway-service/target/gateway-service.jar",
+        "the gateway-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/gateway-service package");
+  }
+
   /** The kafka-service build folder: {@code kafka-service.jar} and {@code libs/kafka-clients-<version>/}. */
   public static Path kafkaServiceDir() {
     Path jar =

@@ -345,7 +345,7 @@ class WebFluxChainSmokeTest {
   }
 
   /** Polls until the server counted {@code total} requests with none in flight. */
-  private static MetricsScrape settled(HttpClient client, ServiceProcess service, int metricsPort,
+  static MetricsScrape settled(HttpClient client, ServiceProcess service, int metricsPort,
       MetricsScrape before, double total) {
     return Poll.untilValue(
         Poll.deadline(Duration.ofSeconds(30)),
@@ -359,11 +359,11 @@ class WebFluxChainSmokeTest {
                 + s.series("http_requests_active")) + "\n" + service.describe());
   }
 
-  private static int compare(List<String> a, List<String> b) {
+  static int compare(List<String> a, List<String> b) {
     return String.valueOf(a).compareTo(String.valueOf(b));
   }
 
-  private static Map<List<String>, Double> sorted(Map<List<String>, Double> map) {
+  static Map<List<String>, Double> sorted(Map<List<String>, Double> map) {
     Map<List<String>, Double> sorted = new TreeMap<>(WebFluxChainSmokeTest::compare);
     sorted.putAll(map);
     return sorted;

@@ -3,6 +3,7 @@ package dev.weft.instrumentation.spring.webflux.v6;
 import dev.weft.bootstrap.WeftBridge;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import java.lang.reflect.Method;
 import java.util.function.Consumer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -22,6 +23,9 @@ import reactor.netty.Connection;
  * mutations, wraps Reactor Netty's request, a {@link Connection} on the request's channel, where
  * Weft's handler sits under the name {@link #HANDLER}. That handler takes the route as a {@code
  * Consumer<String>}, a JDK type: neither module names the other's classes.
+ *
+ * <p>Spring Cloud Gateway's handler mapping sets no pattern: a request it routes counts under the
+ * id of the route it matched (read from the exchange, through the route's public {@code getId()}).
  */
 public final class WebFluxRoutes {
 
@@ -30,14 +34,50 @@ public final class WebFluxRoutes {
 
   static final String MODULE = "spring-webflux-6";
 
+  /**
+   * The exchange attribute under which Spring Cloud Gateway's handler mapping leaves the route it
+   * matched ({@code ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR}); its mapping sets no pattern.
+   */
+  static final String GATEWAY_ROUTE =
+      "org.springframework.cloud.gateway.support.ServerWebExchangeUtils.gatewayRoute";
+
+  /** {@code getId()} of Gateway's {@code Route} class (looked up once per class). */
+  private static final ClassValue<Method> ROUTE_ID =
+      new ClassValue<Method>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+          try {
+            Method id = type.getMethod("getId");
+            return id.getReturnType() == String.class ? id : null;
+          } catch (NoSuchMethodException e) {
+            return null;
+          }
+        }
+      };
+
   private WebFluxRoutes() {}
+
+  /** The id of a Spring Cloud Gateway route, or null. */
+  static String gatewayRouteId(Object route) throws ReflectiveOperationException {
+    if (route == null) {
+      return null;
+    }
+    Method id = ROUTE_ID.get(route.getClass());
+    Object value = id == null ? null : id.invoke(route);
+    return value == null || value.toString().isEmpty() ? null : value.toString();
+  }
 
   /** WebFlux is about to invoke {@code exchange}'s handler: the matched pattern is known. */
   public static void handlerFound(ServerWebExchange exchange) {
     try {
       Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+      boolean gateway = false;
       if (pattern == null) {
-        return;
+        pattern = gatewayRouteId(exchange.getAttribute(GATEWAY_ROUTE));
+        if (pattern == null) {
+          return;
+        }
+        gateway = true;
       }
       ServerHttpRequest request = exchange.getRequest();
       Object nativeRequest;
@@ -56,7 +96,7 @@ public final class WebFluxRoutes {
       }
       String route = pattern.toString();
       String contextPath = request.getPath().contextPath().value();
-      if (!contextPath.isEmpty()) {
+      if (!contextPath.isEmpty() && !gateway) {
         route = contextPath + route; // patterns are relative to the context path
       }
       @SuppressWarnings("unchecked")
