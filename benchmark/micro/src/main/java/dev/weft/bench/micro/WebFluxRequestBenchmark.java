@@ -20,7 +20,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.config.EnableWebFlux;
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -49,9 +51,14 @@ public class WebFluxRequestBenchmark {
             .bindNow();
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/users/42"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path()))
             .GET()
             .build();
+  }
+
+  /** The request's path. */
+  protected String path() {
+    return "/users/42";
   }
 
   @Benchmark
@@ -72,6 +79,33 @@ public class WebFluxRequestBenchmark {
     @Bean
     public Users users() {
       return new Users();
+    }
+
+    @Bean
+    public Chain chain() {
+      return new Chain();
+    }
+  }
+
+  /**
+   * Answers {@code GET /chain/{id}} after a {@code publishOn} hop and a {@code flatMap} over three
+   * calls on bounded-elastic: the reactive chain whose context Weft carries across threads.
+   */
+  @RestController
+  public static class Chain {
+    @GetMapping("/chain/{id}")
+    public Mono<String> chain(@PathVariable("id") String id) {
+      return Mono.just(id)
+          .publishOn(Schedulers.parallel())
+          .flatMapMany(
+              x ->
+                  Flux.range(0, 3)
+                      .flatMap(
+                          i ->
+                              Mono.fromCallable(() -> x + i)
+                                  .subscribeOn(Schedulers.boundedElastic())))
+          .collectList()
+          .map(parts -> "hello " + parts.size());
     }
   }
 
