@@ -72,13 +72,8 @@ final class ContextSubscriber<T> implements CoreSubscriber<T>, Scannable {
 
   @Override
   public Object scanUnsafe(Attr key) {
-    if (key == Attr.ACTUAL) {
-      return actual;
-    }
-    if (key == Attr.RUN_STYLE) {
-      return Attr.RunStyle.SYNC;
-    }
-    return null;
+    // ACTUAL only: the attributes Reactor added later (RUN_STYLE in 3.4) are not named here.
+    return key == Attr.ACTUAL ? actual : null;
   }
 
   /** The application's subscriber's own text. */
