@@ -23,9 +23,12 @@ public final class ChannelPipelineInstrumentation implements TypeInstrumentation
 
   @Override
   public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    // The decoder is in io.vertx.core.http.impl in 4.x and 5.0.x, in its http1 sub-package in 5.2.
     return loader ->
         loader != null
-            && loader.getResource("io/vertx/core/http/impl/VertxHttpRequestDecoder.class") != null;
+            && (loader.getResource("io/vertx/core/http/impl/VertxHttpRequestDecoder.class") != null
+                || loader.getResource("io/vertx/core/http/impl/http1/VertxHttpRequestDecoder.class")
+                    != null);
   }
 
   @Override

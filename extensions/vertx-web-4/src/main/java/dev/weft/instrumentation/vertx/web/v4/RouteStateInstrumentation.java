@@ -18,7 +18,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * handleFailure}). The route's own fields tell its template: {@code path} (with its {@code
  * :params}; without the {@code *} of a prefix route, {@code exactPath} false), {@code pattern}
  * (a route declared by a regular expression has no path) and {@code name}. The class, the method
- * and these fields are the same from Vert.x Web 4.0.0 to 5.0.x.
+ * and these fields are the same from Vert.x Web 4.0.0 to 5.2.x.
  */
 public final class RouteStateInstrumentation implements TypeInstrumentation {
 

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * The request's connection is a Vert.x {@code ConnectionBase} on a Netty channel (4.0.0 to
- * 5.0.x), where Weft's handler sits under the name {@link VertxPipelines#NAME}. That handler takes
+ * 5.2.x), where Weft's handler sits under the name {@link VertxPipelines#NAME}. That handler takes
  * the route as a {@code Consumer<String>}, a JDK type. A template with no mount point and an exact
  * path is passed as it is: no allocation.
  */

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * RED metrics, SERVER spans and the request's context for Vert.x 4.x and 5.0.x HTTP/1.x servers,
+ * RED metrics, SERVER spans and the request's context for Vert.x 4.x and 5.x HTTP/1.x servers,
  * with the route template Vert.x Web matched as the endpoint. Two parts:
  *
  * <ul>
@@ -19,8 +19,8 @@ import java.util.List;
  *       template ({@code /orders/:id}, under its sub-router's mount point) goes to that handler.
  * </ul>
  *
- * The pipeline names, codec classes and Vert.x Web's {@code RouteState} are the same from Vert.x
- * 4.0.0 to 5.0.x.
+ * The pipeline names, codec class names and Vert.x Web's {@code RouteState} are the same from Vert.x
+ * 4.0.0 to 5.2.x (the codec classes moved to the http1 sub-package in 5.x after 5.0).
  */
 public final class VertxWebInstrumentationModule extends InstrumentationModule {
 

@@ -98,7 +98,8 @@ class VertxServerShapesTest {
   }
 
   private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
-    return client.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static URI uri(HttpServer server, String target) {
@@ -108,7 +109,8 @@ class VertxServerShapesTest {
   @Test
   void aServerWithNoRouterCountsEveryRequestUnderTheFixedEndpoint() throws Exception {
     for (int i = 0; i < 4; i++) {
-      assertEquals(200, send(HttpRequest.newBuilder(uri(plain, "/a/" + i + "?x=" + i))).statusCode());
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri(plain, "/a/" + i + "?x=" + i));
+      assertEquals(200, send(request).statusCode());
     }
     assertEquals(404, send(HttpRequest.newBuilder(uri(plain, "/missing/1"))).statusCode());
     String[] ok = {"method", "GET", "endpoint", "/", "status", "200"};

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The vertx-web-4 module in process, with netty-4.1 woven too (it must leave Vert.x's pipelines
  * alone): a Vert.x HTTP server with a Vert.x Web router on a free port, driven by the JDK's HTTP
- * client and raw sockets. Runs against Vert.x 4.0.0, 4.5.27 and 5.0.7 (see the pom). Requests
+ * client and raw sockets. Runs against Vert.x 4.0.0, 4.5.27, 5.0.0 and 5.2.0 (see the pom).
+ * Requests
  * count under the route template Vert.x Web matched, never their path; unmatched ones under
  * {@code /}.
  */
@@ -81,7 +82,10 @@ class VertxWebModuleTest {
     router.get("/hang/:id").handler(ctx -> {});
     router.get("/static/*").handler(ctx -> ctx.response().end("file"));
     router.getWithRegex("/re/\\d+").handler(ctx -> ctx.response().end("re"));
-    router.getWithRegex("/named/\\d+").setName("named-route").handler(ctx -> ctx.response().end("n"));
+    router
+        .getWithRegex("/named/\\d+")
+        .setName("named-route")
+        .handler(ctx -> ctx.response().end("n"));
     Router api = Router.router(vertx);
     api.get("/items/:name").handler(ctx -> ctx.response().end(currentIds()));
     router.route("/api/*").subRouter(api);
@@ -216,7 +220,8 @@ class VertxWebModuleTest {
     assertEquals(200, response.statusCode());
     assertCounted("/api/items/:name", 200, 1); // ended before the next test starts
     List<SpanData> spans = weft.awaitSpans(2);
-    SpanData second = spans.get(0).getSpanId().equals(span.getSpanId()) ? spans.get(1) : spans.get(0);
+    SpanData second =
+        spans.get(0).getSpanId().equals(span.getSpanId()) ? spans.get(1) : spans.get(0);
     assertEquals(TRACE + "/" + second.getSpanId(), response.body());
     assertEquals("GET /api/items/:name", second.getName());
   }
