@@ -99,6 +99,31 @@ public final class Services {
     return printedPort(service, "webflux-service", WEBFLUX_LISTENING);
   }
 
+  /** What vertx-service (either Vert.x line) prints once it listens, followed by its port. */
+  static final String VERTX_LISTENING = "vertx-service listening on http://127.0.0.1:";
+
+  /**
+   * Runs a Vert.x smoke service ({@code vertx-service} or {@code vertx-5-service}, see {@link
+   * SmokeEnv#vertxServiceJar}) with what {@code builder} already holds, on a free port; read the
+   * port with {@link #vertxServicePort}. Stops it if it never prints it.
+   */
+  public static ServiceProcess vertxService(ServiceProcess.Builder builder, String module) {
+    ServiceProcess service =
+        builder.jar(SmokeEnv.vertxServiceJar(module)).args("--port", "0").start();
+    try {
+      vertxServicePort(service);
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+    return service;
+  }
+
+  /** The port a Vert.x smoke service printed once ready; waits up to {@link #STARTUP}. */
+  public static int vertxServicePort(ServiceProcess service) {
+    return printedPort(service, "vertx-service", VERTX_LISTENING);
+  }
+
   /** What gateway-service prints once it listens, followed by its port. */
   static final String GATEWAY_LISTENING = "gateway-service listening on http://127.0.0.1:";
 

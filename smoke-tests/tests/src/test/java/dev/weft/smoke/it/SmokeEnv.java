@@ -150,6 +150,20 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/" + module + " package");
   }
 
+  /**
+   * A Vert.x smoke service's runnable jar: {@code vertx-service} (Vert.x 4.5) or {@code
+   * vertx-5-service} (Vert.x 5.0), the same application; run it with {@code java -jar}.
+   */
+  public static Path vertxServiceJar(String module) {
+    String property =
+        module.equals("vertx-5-service") ? "weft.smoke.vertx5ServiceJar" : "weft.smoke.vertxServiceJar";
+    return existingFile(
+        property,
+        "../" + module + "/target/" + module + ".jar",
+        "the " + module + " smoke jar",
+        "build it with: mvn -B -pl smoke-tests/" + module + " package");
+  }
+
   /** The Spring Cloud Gateway smoke service's executable jar. */
   public static Path gatewayServiceJar() {
     return existingFile(
