@@ -33,6 +33,10 @@ public final class Netty41InstrumentationModule extends InstrumentationModule {
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String pkg = Netty41InstrumentationModule.class.getPackage().getName() + ".";
-    return Arrays.asList(pkg + "NettyServerPipelines", pkg + "NettyServerHandler");
+    return Arrays.asList(
+        pkg + "NettyServerPipelines",
+        pkg + "NettyServerHandler",
+        pkg + "NettyClientPipelines",
+        pkg + "NettyClientHandler");
   }
 }
