@@ -3,7 +3,6 @@ package dev.weft.instrumentation.reactor.netty.v1;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,7 +22,8 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.singletonList(new ChannelPipelineInstrumentation());
+    return Arrays.asList(
+        new ChannelPipelineInstrumentation(), new HttpClientConnectInstrumentation());
   }
 
   /**
@@ -34,6 +34,10 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
   public List<String> getAdditionalHelperClassNames() {
     String pkg = ReactorNettyInstrumentationModule.class.getPackage().getName() + ".";
     return Arrays.asList(
-        pkg + "ReactorNettyPipelines", "dev.weft.instrumentation.netty.v4_1.NettyServerHandler");
+        pkg + "ReactorNettyPipelines",
+        "dev.weft.instrumentation.netty.v4_1.NettyServerHandler",
+        "dev.weft.instrumentation.netty.v4_1.NettyClientHandler",
+        pkg + "ReactorNettyClientHandler",
+        pkg + "ReactorClientCall");
   }
 }

@@ -1,10 +1,12 @@
 package dev.weft.instrumentation.reactor.netty.v1;
 
 import dev.weft.bootstrap.WeftBridge;
+import dev.weft.instrumentation.netty.v4_1.NettyClientHandler;
 import dev.weft.instrumentation.netty.v4_1.NettyServerHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
@@ -42,9 +44,14 @@ public final class ReactorNettyPipelines {
   public static void added(ChannelPipeline pipeline, ChannelHandlerContext ctx) {
     try {
       ChannelHandler handler = ctx.handler();
-      if (!(handler instanceof HttpServerCodec)
-          || !CODEC_NAME.equals(ctx.name())
-          || ctx.isRemoved()) {
+      if (!CODEC_NAME.equals(ctx.name()) || ctx.isRemoved()) {
+        return;
+      }
+      if (handler instanceof HttpClientCodec) {
+        clientCodecAdded(pipeline, handler);
+        return;
+      }
+      if (!(handler instanceof HttpServerCodec)) {
         return;
       }
       ChannelHandler existing = pipeline.get(NAME);
@@ -61,10 +68,30 @@ public final class ReactorNettyPipelines {
     }
   }
 
+  /** Reactor Netty's HTTP/1.1 client codec is in {@code pipeline}: Weft's client handler follows. */
+  private static void clientCodecAdded(ChannelPipeline pipeline, ChannelHandler codec) {
+    ChannelHandler existing = pipeline.get(NettyClientHandler.NAME);
+    if (existing instanceof NettyClientHandler) {
+      if (((NettyClientHandler) existing).codecsStillIn(pipeline)) {
+        return; // one per pipeline
+      }
+      pipeline.remove(existing);
+    }
+    pipeline.addAfter(CODEC_NAME, NettyClientHandler.NAME, new ReactorNettyClientHandler(codec));
+  }
+
   /** {@code ctx}'s handler has left {@code pipeline}: if it was the codec, Weft's handler goes. */
   public static void removed(ChannelPipeline pipeline, ChannelHandlerContext ctx) {
     try {
       ChannelHandler handler = ctx.handler();
+      if (handler instanceof HttpClientCodec) {
+        ChannelHandler client = pipeline.get(NettyClientHandler.NAME);
+        if (client instanceof ReactorNettyClientHandler
+            && ((ReactorNettyClientHandler) client).serves(handler)) {
+          pipeline.remove(client);
+        }
+        return;
+      }
       if (!(handler instanceof HttpServerCodec)) {
         return;
       }
