@@ -296,6 +296,30 @@ class ReactorNettyClientModuleTest {
   }
 
   @Test
+  void aResponseTimeoutEndsTheCallWithItsError() throws Exception {
+    slow = new CountDownLatch(1);
+    try {
+      assertThrows(
+          RuntimeException.class,
+          () ->
+              client.responseTimeout(Duration.ofMillis(300))
+                  .get()
+                  .uri(url("/slow/timeout"))
+                  .responseSingle((r, b) -> b.asString())
+                  .block(WAIT));
+    } finally {
+      slow.countDown();
+    }
+    assertEquals(
+        1,
+        weft.awaitCounter(
+            "http_client_requests_total", 1, labels("GET", "error", "ReadTimeoutException")));
+    assertEquals(1, weft.changedSeries("http_client_requests_total").size());
+    assertEquals(1, received.size());
+    noWeftErrors();
+  }
+
+  @Test
   void aCallFromAReactorNettyServersHandlerIsAChildOfItsRequest() throws Exception {
     DisposableServer proxy =
         reactor.netty.http.server.HttpServer.create()
