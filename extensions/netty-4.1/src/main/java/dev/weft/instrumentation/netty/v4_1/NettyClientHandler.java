@@ -281,7 +281,9 @@ public class NettyClientHandler extends ChannelDuplexHandler {
         return;
       }
       informational = false;
-      head.status = code;
+      if (head.handle != null) {
+        head.status = code; // never on the shared UNRECORDED
+      }
       if (code == 101) {
         off = true; // nothing more on this channel is HTTP/1.x
         complete = true;
