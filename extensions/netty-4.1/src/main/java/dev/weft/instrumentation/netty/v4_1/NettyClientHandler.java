@@ -1,5 +1,6 @@
 package dev.weft.instrumentation.netty.v4_1;
 
+import dev.weft.bootstrap.ContextBridge;
 import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
@@ -80,6 +81,15 @@ public class NettyClientHandler extends ChannelDuplexHandler {
   private String hostHeader;
   private String host;
   private int port = -1;
+  /**
+   * Requests written from other threads, with the context current there, until they reach this
+   * handler (identity pairs: request, context). Null until the first; guarded by itself.
+   */
+  private volatile ArrayDeque<Object> writtenElsewhere;
+
+  /** At most this many requests written from other threads wait with their context. */
+  static final int MAX_WRITTEN_ELSEWHERE = 64;
+
   /** A 1xx response's head was read: its last content is not the response's. */
   private boolean informational;
   /** A 101 was read, or another framework's module records this channel: nothing more. */
@@ -159,11 +169,64 @@ public class NettyClientHandler extends ChannelDuplexHandler {
 
   /**
    * Starts the call of {@code request}, about to be written: returns it, or null when nothing is
-   * recorded. Here: a child of the context current on this thread. A framework's module chooses
+   * recorded. Here: a child of the context current where the request was written (this thread's,
+   * or the writing thread's when it was written off the event loop). A framework's module chooses
    * another context (the one its caller subscribed in) and calls {@link #startCall} in it.
    */
   protected Object start(ChannelHandlerContext ctx, HttpRequest request) {
-    return startCall(ctx, request);
+    Object context = writtenElsewhere == null ? null : takeContext(request);
+    if (context == null) {
+      return startCall(ctx, request);
+    }
+    ContextBridge contexts = WeftBridge.context();
+    Object scope = contexts.attach(context);
+    try {
+      return startCall(ctx, request);
+    } finally {
+      contexts.detach(scope);
+    }
+  }
+
+  /** {@code request} was written from another thread where {@code context} was current. */
+  void writtenIn(HttpRequest request, Object context) {
+    ArrayDeque<Object> pairs = writtenElsewhere;
+    if (pairs == null) {
+      synchronized (this) {
+        pairs = writtenElsewhere;
+        if (pairs == null) {
+          pairs = new ArrayDeque<Object>();
+          writtenElsewhere = pairs;
+        }
+      }
+    }
+    synchronized (pairs) {
+      if (pairs.size() < 2 * MAX_WRITTEN_ELSEWHERE) {
+        pairs.addLast(request);
+        pairs.addLast(context);
+      }
+    }
+  }
+
+  /** The context {@code request} was written in from another thread, or null; forgotten. */
+  private Object takeContext(HttpRequest request) {
+    ArrayDeque<Object> pairs = writtenElsewhere;
+    synchronized (pairs) {
+      if (pairs.isEmpty()) {
+        return null;
+      }
+      Iterator<Object> it = pairs.iterator();
+      while (it.hasNext()) {
+        Object r = it.next();
+        if (r == request) {
+          it.remove();
+          Object context = it.next();
+          it.remove();
+          return context;
+        }
+        it.next();
+      }
+      return null;
+    }
   }
 
   /** Starts the call of {@code request}, a child of the current context. */
@@ -330,6 +393,12 @@ public class NettyClientHandler extends ChannelDuplexHandler {
   /** Every call waiting ends: with its response's status if its head arrived, else {@code error}. */
   private void endAll(Throwable error) {
     informational = false;
+    ArrayDeque<Object> pairs = writtenElsewhere;
+    if (pairs != null) {
+      synchronized (pairs) {
+        pairs.clear(); // requests that will not reach this handler any more
+      }
+    }
     for (Call call = inFlight.pollFirst(); call != null; call = inFlight.pollFirst()) {
       call.end(call.status, call.status >= 100 ? null : error);
     }

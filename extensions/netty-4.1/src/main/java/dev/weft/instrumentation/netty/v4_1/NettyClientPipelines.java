@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import java.util.List;
@@ -82,6 +83,32 @@ public final class NettyClientPipelines {
       if (existing instanceof NettyClientHandler
           && ((NettyClientHandler) existing).serves(handler)) {
         pipeline.remove(existing);
+      }
+    } catch (Throwable t) {
+      WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);
+    }
+  }
+
+  /**
+   * {@code msg} is written through {@code ctx}, on any thread: an HTTP request written off its
+   * channel's event loop, in a context, is a child of that context when Weft's handler starts its
+   * call on the event loop.
+   */
+  public static void writing(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpRequest)) {
+      return;
+    }
+    try {
+      if (!ctx.channel().isRegistered() || ctx.channel().eventLoop().inEventLoop()) {
+        return; // the handler runs now, in this thread's context
+      }
+      Object context = WeftBridge.context().current();
+      if (context == null) {
+        return;
+      }
+      ChannelHandler handler = ctx.pipeline().get(NettyClientHandler.NAME);
+      if (handler != null && handler.getClass() == NettyClientHandler.class) {
+        ((NettyClientHandler) handler).writtenIn((HttpRequest) msg, context);
       }
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, NettyServerPipelines.MODULE);

@@ -268,7 +268,7 @@ class NettyClientModuleTest {
   }
 
   @Test
-  void aCallIsAChildOfTheContextCurrentWhereItIsWrittenAndAnAppsTraceparentIsKept()
+  void aCallIsAChildOfTheContextCurrentWhereItIsWrittenOnOrOffTheLoopAndAnAppsTraceparentIsKept()
       throws Exception {
     Span caller =
         Span.wrap(
@@ -282,14 +282,28 @@ class NettyClientModuleTest {
       });
       assertEquals(200, client.next());
       assertEquals(200, client.get("/users/own", "traceparent", own));
+      // Written from this thread, not the event loop: the write reaches Weft's handler later,
+      // on the event loop, still a child of the context current here.
+      try (Scope ignored = Context.root().with(caller).makeCurrent()) {
+        client.write("/users/elsewhere");
+      }
+      assertEquals(200, client.next());
+      assertEquals(200, client.get("/users/none")); // no context here: a trace of its own
     }
-    List<SpanData> spans = weft.awaitSpans(2);
-    assertEquals(2, spans.size());
+    List<SpanData> spans = weft.awaitSpans(4);
+    assertEquals(4, spans.size());
     SpanData child = spans.get(0);
     assertEquals(TRACE, child.getTraceId());
     assertEquals(CALLER, child.getParentSpanId());
-    assertEquals(Arrays.asList(traceparent(child), own), received);
-    assertEquals(2, weft.awaitCounter("http_client_requests_total", 2, labels("200", "")));
+    SpanData elsewhere = spans.get(2);
+    assertEquals(TRACE, elsewhere.getTraceId());
+    assertEquals(CALLER, elsewhere.getParentSpanId());
+    SpanData none = spans.get(3);
+    assertFalse(none.getParentSpanContext().isValid(), none.toString());
+    assertEquals(
+        Arrays.asList(traceparent(child), own, traceparent(elsewhere), traceparent(none)),
+        received);
+    assertEquals(4, weft.awaitCounter("http_client_requests_total", 4, labels("200", "")));
   }
 
   @Test
