@@ -13,6 +13,10 @@ import java.util.List;
  * placed right after it. Reactor Netty knows no route templates:
  * a request counts under the fixed endpoint {@code /} (never the raw path) unless a web framework's
  * module (spring-webflux-6) hands the handler the route it matched.
+ *
+ * <p>Client calls of Reactor Netty's {@code HttpClient} (and so of Spring's {@code WebClient}):
+ * see {@link HttpClientConnectInstrumentation}, {@link ReactorClientCall} and {@link
+ * ReactorNettyClientHandler}, placed after Reactor Netty's client codec.
  */
 public final class ReactorNettyInstrumentationModule extends InstrumentationModule {
 

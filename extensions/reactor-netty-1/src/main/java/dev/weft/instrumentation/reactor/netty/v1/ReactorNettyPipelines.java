@@ -20,6 +20,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * counting every request under the fixed endpoint {@link #UNMATCHED} until a web framework names
  * its route. When the codec leaves the
  * pipeline (an {@code h2c} upgrade, a WebSocket upgrade), Weft's handler leaves too.
+ *
+ * <p>Its HTTP/1.1 client codec has the same name (an {@code HttpClientCodec}): a {@link
+ * ReactorNettyClientHandler} goes right after it, named as the netty-4.1 module's client handler
+ * ({@code weft.http.client}), and leaves with it.
  */
 public final class ReactorNettyPipelines {
 
