@@ -25,8 +25,10 @@ import reactor.util.context.Context;
  * <ul>
  *   <li>At subscription, on the subscribing thread, the call of its first request starts (a child
  *       of the context current there: the subscriber's), labelled from the client's
- *       configuration (method, URI or base URL, else the remote address); that context is kept
- *       for its further requests (redirects, retries).
+ *       configuration (method, URI or base URL, else the remote address of {@code host()} and
+ *       {@code port()}); that context is kept for its further requests (redirects, retries). With
+ *       an application's own {@code remoteAddress(Supplier)} and a relative URI, the calls start
+ *       when their requests are written instead, and a connection error is not counted.
  *   <li>The subscription is in its subscriber's Reactor {@code Context} under a key of Weft's
  *       own, which Reactor Netty copies into its connection observers: when a connection is
  *       configured for the request, Weft's handler in that connection's pipeline is told whose
@@ -53,6 +55,13 @@ public final class ReactorClientCall implements CoreSubscriber<Object>, Subscrip
   static {
     CANCELLED.setStackTrace(new StackTraceElement[0]);
   }
+
+  /**
+   * What {@link #start} returns for a target only the application's own address supplier knows:
+   * no call starts at subscription (calling the supplier could change what it gives Reactor
+   * Netty); each request's call starts when it is written, labelled from its {@code Host}.
+   */
+  private static final Object UNKNOWN_TARGET = new Object();
 
   private static final AtomicReferenceFieldUpdater<ReactorClientCall, Object> PENDING =
       AtomicReferenceFieldUpdater.newUpdater(ReactorClientCall.class, Object.class, "pending");
@@ -93,10 +102,12 @@ public final class ReactorClientCall implements CoreSubscriber<Object>, Subscrip
         return actual;
       }
       return new ReactorClientCall(
-          (CoreSubscriber<Object>) actual, WeftBridge.context().current(), call);
+          (CoreSubscriber<Object>) actual,
+          WeftBridge.context().current(),
+          call == UNKNOWN_TARGET ? null : call);
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, ReactorNettyPipelines.MODULE);
-      if (call != null) {
+      if (call != null && call != UNKNOWN_TARGET) {
         WeftBridge.operations().end(call, -1, t);
       }
       return actual;
@@ -179,8 +190,14 @@ public final class ReactorClientCall implements CoreSubscriber<Object>, Subscrip
       host = authority;
       from = end;
     } else {
+      // host(...)/port(...) or the default: Reactor Netty's own suppliers, which only build an
+      // address. An application's own supplier is never called here (it may pick a different
+      // address each time: a client-side balancer).
       Supplier<? extends SocketAddress> remote = config.remoteAddress();
-      SocketAddress address = remote == null ? null : remote.get();
+      if (remote == null || !remote.getClass().getName().startsWith("reactor.netty.")) {
+        return UNKNOWN_TARGET;
+      }
+      SocketAddress address = remote.get();
       if (address instanceof InetSocketAddress) {
         host = ((InetSocketAddress) address).getHostString();
         port = ((InetSocketAddress) address).getPort();

@@ -296,6 +296,45 @@ class ReactorNettyClientModuleTest {
   }
 
   @Test
+  void anApplicationsOwnAddressSupplierIsNeverCalledByWeftAndItsCallsCountByTheirHost()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicInteger supplied =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<String> weftCallers = new CopyOnWriteArrayList<>();
+    HttpClient balanced =
+        HttpClient.create()
+            .remoteAddress(
+                () -> {
+                  supplied.incrementAndGet();
+                  for (StackTraceElement frame : new Throwable().getStackTrace()) {
+                    if (frame.getClassName().startsWith("dev.weft.")
+                        && !frame.getClassName().equals(getClass().getName())
+                        && !frame.getClassName().startsWith(
+                            ReactorNettyClientModuleTest.class.getName())) {
+                      weftCallers.add(frame.toString());
+                    }
+                  }
+                  return new InetSocketAddress("127.0.0.1", port);
+                });
+    Span caller =
+        Span.wrap(
+            SpanContext.create(TRACE, CALLER, TraceFlags.getSampled(), TraceState.getDefault()));
+    try (Scope ignored = Context.root().with(caller).makeCurrent()) {
+      assertEquals(200, get(balanced, "/users/balanced"));
+    }
+    int perCall = supplied.get(); // what Reactor Netty itself asks of the supplier per call
+    assertEquals(200, get(balanced, "/users/balanced"));
+    assertEquals(2 * perCall, supplied.get());
+    assertEquals(Arrays.asList(), weftCallers, "Weft called the application's supplier");
+    assertEquals(2, weft.awaitCounter("http_client_requests_total", 2, labels("GET", "200", "")));
+    assertEquals(1, weft.changedSeries("http_client_requests_total").size());
+    List<SpanData> spans = weft.awaitSpans(2);
+    assertEquals(CALLER, spans.get(0).getParentSpanId());
+    assertEquals(Arrays.asList(traceparent(spans.get(0)), traceparent(spans.get(1))), received);
+    noWeftErrors();
+  }
+
+  @Test
   void aResponseTimeoutEndsTheCallWithItsError() throws Exception {
     slow = new CountDownLatch(1);
     try {
