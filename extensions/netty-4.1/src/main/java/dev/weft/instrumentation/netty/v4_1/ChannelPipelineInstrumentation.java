@@ -19,7 +19,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *
  * <ul>
  *   <li>{@code callHandlerAdded0(ctx)}, run once a handler is in the pipeline (at once, or when the
- *       channel registers): an HTTP server codec gets Weft's handler right after it;
+ *       channel registers): an HTTP server codec gets Weft's server handler right after it, an
+ *       HTTP client codec Weft's client handler ({@link NettyClientPipelines});
  *   <li>{@code callHandlerRemoved0(ctx)}, run once a handler has left it ({@code remove},
  *       {@code replace}, {@code removeIfExists}, the channel's end): when the codec goes (a
  *       WebSocket or HTTP/2 upgrade takes it out), Weft's handler goes too;
@@ -71,6 +72,7 @@ public final class ChannelPipelineInstrumentation implements TypeInstrumentation
     public static void onExit(
         @Advice.This ChannelPipeline pipeline, @Advice.Argument(0) ChannelHandlerContext ctx) {
       NettyServerPipelines.added(pipeline, ctx);
+      NettyClientPipelines.added(pipeline, ctx);
     }
   }
 
@@ -84,6 +86,7 @@ public final class ChannelPipelineInstrumentation implements TypeInstrumentation
     public static void onExit(
         @Advice.This ChannelPipeline pipeline, @Advice.Argument(0) ChannelHandlerContext ctx) {
       NettyServerPipelines.removed(pipeline, ctx);
+      NettyClientPipelines.removed(pipeline, ctx);
     }
   }
 

@@ -3,7 +3,6 @@ package dev.weft.instrumentation.netty.v4_1;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -22,7 +21,8 @@ public final class Netty41InstrumentationModule extends InstrumentationModule {
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.singletonList(new ChannelPipelineInstrumentation());
+    return Arrays.asList(
+        new ChannelPipelineInstrumentation(), new ChannelHandlerContextInstrumentation());
   }
 
   /**
@@ -33,6 +33,10 @@ public final class Netty41InstrumentationModule extends InstrumentationModule {
   @Override
   public List<String> getAdditionalHelperClassNames() {
     String pkg = Netty41InstrumentationModule.class.getPackage().getName() + ".";
-    return Arrays.asList(pkg + "NettyServerPipelines", pkg + "NettyServerHandler");
+    return Arrays.asList(
+        pkg + "NettyServerPipelines",
+        pkg + "NettyServerHandler",
+        pkg + "NettyClientPipelines",
+        pkg + "NettyClientHandler");
   }
 }

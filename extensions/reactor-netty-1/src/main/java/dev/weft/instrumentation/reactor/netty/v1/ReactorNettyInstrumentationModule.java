@@ -14,6 +14,10 @@ import java.util.List;
  * a request counts under the fixed endpoint {@code /} (never the raw path) unless it matched one of
  * Reactor Netty's own routes ({@code HttpServer.route}: its template) or a web framework's module
  * (spring-webflux-6) hands the handler the route it matched.
+ *
+ * <p>Client calls of Reactor Netty's {@code HttpClient} (and so of Spring's {@code WebClient}):
+ * see {@link HttpClientConnectInstrumentation}, {@link ReactorClientCall} and {@link
+ * ReactorNettyClientHandler}, placed after Reactor Netty's client codec.
  */
 public final class ReactorNettyInstrumentationModule extends InstrumentationModule {
 
@@ -23,7 +27,10 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Arrays.asList(new ChannelPipelineInstrumentation(), new RoutesInstrumentation());
+    return Arrays.asList(
+        new ChannelPipelineInstrumentation(),
+        new RoutesInstrumentation(),
+        new HttpClientConnectInstrumentation());
   }
 
   /**
@@ -36,6 +43,9 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
     return Arrays.asList(
         pkg + "ReactorNettyPipelines",
         pkg + "ReactorNettyRoutes",
-        "dev.weft.instrumentation.netty.v4_1.NettyServerHandler");
+        "dev.weft.instrumentation.netty.v4_1.NettyServerHandler",
+        "dev.weft.instrumentation.netty.v4_1.NettyClientHandler",
+        pkg + "ReactorNettyClientHandler",
+        pkg + "ReactorClientCall");
   }
 }

@@ -1,10 +1,12 @@
 package dev.weft.instrumentation.reactor.netty.v1;
 
 import dev.weft.bootstrap.WeftBridge;
+import dev.weft.instrumentation.netty.v4_1.NettyClientHandler;
 import dev.weft.instrumentation.netty.v4_1.NettyServerHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
@@ -18,6 +20,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * counting every request under the fixed endpoint {@link #UNMATCHED} until a web framework names
  * its route. When the codec leaves the
  * pipeline (an {@code h2c} upgrade, a WebSocket upgrade), Weft's handler leaves too.
+ *
+ * <p>Its HTTP/1.1 client codec has the same name (an {@code HttpClientCodec}): a {@link
+ * ReactorNettyClientHandler} goes right after it, named as the netty-4.1 module's client handler
+ * ({@code weft.http.client}), and leaves with it.
  */
 public final class ReactorNettyPipelines {
 
@@ -49,9 +55,17 @@ public final class ReactorNettyPipelines {
   public static void added(ChannelPipeline pipeline, ChannelHandlerContext ctx) {
     try {
       ChannelHandler handler = ctx.handler();
+      if (ctx.isRemoved()) {
+        return;
+      }
+      if (handler instanceof HttpClientCodec) {
+        if (CODEC_NAME.equals(ctx.name())) {
+          clientCodecAdded(pipeline, handler);
+        }
+        return;
+      }
       if (!(handler instanceof HttpServerCodec)
-          || !(CODEC_NAME.equals(ctx.name()) || pipeline.get(BRIDGE_NAME) != null)
-          || ctx.isRemoved()) {
+          || !(CODEC_NAME.equals(ctx.name()) || pipeline.get(BRIDGE_NAME) != null)) {
         return;
       }
       ChannelHandler existing = pipeline.get(NAME);
@@ -68,10 +82,30 @@ public final class ReactorNettyPipelines {
     }
   }
 
+  /** Reactor Netty's HTTP/1.1 client codec is in {@code pipeline}: Weft's client handler follows. */
+  private static void clientCodecAdded(ChannelPipeline pipeline, ChannelHandler codec) {
+    ChannelHandler existing = pipeline.get(NettyClientHandler.NAME);
+    if (existing instanceof NettyClientHandler) {
+      if (((NettyClientHandler) existing).codecsStillIn(pipeline)) {
+        return; // one per pipeline
+      }
+      pipeline.remove(existing);
+    }
+    pipeline.addAfter(CODEC_NAME, NettyClientHandler.NAME, new ReactorNettyClientHandler(codec));
+  }
+
   /** {@code ctx}'s handler has left {@code pipeline}: if it was the codec, Weft's handler goes. */
   public static void removed(ChannelPipeline pipeline, ChannelHandlerContext ctx) {
     try {
       ChannelHandler handler = ctx.handler();
+      if (handler instanceof HttpClientCodec) {
+        ChannelHandler client = pipeline.get(NettyClientHandler.NAME);
+        if (client instanceof ReactorNettyClientHandler
+            && ((ReactorNettyClientHandler) client).serves(handler)) {
+          pipeline.remove(client);
+        }
+        return;
+      }
       if (!(handler instanceof HttpServerCodec)) {
         return;
       }
