@@ -36,7 +36,8 @@ import java.util.Map;
  *       request's method, the host of its {@code Host} header (else the channel's remote
  *       address; never user-info) and, for the span only, its path without the query string.
  *       The call's {@code traceparent} (and {@code tracestate}, {@code baggage}) are added to the
- *       request, unless the application set a {@code traceparent} itself.
+ *       request, unless the application set a {@code traceparent} of another trace itself (one of
+ *       the same trace is a proxy forwarding what it received, and is replaced).
  *   <li>Calls wait in order (keep-alive, pipelining); each response read belongs to the oldest
  *       one not yet answered, and ends it, with its status, when its last content is read. A
  *       {@code 1xx} response other than {@code 101} is not the response; a {@code 101} ends the
@@ -152,19 +153,48 @@ public class NettyClientHandler extends ChannelDuplexHandler {
     }
     Call call = new Call(this, handle);
     inFlight.addLast(call);
-    HttpHeaders headers = request.headers();
-    if (!headers.contains("traceparent")) {
-      String[] propagation = WeftBridge.operations().propagationHeaders(handle);
-      for (int i = 0; i + 1 < propagation.length; i += 2) {
-        if (!headers.contains(propagation[i])) {
-          headers.set(propagation[i], propagation[i + 1]);
-        }
-      }
-    }
+    propagate(request.headers(), WeftBridge.operations().propagationHeaders(handle));
     // A request that is never sent gets no response: its call ends with the write's failure.
     ChannelPromise listened = promise.isVoid() ? promise.unvoid() : promise;
     listened.addListener(call);
     return listened;
+  }
+
+  /**
+   * Adds the call's W3C headers ({@code propagation}: name, value, ...) to a request. A {@code
+   * traceparent} already there is the application's own and stays, unless it names the same trace
+   * as the call: then it is the one a proxy received and forwards with the rest of the request's
+   * headers (Spring Cloud Gateway does), and the call's own replaces it (with its {@code
+   * tracestate}), so that the next service's span is a child of this call, not of its caller.
+   */
+  static void propagate(HttpHeaders headers, String[] propagation) {
+    String existing = headers.get("traceparent");
+    boolean forwarded = false;
+    if (existing != null) {
+      String own = null;
+      for (int i = 0; i + 1 < propagation.length; i += 2) {
+        if ("traceparent".equals(propagation[i])) {
+          own = propagation[i + 1];
+        }
+      }
+      forwarded = own != null && sameTrace(existing, own);
+      if (!forwarded) {
+        return;
+      }
+    }
+    for (int i = 0; i + 1 < propagation.length; i += 2) {
+      String name = propagation[i];
+      boolean replace = forwarded && ("traceparent".equals(name) || "tracestate".equals(name));
+      if (replace || !headers.contains(name)) {
+        headers.set(name, propagation[i + 1]);
+      }
+    }
+  }
+
+  /** Whether two {@code traceparent} values ({@code 00-<trace id>-<span id>-<flags>}) share a trace. */
+  private static boolean sameTrace(String a, String b) {
+    String x = a.trim();
+    return x.length() >= 35 && b.length() >= 35 && x.regionMatches(true, 3, b, 3, 32);
   }
 
   /**

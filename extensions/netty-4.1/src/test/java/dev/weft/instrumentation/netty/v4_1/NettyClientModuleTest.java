@@ -306,6 +306,30 @@ class NettyClientModuleTest {
     assertEquals(4, weft.awaitCounter("http_client_requests_total", 4, labels("200", "")));
   }
 
+  /**
+   * A proxy forwards the headers it received, its caller's {@code traceparent} among them: a
+   * header of the call's own trace is replaced by the call's, so the next service's span is the
+   * call's child, not a sibling of the proxy's span; its {@code tracestate} goes with it.
+   */
+  @Test
+  void aForwardedTraceparentOfTheSameTraceIsReplacedByTheCalls() throws Exception {
+    Span caller =
+        Span.wrap(
+            SpanContext.create(TRACE, CALLER, TraceFlags.getSampled(), TraceState.getDefault()));
+    String forwarded = "00-" + TRACE + "-" + CALLER + "-01";
+    try (Client client = new Client(group, port, false)) {
+      client.channel.eventLoop().execute(() -> {
+        try (Scope ignored = Context.root().with(caller).makeCurrent()) {
+          client.write("/users/proxied", "traceparent", forwarded, "tracestate", "up=1");
+        }
+      });
+      assertEquals(200, client.next());
+    }
+    SpanData call = weft.awaitSpans(1).get(0);
+    assertEquals(CALLER, call.getParentSpanId());
+    assertEquals(Arrays.asList(traceparent(call)), received);
+  }
+
   @Test
   void aCloseBeforeTheResponseIsAnErrorAndA100ContinueIsNotTheResponse() throws Exception {
     try (ServerSocket raw = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
