@@ -316,6 +316,58 @@ class VertxSmokeTest extends ServiceSmokeTest {
   }
 
   /**
+   * Requests that do not end by themselves: a handler that never answers whose client leaves and a
+   * chunked response the client leaves mid-way count once as {@code 499}; a handler that never
+   * answers behind Vert.x Web's {@code TimeoutHandler} counts as the {@code 503} it answers; the
+   * in-flight gauge returns to 0.
+   */
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("servicesAndJdks")
+  void requestsThatDoNotEndByThemselvesCountAsDocumented(String module, Path jdk)
+      throws Exception {
+    int metricsPort = SmokeEnv.freePort();
+    service =
+        Services.vertxService(
+            ServiceProcess.builder("VertxSmokeTest-unended-" + module + "-" + jdk.getFileName())
+                .javaHome(jdk)
+                .agent(SmokeEnv.agentJar())
+                .jvmArgs("-Dweft.metrics.port=" + metricsPort, "-Dotel.traces.exporter=none"),
+            module);
+    int appPort = Services.vertxServicePort(service);
+    HttpClient client = Http.newClient();
+    MetricsScrape before = Http.awaitMetrics(service, client, metricsPort, Services.STARTUP);
+    int hangs = 3;
+    int slow = 4;
+    int streams = 5;
+    for (int i = 0; i < hangs; i++) {
+      WebFluxChainSmokeTest.leaveAfterRequestLogged(service, appPort, "/hang/h" + i);
+    }
+    for (int i = 0; i < slow; i++) {
+      assertEquals(503, Http.get(client, Http.url(appPort, "/slow/s" + i)).statusCode());
+    }
+    for (int i = 0; i < streams; i++) {
+      WebFluxChainSmokeTest.leaveMidStream(appPort, "/stream/m" + i);
+    }
+    Map<List<String>, Double> expected = new HashMap<>();
+    expected.put(List.of("GET", "/hang/:id", "499"), (double) hangs);
+    expected.put(List.of("GET", "/slow/:id", "503"), (double) slow);
+    expected.put(List.of("GET", "/stream/:id", "499"), (double) streams);
+    expected = sorted(expected);
+    MetricsScrape after = WebFluxChainSmokeTest.settled(client, service, metricsPort, before,
+        hangs + slow + streams);
+    assertEquals(expected,
+        sorted(after.deltasSince(before, "http_requests_total", "method", "endpoint", "status")),
+        "http_requests_total\n" + relevant(after));
+    assertEquals(expected,
+        sorted(after.deltasSince(before, "http_request_duration_seconds_count", "method",
+            "endpoint", "status")),
+        "http_request_duration_seconds_count\n" + relevant(after));
+    for (MetricsScrape.Sample active : after.series("http_requests_active")) {
+      assertEquals(0.0, active.value(), "in-flight gauge not back to 0: " + active);
+    }
+  }
+
+  /**
    * No label of any series holds a raw path or a query string; the HTTP server series only the
    * route templates (and / for unmatched requests and requests in flight).
    */

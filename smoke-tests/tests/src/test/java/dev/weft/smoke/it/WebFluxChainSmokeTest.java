@@ -312,7 +312,7 @@ class WebFluxChainSmokeTest {
   }
 
   /** Sends GET {@code path}, waits until the handler has logged it, then closes the connection. */
-  private static void leaveAfterRequestLogged(ServiceProcess service, int port, String path)
+  static void leaveAfterRequestLogged(ServiceProcess service, int port, String path)
       throws Exception {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -325,7 +325,7 @@ class WebFluxChainSmokeTest {
   }
 
   /** Reads a streamed response until its first line has arrived, then closes the connection. */
-  private static void leaveMidStream(int port, String path) throws Exception {
+  static void leaveMidStream(int port, String path) throws Exception {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();

@@ -3,9 +3,11 @@ package dev.weft.smoke.vertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,6 +31,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /later/:id}: 200 {@code later <id>}, answered from a Vert.x timer 5 ms after the
  *       handler returned
  *   <li>{@code GET /api/items/:sku} (a sub-router mounted at {@code /api}): 200 {@code item <sku>}
+ *   <li>{@code GET /hang/:id}: never answers (the client gives up)
+ *   <li>{@code GET /slow/:id}: never answers itself; Vert.x Web's {@code TimeoutHandler} (200 ms)
+ *       answers 503
+ *   <li>{@code GET /stream/:id}: an endless chunked response, a line every 20 ms, until the client
+ *       goes away
  *   <li>anything else: 404 (Vert.x Web's own)
  * </ul>
  *
@@ -87,6 +94,31 @@ public final class VertxService {
               String id = ctx.pathParam("id");
               log(ctx, 200);
               vertx.setTimer(5, timer -> ctx.response().end("later " + id + "\n"));
+            });
+    router
+        .get("/hang/:id")
+        .handler(
+            ctx -> {
+              log(ctx, 0); // never answers: the client gives up
+            });
+    router
+        .get("/slow/:id")
+        .handler(TimeoutHandler.create(200))
+        .handler(
+            ctx -> {
+              log(ctx, 503); // never answers itself: Vert.x Web's TimeoutHandler answers 503
+            });
+    router
+        .get("/stream/:id")
+        .handler(
+            ctx -> {
+              log(ctx, 200);
+              HttpServerResponse response = ctx.response().setChunked(true);
+              long[] line = {0};
+              long timer =
+                  vertx.setPeriodic(20, t -> response.write("line " + line[0]++ + "\n"));
+              response.write("line " + line[0]++ + "\n");
+              ctx.request().connection().closeHandler(v -> vertx.cancelTimer(timer));
             });
     Router api = Router.router(vertx);
     api.get("/items/:sku")
