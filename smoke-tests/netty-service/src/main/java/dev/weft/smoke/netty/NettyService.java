@@ -7,9 +7,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -36,7 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A plain Netty 4.2 HTTP/1.x server: {@link ServerBootstrap}, {@link HttpServerCodec}, {@link
+ * A plain Netty HTTP/1.x server (4.2 here; netty-41-service builds the same source on 4.1): {@link ServerBootstrap}, {@link HttpServerCodec}, {@link
  * HttpObjectAggregator} and one handler, no framework.
  *
  * <pre>
@@ -76,13 +75,10 @@ public final class NettyService {
     }
 
     ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(named("later-"));
-    EventLoopGroup boss =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("netty-boss"), NioIoHandler.newFactory());
+    // NioEventLoopGroup: in Netty 4.1 and (deprecated) 4.2 alike, so one source builds both.
+    EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("netty-boss"));
     // Threads named netty-worker-<n>-<m>: the handler (and its log line) runs on them.
-    EventLoopGroup workers =
-        new MultiThreadIoEventLoopGroup(
-            2, new DefaultThreadFactory("netty-worker"), NioIoHandler.newFactory());
+    EventLoopGroup workers = new NioEventLoopGroup(2, new DefaultThreadFactory("netty-worker"));
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, workers)

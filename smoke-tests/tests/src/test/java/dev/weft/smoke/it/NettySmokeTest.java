@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -79,21 +80,33 @@ class NettySmokeTest extends ServiceSmokeTest {
     return SmokeEnv.jdkHomes().stream().map(home -> Named.of("JDK " + home, home));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("jdks")
-  void countsEveryRequestExactlyAndLogsInItsContext(Path jdk) throws Exception {
+  /** netty-service (Netty 4.2) and netty-41-service (Netty 4.1), each on every JDK. */
+  static Stream<Arguments> servicesAndJdks() {
+    List<Arguments> cases = new ArrayList<>();
+    for (String module : List.of("netty-service", "netty-41-service")) {
+      for (Path jdk : SmokeEnv.jdkHomes()) {
+        cases.add(Arguments.of(Named.of(module, module), Named.of("JDK " + jdk, jdk)));
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("servicesAndJdks")
+  void countsEveryRequestExactlyAndLogsInItsContext(String module, Path jdk) throws Exception {
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
       int metricsPort = SmokeEnv.freePort();
       service =
           Services.nettyService(
-              ServiceProcess.builder("NettySmokeTest-" + jdk.getFileName())
+              ServiceProcess.builder("NettySmokeTest-" + module + "-" + jdk.getFileName())
                   .javaHome(jdk)
                   .agent(SmokeEnv.agentJar())
                   .jvmArgs(
                       "-Dweft.metrics.port=" + metricsPort,
                       "-Dotel.service.name=netty-service",
                       "-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
-                      "-Dotel.bsp.schedule.delay=100"));
+                      "-Dotel.bsp.schedule.delay=100"),
+              module);
       int appPort = Services.nettyServicePort(service);
       HttpClient client = Http.newClient();
       MetricsScrape before = Http.awaitMetrics(service, client, metricsPort, Services.STARTUP);

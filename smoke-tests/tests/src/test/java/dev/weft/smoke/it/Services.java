@@ -59,7 +59,13 @@ public final class Services {
    * #nettyServicePort}), and stops it if it never does.
    */
   public static ServiceProcess nettyService(ServiceProcess.Builder builder) {
-    ServiceProcess service = builder.jar(SmokeEnv.nettyServiceJar()).args("--port", "0").start();
+    return nettyService(builder, "netty-service");
+  }
+
+  /** As {@link #nettyService(ServiceProcess.Builder)}, for {@code netty-service} or {@code netty-41-service}. */
+  public static ServiceProcess nettyService(ServiceProcess.Builder builder, String module) {
+    ServiceProcess service =
+        builder.jar(SmokeEnv.nettyServiceJar(module)).args("--port", "0").start();
     try {
       nettyServicePort(service);
     } catch (RuntimeException | Error e) {

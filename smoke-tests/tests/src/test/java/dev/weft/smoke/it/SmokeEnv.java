@@ -135,6 +135,21 @@ public final class SmokeEnv {
   }
 
   /**
+   * A plain Netty smoke service's runnable jar: {@code netty-service} (Netty 4.2) or {@code
+   * netty-41-service} (the same application on Netty 4.1).
+   */
+  public static Path nettyServiceJar(String module) {
+    if (!module.equals("netty-41-service")) {
+      return nettyServiceJar();
+    }
+    return existingFile(
+        "weft.smoke.netty41ServiceJar",
+        "../netty-41-service/target/netty-41-service.jar",
+        "the netty-41-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/netty-41-service package");
+  }
+
+  /**
    * A WebFlux smoke service's Spring Boot executable jar: {@code webflux-service} (Boot 3.5) or
    * {@code webflux-4-service} (Boot 4.0), the same application; run it with {@code java -jar}.
    */
