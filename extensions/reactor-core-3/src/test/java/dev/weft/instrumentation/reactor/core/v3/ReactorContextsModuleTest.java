@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +47,7 @@ class ReactorContextsModuleTest {
   private static final String NONE = "none";
 
   /** Threads Weft does not weave (the executors module is not applied here). */
-  private static final ExecutorService foreign = Executors.newFixedThreadPool(4);
+  private static final ScheduledExecutorService foreign = Executors.newScheduledThreadPool(4);
 
   @AfterAll
   static void stopForeign() {
@@ -77,16 +78,7 @@ class ReactorContextsModuleTest {
   /** A value emitted later by a thread with no context (no Weft module hands context to it). */
   static <T> Mono<T> fromForeignThread(T value, long delayMillis) {
     return Mono.create(
-        sink ->
-            foreign.execute(
-                () -> {
-                  try {
-                    TimeUnit.MILLISECONDS.sleep(delayMillis);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  sink.success(value);
-                }));
+        sink -> foreign.schedule(() -> sink.success(value), delayMillis, TimeUnit.MILLISECONDS));
   }
 
   /**
