@@ -70,6 +70,11 @@ public final class TestKafka implements AutoCloseable {
       throws Exception {
     NewTopic t = new NewTopic(topic, partitions, (short) 1).configs(config);
     admin.createTopics(Collections.singletonList(t)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    // Returns once every partition answers from its leader (the admin client retries while a
+    // partition has none), so a producer started next finds them all ready. Seen once in CI: a
+    // topic created right after another was deleted had a partition that took a producer's
+    // records for 300 s without acknowledging one.
+    endOffsets(topic, partitions);
   }
 
   /** The names of the topics on the broker (internal ones left out). */
