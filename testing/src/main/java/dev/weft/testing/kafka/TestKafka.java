@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * A {@link KafkaBroker} for Kafka tests, with topic auto-creation off (a topic exists only if the
@@ -70,11 +72,31 @@ public final class TestKafka implements AutoCloseable {
       throws Exception {
     NewTopic t = new NewTopic(topic, partitions, (short) 1).configs(config);
     admin.createTopics(Collections.singletonList(t)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    // Returns once every partition answers from its leader (the admin client retries while a
-    // partition has none), so a producer started next finds them all ready. Seen once in CI: a
-    // topic created right after another was deleted had a partition that took a producer's
-    // records for 300 s without acknowledging one.
-    endOffsets(topic, partitions);
+    awaitLeaders(topic, partitions);
+  }
+
+  /**
+   * Returns once every partition of a topic just created answers a list-offsets request from its
+   * leader, so a producer started next finds them all ready. The broker knows a new topic a moment
+   * after creating it (until then: unknown topic, no leader, both retriable). Seen once in CI: a
+   * topic created right after another was deleted had a partition that took a producer's records
+   * for 300 s without acknowledging one.
+   */
+  private void awaitLeaders(String topic, int partitions) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (true) {
+      try {
+        endOffsets(topic, partitions);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "topic " + topic + ": not every partition has a leader after " + TIMEOUT_SECONDS
+                  + " s", e);
+        }
+        Thread.sleep(20); // polled, with the deadline above
+      }
+    }
   }
 
   /** The names of the topics on the broker (internal ones left out). */
