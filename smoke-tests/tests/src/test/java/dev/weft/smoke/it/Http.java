@@ -1,11 +1,20 @@
 package dev.weft.smoke.it;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.opentest4j.AssertionFailedError;
 
 /** The real client the tests drive services with: {@link java.net.http.HttpClient}, HTTP/1.1. */
@@ -72,5 +81,34 @@ public final class Http {
         scrape -> true,
         scrape -> "Weft's /metrics on port " + port + " did not answer within " + timeout + "\n"
             + service.describe());
+  }
+
+  /**
+   * Applies {@code send} to every call from {@code threads} threads and returns the outcomes in
+   * the calls' order; a call that does not complete within 60 s fails the test.
+   */
+  public static <C, O> List<O> sendConcurrently(
+      int threads, List<C> calls, Function<C, O> send)
+      throws InterruptedException {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<O>> futures = new ArrayList<>();
+      for (C call : calls) {
+        futures.add(pool.submit(() -> send.apply(call)));
+      }
+      List<O> outcomes = new ArrayList<>();
+      for (Future<O> future : futures) {
+        try {
+          outcomes.add(future.get(60, TimeUnit.SECONDS));
+        } catch (Exception e) {
+          fail("a client call did not complete: " + e, e);
+        }
+      }
+      return outcomes;
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+    }
   }
 }

@@ -3,7 +3,6 @@ package dev.weft.smoke.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ReceivedSpan;
@@ -22,9 +21,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -252,25 +248,7 @@ class WebFluxSmokeTest extends ServiceSmokeTest {
 
   static List<Outcome> sendLoad(HttpClient client, int appPort, List<Call> calls)
       throws InterruptedException {
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
-    try {
-      List<Future<Outcome>> futures = new ArrayList<>();
-      for (Call call : calls) {
-        futures.add(pool.submit(() -> send(client, appPort, call)));
-      }
-      List<Outcome> outcomes = new ArrayList<>();
-      for (Future<Outcome> future : futures) {
-        try {
-          outcomes.add(future.get(60, TimeUnit.SECONDS));
-        } catch (Exception e) {
-          fail("a client call did not complete: " + e, e);
-        }
-      }
-      return outcomes;
-    } finally {
-      pool.shutdownNow();
-      pool.awaitTermination(10, TimeUnit.SECONDS);
-    }
+    return Http.sendConcurrently(CLIENT_THREADS, calls, call -> send(client, appPort, call));
   }
 
   private static Outcome send(HttpClient client, int appPort, Call call) {
