@@ -186,22 +186,8 @@ public final class DeadLetters {
   /**
    * The processing of {@code record} (a {@code ConsumerRecord}) by a consumer of {@code group} on
    * {@code cluster} failed with {@code error}. Returns quickly once the failure is on disk, or
-   * after {@code weft.dlq.block.ms} at most.
-   */
-  public void capture(
-      Cluster cluster,
-      String group,
-      String isolationLevel,
-      Object record,
-      Throwable error,
-      String traceparent) {
-    capture(cluster, group, isolationLevel, record, error, traceparent, false);
-  }
-
-  /**
-   * As {@link #capture(Cluster, String, String, Object, Throwable, String)}; with
-   * {@code deferDiskWait}, returns at once, and the thread's next {@link #awaitWritten()} waits
-   * for the write.
+   * after {@code weft.dlq.block.ms} at most; with {@code deferDiskWait}, returns at once, and
+   * the thread's next {@link #awaitWritten()} waits for the write.
    */
   public void capture(
       Cluster cluster,

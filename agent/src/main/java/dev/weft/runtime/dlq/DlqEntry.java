@@ -55,23 +55,6 @@ public final class DlqEntry {
       String isolationLevel,
       List<String> failureKeys,
       List<byte[]> failureValues,
-      RawRecord record) {
-    this(seq, clusterKey, bootstrap, group, topic, partition, offset, dlqTopic, isolationLevel,
-        failureKeys, failureValues, null, null, record);
-  }
-
-  DlqEntry(
-      long seq,
-      String clusterKey,
-      String bootstrap,
-      String group,
-      String topic,
-      int partition,
-      long offset,
-      String dlqTopic,
-      String isolationLevel,
-      List<String> failureKeys,
-      List<byte[]> failureValues,
       String clusterId,
       String lostReason,
       RawRecord record) {

@@ -48,7 +48,7 @@ class DlqEntryTest {
     return new DlqEntry(
         Long.MAX_VALUE, "cluster\u0000key", "broker-1:9092,broker-2:9092", "grüppe", "orders", 5,
         Long.MAX_VALUE - 1, "orders-failed", "read_uncommitted", failureKeys, failureValues,
-        record);
+        null, null, record);
   }
 
   private static void assertSameBytes(List<byte[]> expected, List<byte[]> actual) {
@@ -103,7 +103,7 @@ class DlqEntryTest {
     DlqEntry e =
         new DlqEntry(
             0, null, null, null, "t", 0, 0, "t.dlq", null, Collections.emptyList(),
-            Collections.emptyList(), null);
+            Collections.emptyList(), null, null, null);
 
     DlqEntry back = DlqEntry.decode(e.encode());
 
@@ -123,7 +123,7 @@ class DlqEntryTest {
     DlqEntry e =
         new DlqEntry(
             3, "c", "b:1", "", "t", 0, 0, "t.dlq", "read_committed", Collections.emptyList(),
-            Collections.emptyList(),
+            Collections.emptyList(), null, null,
             new RawRecord("t", 0, 0, -1, "NoTimestampType", null, null,
                 Collections.singletonList("h"), Collections.singletonList(null)));
 

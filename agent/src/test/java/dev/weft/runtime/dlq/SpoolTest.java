@@ -61,6 +61,8 @@ class SpoolTest {
         Arrays.asList("kafka_dlt-original-topic", "kafka_dlt-exception-message"),
         Arrays.asList(
             "orders".getBytes(StandardCharsets.UTF_8), "boom".getBytes(StandardCharsets.UTF_8)),
+        null,
+        null,
         null);
   }
 

@@ -60,7 +60,7 @@ class FailedRecordsTest {
   private DeadLetters deadLetters;
 
   private DlqSettings settings() {
-    return new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true);
+    return new DlqSettings(true, ".dlq", Map.of(), List.of(), dir.resolve("spool").toFile(), 1 << 20, 5000, 5000, true, 5000);
   }
 
   /** What the kafka-clients module reports of the consumer's polls. */

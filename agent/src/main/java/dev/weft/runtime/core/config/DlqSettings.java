@@ -30,20 +30,6 @@ public final class DlqSettings {
       long spoolMaxBytes,
       int blockMs,
       int ackTimeoutMs,
-      boolean createTopics) {
-    this(enabled, suffix, topics, handlers, spoolDir, spoolMaxBytes, blockMs, ackTimeoutMs,
-        createTopics, 5000);
-  }
-
-  public DlqSettings(
-      boolean enabled,
-      String suffix,
-      Map<String, String> topics,
-      List<String> handlers,
-      File spoolDir,
-      long spoolMaxBytes,
-      int blockMs,
-      int ackTimeoutMs,
       boolean createTopics,
       int shutdownMs) {
     this.shutdownMs = shutdownMs;
