@@ -18,7 +18,7 @@ public final class TaskContexts {
 
   /**
    * Threads started with a context, until their {@code run} begins. Only plain
-   * {@code java.lang.Thread} objects are entered, and each entry is removed when its thread runs
+   * {@code java.lang.Thread} objects and virtual threads are entered, and each entry is removed when its thread runs
    * (or fails to start), so the map holds only threads between {@code start} and {@code run}.
    */
   private static final ConcurrentHashMap<Thread, Object> STARTING = new ConcurrentHashMap<>();
@@ -100,6 +100,22 @@ public final class TaskContexts {
    */
   public static void threadStarting(Thread thread) {
     if (thread == null || thread.getClass() != Thread.class) {
+      return;
+    }
+    Object context = WeftBridge.context().current();
+    if (context != null && !isSuppressed()) {
+      STARTING.put(thread, context);
+    }
+  }
+
+  /**
+   * A virtual thread is about to start (any way one starts: see
+   * {@code VirtualThreadInstrumentation}): it takes the current context along. Virtual threads
+   * are never pool workers, and their {@code run} cannot be overridden (the task is the
+   * runnable they were built with), so every one counts.
+   */
+  public static void virtualThreadStarting(Thread thread) {
+    if (thread == null) {
       return;
     }
     Object context = WeftBridge.context().current();
