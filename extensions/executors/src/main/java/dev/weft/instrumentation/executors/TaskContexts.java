@@ -98,14 +98,11 @@ public final class TaskContexts {
    * context along. Subclasses are left alone: they are pools' worker threads or override
    * {@code run}, where Weft could not make the context current anyway.
    */
-  public static void threadStarting(Thread thread) {
+  public static boolean threadStarting(Thread thread) {
     if (thread == null || thread.getClass() != Thread.class) {
-      return;
+      return false;
     }
-    Object context = WeftBridge.context().current();
-    if (context != null && !isSuppressed()) {
-      STARTING.put(thread, context);
-    }
+    return noteStarting(thread);
   }
 
   /**
@@ -114,17 +111,25 @@ public final class TaskContexts {
    * are never pool workers, and their {@code run} cannot be overridden (the task is the
    * runnable they were built with), so every one counts.
    */
-  public static void virtualThreadStarting(Thread thread) {
-    if (thread == null) {
-      return;
-    }
-    Object context = WeftBridge.context().current();
-    if (context != null && !isSuppressed()) {
-      STARTING.put(thread, context);
-    }
+  public static boolean virtualThreadStarting(Thread thread) {
+    return thread != null && noteStarting(thread);
   }
 
-  /** {@code Thread.start} threw: the thread will never run, forget it. */
+  /**
+   * Notes the current context for {@code thread}, unless it has started already (a second
+   * {@code start} fails, and must not take away what the first one noted before the thread got
+   * to run) or another call noted one first. Returns whether this call noted it: only then may
+   * a failed {@code start} forget it.
+   */
+  private static boolean noteStarting(Thread thread) {
+    Object context = WeftBridge.context().current();
+    if (context == null || isSuppressed() || thread.getState() != Thread.State.NEW) {
+      return false;
+    }
+    return STARTING.putIfAbsent(thread, context) == null;
+  }
+
+  /** {@code Thread.start} threw after this start noted a context: the thread will never run. */
   public static void threadNotStarted(Thread thread) {
     if (thread != null) {
       STARTING.remove(thread);

@@ -59,13 +59,16 @@ public final class VirtualThreadInstrumentation implements TypeInstrumentation {
     private StartAdvice() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter(@Advice.This Thread thread) {
-      TaskContexts.virtualThreadStarting(thread);
+    public static boolean onEnter(@Advice.This Thread thread) {
+      return TaskContexts.virtualThreadStarting(thread);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(@Advice.This Thread thread, @Advice.Thrown Throwable thrown) {
-      if (thrown != null) {
+    public static void onExit(
+        @Advice.This Thread thread,
+        @Advice.Enter boolean noted,
+        @Advice.Thrown Throwable thrown) {
+      if (noted && thrown != null) {
         TaskContexts.threadNotStarted(thread);
       }
     }
