@@ -3,39 +3,64 @@ package dev.weft.bootstrap;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Per-object state that a module's advice and helpers keep without adding fields to library
  * classes (which retransformation would forbid): keys are compared by identity and held weakly, so an entry
- * disappears with its key if the advice never removes it. Small and synchronized: it is touched a
- * few times per call (an HTTP call's connection, an asynchronous call waiting for its thread).
+ * disappears with its key if the advice never removes it. Small and guarded by one lock: it is
+ * touched a few times per call (an HTTP call's connection, an asynchronous call waiting for its
+ * thread). The lock is a {@link ReentrantLock}, not a monitor: on JDK 21 to 23 a virtual thread
+ * that waits for a monitor blocks its carrier thread, one that waits for this lock parks and
+ * leaves the carrier to others. Nothing blocks while it is held.
  * A primitive shared by modules: it names no library.
  */
 public final class WeakIdentityMap<V> {
 
   private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
   private final HashMap<Object, V> entries = new HashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
 
-  public synchronized V get(Object key) {
-    expunge();
-    return key == null ? null : entries.get(new Lookup(key));
-  }
-
-  public synchronized void put(Object key, V value) {
-    expunge();
-    if (key != null) {
-      entries.put(new Key(key, cleared), value);
+  public V get(Object key) {
+    lock.lock();
+    try {
+      expunge();
+      return key == null ? null : entries.get(new Lookup(key));
+    } finally {
+      lock.unlock();
     }
   }
 
-  public synchronized V remove(Object key) {
-    expunge();
-    return key == null ? null : entries.remove(new Lookup(key));
+  public void put(Object key, V value) {
+    lock.lock();
+    try {
+      expunge();
+      if (key != null) {
+        entries.put(new Key(key, cleared), value);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
-  public synchronized int size() {
-    expunge();
-    return entries.size();
+  public V remove(Object key) {
+    lock.lock();
+    try {
+      expunge();
+      return key == null ? null : entries.remove(new Lookup(key));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public int size() {
+    lock.lock();
+    try {
+      expunge();
+      return entries.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void expunge() {

@@ -5,7 +5,7 @@ import dev.weft.bootstrap.WeakIdentityMap;
 /**
  * Per-object state without touching the object: a weak, identity-keyed map split into stripes by
  * identity hash, so that threads working on different statements rarely wait for one another
- * (each stripe is a small synchronized map).
+ * (each stripe is a small map behind a lock of its own).
  */
 public final class ConcurrentWeakIdentityMap<V> {
 

@@ -1,6 +1,5 @@
 package dev.weft.runtime.core;
 
-import java.io.PrintStream;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -92,10 +91,10 @@ public final class WeftLog {
   }
 
   private static void print(CharSequence line) {
-    PrintStream err = System.err;
-    synchronized (err) {
-      err.println(line);
-    }
+    // One println of the whole line: the stream keeps it whole with its own lock. No monitor of
+    // Weft's is held across the write, which blocks (on JDK 21 to 23 a virtual thread would pin
+    // its carrier for as long as stderr takes).
+    System.err.println(line);
   }
 
   /** Stack frames only, each on a line that starts with a tab, so the first line stays unique. */

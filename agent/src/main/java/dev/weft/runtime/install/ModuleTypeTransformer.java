@@ -10,6 +10,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.method.ParameterDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.implementation.bytecode.StackManipulation;
@@ -35,6 +36,7 @@ final class ModuleTypeTransformer implements TypeTransformer {
   private final List<AgentBuilder.Transformer> transformers = new ArrayList<>();
   private final List<String> adviceClassNames = new ArrayList<>();
   private final TypePool advicePool;
+  private final ClassFileLocator adviceClassFiles;
   private final Set<String> helperClassNames;
 
   ModuleTypeTransformer(String moduleName, ClassLoader adviceLoader, Set<String> helperClassNames) {
@@ -42,7 +44,9 @@ final class ModuleTypeTransformer implements TypeTransformer {
     this.helperClassNames = helperClassNames;
     this.adviceLoader = adviceLoader;
     this.exceptionHandler = exceptionHandlerFor(moduleName);
-    this.advicePool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(adviceLoader));
+    this.adviceClassFiles =
+        new CachingClassFileLocator(ClassFileLocator.ForClassLoader.of(adviceLoader));
+    this.advicePool = TypePool.Default.of(adviceClassFiles);
   }
 
   static Advice.ExceptionHandler exceptionHandlerFor(String moduleName) {
@@ -68,7 +72,7 @@ final class ModuleTypeTransformer implements TypeTransformer {
     adviceClassNames.add(adviceClassName);
     transformers.add(
         new AgentBuilder.Transformer.ForAdvice(mappingCustomizer.apply(Advice.withCustomMapping()))
-            .include(adviceLoader)
+            .include(adviceClassFiles)
             .withExceptionHandler(exceptionHandler)
             .advice(methodMatcher, adviceClassName));
   }
@@ -90,6 +94,13 @@ final class ModuleTypeTransformer implements TypeTransformer {
   private void requireSuppressingAdvice(String adviceClassName) {
     TypeDescription advice = advicePool.describe(adviceClassName).resolve();
     for (MethodDescription.InDefinedShape method : advice.getDeclaredMethods()) {
+      // Read the parameters' annotation types now, at installation, into the cache that every
+      // weave of this advice reads them from.
+      for (ParameterDescription parameter : method.getParameters()) {
+        for (AnnotationDescription annotation : parameter.getDeclaredAnnotations()) {
+          annotation.getAnnotationType();
+        }
+      }
       for (AnnotationDescription annotation : method.getDeclaredAnnotations()) {
         TypeDescription type = annotation.getAnnotationType();
         if (type.represents(Advice.OnMethodEnter.class)

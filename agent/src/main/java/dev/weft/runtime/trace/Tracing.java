@@ -79,6 +79,31 @@ public final class Tracing {
         TextMapPropagator.composite(
             W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
     this.contextBridge = provider == null ? ContextBridge.NOOP : new OtelContextBridge(errors);
+    if (provider != null) {
+      loadPropagationClasses();
+    }
+  }
+
+  /**
+   * Reads a traceparent, with and without tracestate and baggage, on the thread that starts Weft,
+   * so that the propagators' classes are loaded now rather than by the first traced requests: on
+   * virtual threads a class load that waits for another thread's load of the same class pins the
+   * carrier (JFR showed it in the baggage propagator under 500 first requests at once).
+   */
+  private void loadPropagationClasses() {
+    try {
+      String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      Span.fromContext(
+              propagator.extract(
+                  Context.root(), new Headers(traceparent, "weft=1", "weft=1"), Headers.GETTER))
+          .getSpanContext();
+      Span.fromContext(
+              propagator.extract(
+                  Context.root(), new Headers(traceparent, null, null), Headers.GETTER))
+          .getSpanContext();
+    } catch (Throwable t) {
+      // Only an early class load was missed: the first requests load them instead.
+    }
   }
 
   public static Tracing disabled() {
@@ -449,7 +474,25 @@ public final class Tracing {
 
     OtelContextBridge(AgentErrors errors) {
       this.errors = errors;
+      loadScopeClasses();
     }
+
+    /**
+     * Attaches a context, then the same one again, and detaches both, here on the thread that
+     * starts Weft: the classes of both kinds of scope are loaded now. Loaded lazily, the first
+     * requests would load them, and on virtual threads a class load that waits for another
+     * thread's load of the same class pins the carrier (the VM's call into the class loader is on
+     * the stack): JFR showed exactly that for the second kind under 500 first requests at once.
+     */
+    private static void loadScopeClasses() {
+      Context context = Context.root().with(WARM_UP, Boolean.TRUE);
+      try (Scope outer = context.makeCurrent();
+          Scope same = context.makeCurrent()) {
+        Context.current();
+      }
+    }
+
+    private static final ContextKey<Boolean> WARM_UP = ContextKey.named("weft-class-warm-up");
 
     @Override
     public Object current() {

@@ -27,14 +27,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A plain {@code com.sun.net.httpserver} service: the smoke tests' target and Weft's demo.
  *
  * <pre>
- * java [-javaagent:weft-agent.jar] -jar jdk-http-service.jar [--port N] [--demo]
+ * java [-javaagent:weft-agent.jar] -jar jdk-http-service.jar [--port N] [--demo] [--virtual-threads]
  * </pre>
+ *
+ * <p>With {@code --virtual-threads} (JDK 21 and later) every request runs on a virtual thread of
+ * its own ({@code Executors.newVirtualThreadPerTaskExecutor()}) instead of a pool of 8 platform
+ * threads.
  *
  * <ul>
  *   <li>{@code /hello}: 200 "hello" ({@link HelloHandler})
  *   <li>{@code /fail}: 500
  *   <li>{@code /boom}: the handler throws before it sends anything
  *   <li>{@code /users/}: 200, echoes the path; a user {@link Filter} sits in front of it
+ *   <li>{@code /hop/<id>}: logs (java.util.logging, with Weft's ids), hands work to a new thread
+ *       and to an executor, both of which log, and answers 200 (500 for an id starting with
+ *       {@code fail}) ({@link HopHandler})
+ *   <li>{@code /pin-once}: 200; the first request pins its virtual thread once, on purpose
+ *       ({@link PinnedOnce}: a control for the smoke tests' JFR pinning check)
  *   <li>{@code /call?path=/hello}: calls this service's {@code path} with the JDK's HttpClient (an
  *       outgoing call, for Weft's HTTP client metrics) and answers 200 with the status it got, or
  *       with "error &lt;exception&gt;" when no response came (as for /boom)
@@ -51,6 +60,7 @@ public final class JdkHttpService {
   public static void main(String[] args) throws Exception {
     int port = DEFAULT_PORT;
     boolean demo = false;
+    boolean virtualThreads = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port":
@@ -62,6 +72,9 @@ public final class JdkHttpService {
         case "--demo":
           demo = true;
           break;
+        case "--virtual-threads":
+          virtualThreads = true;
+          break;
         case "--help":
         case "-h":
           usage(null);
@@ -71,8 +84,21 @@ public final class JdkHttpService {
       }
     }
 
-    HttpServer server = start(port);
+    configureLogging();
+    ExecutorService executor;
+    if (virtualThreads) {
+      executor = newVirtualThreadPerTaskExecutorOrNull();
+      if (executor == null) {
+        usage("--virtual-threads needs JDK 21 or later, this is " + Runtime.version());
+      }
+    } else {
+      executor = newExecutor();
+    }
+    HttpServer server = start(port, executor);
     int actualPort = server.getAddress().getPort();
+    if (virtualThreads) {
+      System.out.println("jdk-http-service runs requests on virtual threads");
+    }
     System.out.println("jdk-http-service listening on http://127.0.0.1:" + actualPort);
     System.out.flush();
 
@@ -85,11 +111,16 @@ public final class JdkHttpService {
   static final java.util.concurrent.atomic.AtomicLong USERS_SERVED =
       new java.util.concurrent.atomic.AtomicLong();
 
-  /** Creates and starts the server on the loopback interface. */
+  /** Creates and starts the server on the loopback interface, on 8 platform threads. */
   static HttpServer start(int port) throws IOException {
+    return start(port, newExecutor());
+  }
+
+  /** Creates and starts the server on the loopback interface, its requests run by executor. */
+  static HttpServer start(int port, ExecutorService executor) throws IOException {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
-    server.setExecutor(newExecutor());
+    server.setExecutor(executor);
 
     server.createContext("/hello", new HelloHandler());
     server.createContext(
@@ -110,6 +141,8 @@ public final class JdkHttpService {
             });
     users.getFilters().add(new TagFilter());
     server.createContext("/call", new CallHandler());
+    server.createContext("/hop/", new HopHandler());
+    server.createContext("/pin-once", exchange -> respond(exchange, 200, PinnedOnce.touch()));
     // How many /users/ requests the server answered: a client may send a request twice (the JDK
     // client retries a GET once when a kept-alive connection closes under it).
     server.createContext(
@@ -117,6 +150,50 @@ public final class JdkHttpService {
 
     server.start();
     return server;
+  }
+
+  /** java.util.logging to stderr, one line per record, with the trace ids Weft adds (%7$s-%9$s). */
+  static final String LOG_FORMAT =
+      "%1$tH:%1$tM:%1$tS.%1$tL %4$s [%3$s] trace_id=%7$s span_id=%8$s trace_flags=%9$s - %5$s%6$s%n";
+
+  private static void configureLogging() {
+    // Read when the root logger's ConsoleHandler makes its SimpleFormatter, on first use. Without
+    // Weft the JDK cannot format %7$s with its six arguments and falls back to its default.
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+    }
+  }
+
+  /** {@code Executors.newVirtualThreadPerTaskExecutor()} on JDK 21 and later, else null. */
+  static ExecutorService newVirtualThreadPerTaskExecutorOrNull() {
+    try {
+      return (ExecutorService)
+          Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+    } catch (NoSuchMethodException e) {
+      return null;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code Thread.isVirtual()}, JDK 21 and later; null before. */
+  private static final java.lang.reflect.Method IS_VIRTUAL = isVirtualMethod();
+
+  private static java.lang.reflect.Method isVirtualMethod() {
+    try {
+      return Thread.class.getMethod("isVirtual");
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
+  }
+
+  /** {@code thread.isVirtual()} on JDK 21 and later; false before. */
+  static boolean isVirtual(Thread thread) {
+    try {
+      return IS_VIRTUAL != null && (Boolean) IS_VIRTUAL.invoke(thread);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static ExecutorService newExecutor() {
@@ -316,7 +393,7 @@ public final class JdkHttpService {
       System.err.println("jdk-http-service: " + problem);
     }
     System.err.println("usage: java [-javaagent:weft-agent.jar] -jar jdk-http-service.jar"
-        + " [--port N (default " + DEFAULT_PORT + ")] [--demo]");
+        + " [--port N (default " + DEFAULT_PORT + ")] [--demo] [--virtual-threads (JDK 21+)]");
     System.exit(problem == null ? 0 : 2);
   }
 }

@@ -28,6 +28,7 @@ public final class ExecutorsInstrumentationModule extends InstrumentationModule 
         new CompletableFutureInstrumentation(),
         new UniCompletionInstrumentation(),
         new ThreadInstrumentation(),
+        new VirtualThreadInstrumentation(),
         new JettyThreadPoolInstrumentation());
   }
 

@@ -18,7 +18,7 @@ public final class TaskContexts {
 
   /**
    * Threads started with a context, until their {@code run} begins. Only plain
-   * {@code java.lang.Thread} objects are entered, and each entry is removed when its thread runs
+   * {@code java.lang.Thread} objects and virtual threads are entered, and each entry is removed when its thread runs
    * (or fails to start), so the map holds only threads between {@code start} and {@code run}.
    */
   private static final ConcurrentHashMap<Thread, Object> STARTING = new ConcurrentHashMap<>();
@@ -98,17 +98,38 @@ public final class TaskContexts {
    * context along. Subclasses are left alone: they are pools' worker threads or override
    * {@code run}, where Weft could not make the context current anyway.
    */
-  public static void threadStarting(Thread thread) {
+  public static boolean threadStarting(Thread thread) {
     if (thread == null || thread.getClass() != Thread.class) {
-      return;
+      return false;
     }
-    Object context = WeftBridge.context().current();
-    if (context != null && !isSuppressed()) {
-      STARTING.put(thread, context);
-    }
+    return noteStarting(thread);
   }
 
-  /** {@code Thread.start} threw: the thread will never run, forget it. */
+  /**
+   * A virtual thread is about to start (any way one starts: see
+   * {@code VirtualThreadInstrumentation}): it takes the current context along. Virtual threads
+   * are never pool workers, and their {@code run} cannot be overridden (the task is the
+   * runnable they were built with), so every one counts.
+   */
+  public static boolean virtualThreadStarting(Thread thread) {
+    return thread != null && noteStarting(thread);
+  }
+
+  /**
+   * Notes the current context for {@code thread}, unless it has started already (a second
+   * {@code start} fails, and must not take away what the first one noted before the thread got
+   * to run) or another call noted one first. Returns whether this call noted it: only then may
+   * a failed {@code start} forget it.
+   */
+  private static boolean noteStarting(Thread thread) {
+    Object context = WeftBridge.context().current();
+    if (context == null || isSuppressed() || thread.getState() != Thread.State.NEW) {
+      return false;
+    }
+    return STARTING.putIfAbsent(thread, context) == null;
+  }
+
+  /** {@code Thread.start} threw after this start noted a context: the thread will never run. */
   public static void threadNotStarted(Thread thread) {
     if (thread != null) {
       STARTING.remove(thread);

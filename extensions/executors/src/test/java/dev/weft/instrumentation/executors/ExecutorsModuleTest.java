@@ -250,6 +250,39 @@ class ExecutorsModuleTest {
     return seen;
   }
 
+  @FunctionalInterface
+  interface VirtualThreadStarter {
+    /** Makes a virtual thread for {@code task}; starts it, or returns it unstarted. */
+    Thread create(Runnable task) throws Exception;
+  }
+
+  /**
+   * The task on a virtual thread made by {@code starter}: started here if the starter left it
+   * unstarted (the hand-over is the {@code start}), and checked to be virtual.
+   */
+  static Future<Seen> asVirtualThread(Callable<Seen> task, VirtualThreadStarter starter)
+      throws Exception {
+    CompletableFuture<Seen> seen = new CompletableFuture<>();
+    Callable<Seen> onVirtualThread =
+        () -> {
+          assertTrue(ThreadBuilders.isVirtual(Thread.currentThread()), "a virtual thread");
+          return task.call();
+        };
+    Thread thread =
+        starter.create(
+            () -> {
+              try {
+                seen.complete(onVirtualThread.call());
+              } catch (Throwable t) {
+                seen.completeExceptionally(t);
+              }
+            });
+    if (thread.getState() == Thread.State.NEW) {
+      thread.start();
+    }
+    return seen;
+  }
+
   /** submit(Runnable): the pool's own future must complete too, and before what the task saw. */
   static Future<Seen> submitRunnable(ExecutorService pool, Callable<Seen> task) throws Exception {
     AtomicReference<Future<?>> submitted = new AtomicReference<>();
@@ -345,6 +378,41 @@ class ExecutorsModuleTest {
       e.add(new EntryPoint("newThreadPerTaskExecutor(platform threads).execute",
           () -> executorsFactory("newThreadPerTaskExecutor", Executors.defaultThreadFactory()),
           (p, t) -> asRunnable(t, p::execute), false));
+      e.add(new EntryPoint("newVirtualThreadPerTaskExecutor().invokeAll", virtual,
+          (p, t) -> p.invokeAll(List.of(t)).get(0), false));
+      e.add(new EntryPoint("newVirtualThreadPerTaskExecutor().invokeAny", virtual,
+          (p, t) -> CompletableFuture.completedFuture(p.invokeAny(List.of(t))), false));
+      e.add(new EntryPoint("Thread.ofVirtual().start", none,
+          (p, t) -> asVirtualThread(t, r -> ThreadBuilders.start(ThreadBuilders.ofVirtual(), r)),
+          false));
+      e.add(new EntryPoint("Thread.ofVirtual().unstarted, then start", none,
+          (p, t) -> asVirtualThread(t, r -> ThreadBuilders.unstarted(ThreadBuilders.ofVirtual(), r)),
+          false));
+      e.add(new EntryPoint("Thread.startVirtualThread", none,
+          (p, t) -> asVirtualThread(t, ThreadBuilders::startVirtualThread), false));
+      e.add(new EntryPoint("Thread.ofVirtual().factory().newThread, then start", none,
+          (p, t) -> asVirtualThread(t,
+              r -> ThreadBuilders.factory(ThreadBuilders.ofVirtual()).newThread(r)), false));
+      e.add(new EntryPoint("Thread.ofPlatform().start", none,
+          (p, t) -> asRunnable(t, r -> {
+            try {
+              ThreadBuilders.start(ThreadBuilders.ofPlatform(), r);
+            } catch (Exception x) {
+              throw new IllegalStateException(x);
+            }
+          }), false));
+    }
+    if (Runtime.version().feature() == 25) {
+      // The structured task scope's API as JDK 25 previews it (open, fork, join); the jdk25
+      // execution runs with --enable-preview. Its subtasks' threads start through
+      // VirtualThread.start(ThreadContainer) (or Thread's, for a platform thread factory).
+      e.add(new EntryPoint("StructuredTaskScope.fork (virtual threads)", none,
+          (p, t) -> CompletableFuture.completedFuture(ThreadBuilders.forkAndJoin(t, null)),
+          false));
+      e.add(new EntryPoint("StructuredTaskScope.fork (platform thread factory)", none,
+          (p, t) -> CompletableFuture.completedFuture(
+              ThreadBuilders.forkAndJoin(t, ThreadBuilders.factory(ThreadBuilders.ofPlatform()))),
+          false));
     }
     if (forkJoinPoolSchedules()) {
       e.add(new EntryPoint("ForkJoinPool.schedule(Callable)", fjp,

@@ -176,4 +176,36 @@ class TaskContextsTest {
     TaskContexts.threadNotStarted(plain);
     assertEquals(0, TaskContexts.threadsStarting(), "a failed start leaves nothing behind");
   }
+
+  /**
+   * A second {@code start} of a thread that has started but not yet run fails; the context the
+   * first one noted stays for the thread's run.
+   */
+  @Test
+  void aSecondStartDoesNotTakeAwayWhatTheFirstNoted() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread started =
+        new Thread(
+            () -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    ThreadLocalBridge.CURRENT.set("request-8");
+    assertTrue(TaskContexts.threadStarting(started), "the first start notes its context");
+    started.start(); // no Weft advice in this test: the thread's own run does not read it
+    try {
+      ThreadLocalBridge.CURRENT.set("request-9");
+      assertEquals(false, TaskContexts.threadStarting(started), "a started thread notes nothing");
+      assertEquals(1, TaskContexts.threadsStarting());
+      Object scope = TaskContexts.threadRunning(started);
+      assertEquals("request-8", ThreadLocalBridge.CURRENT.get(), "the first start's context");
+      TaskContexts.threadDone(scope);
+    } finally {
+      release.countDown();
+      started.join(10_000);
+    }
+  }
 }

@@ -20,6 +20,16 @@ final class RawHttp {
 
   /** Sends the request and returns the status the server answered with. */
   static int send(int port, String method, String path, String traceparent) throws IOException {
+    String response = exchange(port, method, path, traceparent);
+    return Integer.parseInt(response.substring(9, 12));
+  }
+
+  /**
+   * Sends the request and returns the whole response (status line, headers and body; a chunked
+   * body as it came).
+   */
+  static String exchange(int port, String method, String path, String traceparent)
+      throws IOException {
     StringBuilder request = new StringBuilder();
     request.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
     request.append("Host: 127.0.0.1:").append(port).append("\r\n");
@@ -45,7 +55,7 @@ final class RawHttp {
             method + " " + path + ": not an HTTP/1.1 response: "
                 + response.substring(0, Math.min(80, response.length())));
       }
-      return Integer.parseInt(response.substring(9, 12));
+      return response;
     }
   }
 }

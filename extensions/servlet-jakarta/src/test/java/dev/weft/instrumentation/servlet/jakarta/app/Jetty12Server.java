@@ -16,8 +16,32 @@ final class Jetty12Server implements IntSupplier, AutoCloseable {
   private final Object connector;
 
   Jetty12Server() throws Exception {
+    this(false);
+  }
+
+  /**
+   * @param virtualThreads run the requests on virtual threads: the server's
+   *     {@code QueuedThreadPool} is given {@code Executors.newVirtualThreadPerTaskExecutor()} as
+   *     its virtual threads executor (Jetty 12; JDK 21+), on which Jetty runs the blocking tasks,
+   *     the servlet calls among them
+   */
+  Jetty12Server(boolean virtualThreads) throws Exception {
     Class<?> serverType = type("org.eclipse.jetty.server.Server");
-    server = serverType.getConstructor().newInstance();
+    if (virtualThreads) {
+      Class<?> poolType = type("org.eclipse.jetty.util.thread.QueuedThreadPool");
+      Object pool = poolType.getConstructor().newInstance();
+      Object executor =
+          java.util.concurrent.Executors.class
+              .getMethod("newVirtualThreadPerTaskExecutor")
+              .invoke(null);
+      call(pool, "setVirtualThreadsExecutor", java.util.concurrent.Executor.class, executor);
+      server =
+          serverType
+              .getConstructor(type("org.eclipse.jetty.util.thread.ThreadPool"))
+              .newInstance(pool);
+    } else {
+      server = serverType.getConstructor().newInstance();
+    }
     connector =
         type("org.eclipse.jetty.server.ServerConnector")
             .getConstructor(serverType)

@@ -13,7 +13,15 @@ public final class JettyServer implements IntSupplier, AutoCloseable {
   private final AutoCloseable server;
 
   public JettyServer() throws Exception {
-    if (JettyServer.class.getClassLoader()
+    this(false);
+  }
+
+  private JettyServer(boolean virtualThreads) throws Exception {
+    if (virtualThreads) {
+      Jetty12Server jetty = new Jetty12Server(true);
+      port = jetty;
+      server = jetty;
+    } else if (JettyServer.class.getClassLoader()
             .getResource("org/eclipse/jetty/ee10/servlet/ServletContextHandler.class")
         != null) {
       Jetty12Server jetty = new Jetty12Server();
@@ -35,6 +43,30 @@ public final class JettyServer implements IntSupplier, AutoCloseable {
   public void close() throws Exception {
     TestApp.stop();
     server.close();
+  }
+
+  /** Jetty 12 with the requests on virtual threads: the launcher of that test. */
+  public static final class OnVirtualThreads implements IntSupplier, AutoCloseable {
+    private final JettyServer server;
+
+    public OnVirtualThreads() throws Exception {
+      server = new JettyServer(true);
+    }
+
+    @Override
+    public int getAsInt() {
+      return server.getAsInt();
+    }
+
+    @Override
+    public void close() throws Exception {
+      server.close();
+    }
+
+    @Override
+    public String toString() {
+      return server.toString();
+    }
   }
 
   /** The version running, as Jetty reports it ("11.0.0", "12.1.14"). */

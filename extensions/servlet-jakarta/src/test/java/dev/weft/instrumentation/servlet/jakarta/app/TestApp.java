@@ -40,6 +40,7 @@ import jakarta.servlet.http.HttpServletResponse;
  *       to {@code /hello}; {@code /async/timeout} times out after {@value #ASYNC_TIMEOUT_MS} ms and
  *       the application's listener answers 504; {@code /async/expire} times out and nobody
  *       answers (the container does, with 500).
+ *   <li>{@code /ids/*}: the trace ids current in the servlet and whether its thread is virtual.
  *   <li>{@code /} (default servlet): everything else, 404.
  * </ul>
  *
@@ -73,6 +74,7 @@ public final class TestApp {
     ServletRegistration.Dynamic async = context.addServlet("async", new AsyncServlet());
     async.addMapping("/async/*");
     async.setAsyncSupported(true);
+    context.addServlet("ids", new IdsServlet()).addMapping("/ids/*");
     context.addServlet("not-found", new NotFoundServlet()).addMapping("/");
     FilterRegistration.Dynamic guard = context.addFilter("guard", new GuardFilter());
     guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
@@ -84,6 +86,34 @@ public final class TestApp {
     context.addServlet("orders", new HelloServlet()).addMapping("/orders/*");
     context.addServlet("actions", new HelloServlet()).addMapping("*.do");
     context.addServlet("not-found", new NotFoundServlet()).addMapping("/");
+  }
+
+  /**
+   * {@code /ids/<id>}: answers with what the servlet sees of the request's trace (the current
+   * span's ids, as Weft's log enrichment reads them) and of its thread: {@code
+   * "<id> trace=<trace id> span=<span id> flags=<flags> virtual=<true|false>"}.
+   */
+  static final class IdsServlet extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      String[] ids = dev.weft.bootstrap.WeftBridge.logs().currentIds();
+      String id = req.getPathInfo() == null ? "" : req.getPathInfo().substring(1);
+      resp.setContentType("text/plain");
+      resp.getWriter().write(id
+          + (ids == null ? " trace= span= flags=" : " trace=" + ids[1] + " span=" + ids[3]
+              + " flags=" + ids[5])
+          + " virtual=" + isVirtual(Thread.currentThread()));
+    }
+
+    private static boolean isVirtual(Thread thread) {
+      try {
+        return (Boolean) Thread.class.getMethod("isVirtual").invoke(thread);
+      } catch (NoSuchMethodException e) {
+        return false; // before JDK 21
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   static final class HelloServlet extends HttpServlet {

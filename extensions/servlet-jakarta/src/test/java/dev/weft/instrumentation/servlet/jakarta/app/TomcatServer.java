@@ -24,12 +24,25 @@ public final class TomcatServer implements IntSupplier, AutoCloseable {
   private final Connector connector;
 
   public TomcatServer() throws Exception {
+    this(false);
+  }
+
+  /**
+   * @param virtualThreads run every request on a virtual thread of its own: the connector's
+   *     protocol handler's {@code useVirtualThreads} (Tomcat 11 and 10.1.x since 10.1.25; JDK 21+),
+   *     with which Tomcat uses its {@code VirtualThreadExecutor}
+   */
+  TomcatServer(boolean virtualThreads) throws Exception {
     base = Files.createTempDirectory("weft-tomcat");
     tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
     connector = new Connector("HTTP/1.1");
     connector.setPort(0);
     connector.setProperty("address", "127.0.0.1");
+    if (virtualThreads && !connector.setProperty("useVirtualThreads", "true")) {
+      throw new IllegalStateException(
+          "Tomcat " + ServerInfo.getServerNumber() + " has no useVirtualThreads");
+    }
     tomcat.getService().addConnector(connector);
     tomcat.setConnector(connector);
     Context root = tomcat.addContext("", base.toString());
@@ -56,6 +69,30 @@ public final class TomcatServer implements IntSupplier, AutoCloseable {
       try (Stream<Path> files = Files.walk(base)) {
         files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
       }
+    }
+  }
+
+  /** {@link TomcatServer} with every request on a virtual thread: the launcher of that test. */
+  public static final class OnVirtualThreads implements IntSupplier, AutoCloseable {
+    private final TomcatServer server;
+
+    public OnVirtualThreads() throws Exception {
+      server = new TomcatServer(true);
+    }
+
+    @Override
+    public int getAsInt() {
+      return server.getAsInt();
+    }
+
+    @Override
+    public void close() throws Exception {
+      server.close();
+    }
+
+    @Override
+    public String toString() {
+      return server.toString();
     }
   }
 
