@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isMethod;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.nameContains;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -29,7 +30,11 @@ public final class ChannelBuilderInstrumentation implements TypeInstrumentation 
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return not(named("io.grpc.ManagedChannelBuilder"))
+    // By name first: a hierarchy is resolved only for classes named like a builder (every gRPC
+    // transport's is: NettyChannelBuilder, OkHttpChannelBuilder, ForwardingChannelBuilder2, ...), never for
+    // every class of the application.
+    return nameContains("ChannelBuilder")
+        .and(not(named("io.grpc.ManagedChannelBuilder")))
         .and(hasSuperType(named("io.grpc.ManagedChannelBuilder")));
   }
 

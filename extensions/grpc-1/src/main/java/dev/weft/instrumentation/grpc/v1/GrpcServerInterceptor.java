@@ -13,6 +13,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Weft's server interceptor: each call is one RPC operation from its headers to its close, with
@@ -22,7 +23,8 @@ import io.grpc.Status;
  *
  * <p>Outcomes: {@code close(status)} ends the call with that status, unless the call was already
  * cancelled (the status then never reached the client); a cancelled call ends as
- * {@code DEADLINE_EXCEEDED} when its deadline has passed, else {@code CANCELLED}; a callback that
+ * {@code DEADLINE_EXCEEDED} when its deadline has passed (or was less than 100 ms away: the
+ * client's own timer fires first), else {@code CANCELLED}; a callback that
  * throws ends it as {@code UNKNOWN}, the status gRPC's server sends for that.
  */
 public final class GrpcServerInterceptor implements ServerInterceptor {
@@ -33,6 +35,7 @@ public final class GrpcServerInterceptor implements ServerInterceptor {
   static final int CANCELLED = 1;
   static final int UNKNOWN = 2;
   static final int DEADLINE_EXCEEDED = 4;
+  static final long DEADLINE_SLACK_MILLIS = 100;
 
   static final Metadata.Key<String> TRACEPARENT =
       Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
@@ -112,9 +115,25 @@ public final class GrpcServerInterceptor implements ServerInterceptor {
     }
 
     void cancelled() {
+      WeftBridge.operations().end(op, pastDeadline() ? DEADLINE_EXCEEDED : CANCELLED, null);
+    }
+
+    /**
+     * Whether the call was cancelled for its deadline. The client's deadline timer starts before
+     * the server's (the server counts from the headers it received), so a client that gives up at
+     * its deadline usually cancels the call just before the server's own timer would: a
+     * cancellation within {@link #DEADLINE_SLACK_MILLIS} of the deadline counts as the deadline.
+     */
+    private boolean pastDeadline() {
       Deadline deadline = callContext.getDeadline();
-      int code = deadline != null && deadline.isExpired() ? DEADLINE_EXCEEDED : CANCELLED;
-      WeftBridge.operations().end(op, code, null);
+      if (deadline == null) {
+        return false;
+      }
+      if (deadline.timeRemaining(TimeUnit.MILLISECONDS) <= DEADLINE_SLACK_MILLIS) {
+        return true;
+      }
+      Throwable cause = callContext.cancellationCause();
+      return cause != null && Status.fromThrowable(cause).getCode() == Status.Code.DEADLINE_EXCEEDED;
     }
   }
 

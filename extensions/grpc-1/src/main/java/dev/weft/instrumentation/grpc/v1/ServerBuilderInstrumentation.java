@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isMethod;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.nameContains;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -29,7 +30,11 @@ public final class ServerBuilderInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    return not(named("io.grpc.ServerBuilder"))
+    // By name first: a hierarchy is resolved only for classes named like a builder (every gRPC
+    // transport's is: NettyServerBuilder, OkHttpServerBuilder, ForwardingServerBuilder2, ...), never for
+    // every class of the application.
+    return nameContains("ServerBuilder")
+        .and(not(named("io.grpc.ServerBuilder")))
         .and(hasSuperType(named("io.grpc.ServerBuilder")));
   }
 
