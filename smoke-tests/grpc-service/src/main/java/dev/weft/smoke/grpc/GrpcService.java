@@ -121,11 +121,8 @@ public final class GrpcService {
     http.createContext("/traced", e -> answer(e, 200, unary("downstream")));
     http.createContext("/downstream", e -> answer(e, 200, "pong"));
     http.start();
-    System.out.println(
-        "grpc-service listening on http://127.0.0.1:"
-            + http.getAddress().getPort()
-            + " grpc 127.0.0.1:"
-            + server.getPort());
+    System.out.println("grpc-service gRPC on 127.0.0.1:" + server.getPort());
+    System.out.println("grpc-service listening on http://127.0.0.1:" + http.getAddress().getPort());
   }
 
   // --- the server's handlers
