@@ -30,10 +30,11 @@ public final class ChannelBuilderInstrumentation implements TypeInstrumentation 
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    // By name first: a hierarchy is resolved only for classes named like a builder (every gRPC
-    // transport's is: NettyChannelBuilder, OkHttpChannelBuilder, ForwardingChannelBuilder2, ...), never for
-    // every class of the application.
-    return nameContains("ChannelBuilder")
+    // By name first: a hierarchy is resolved only for classes named like a builder, never for
+    // every class of the application. Not "ChannelBuilder": the builders that declare build()
+    // include io.grpc.internal.ManagedChannelImplBuilder and AbstractManagedChannelImplBuilder (before 1.5x's
+    // forwarding builders) and ForwardingChannelBuilder2.
+    return nameContains("Builder")
         .and(not(named("io.grpc.ManagedChannelBuilder")))
         .and(hasSuperType(named("io.grpc.ManagedChannelBuilder")));
   }

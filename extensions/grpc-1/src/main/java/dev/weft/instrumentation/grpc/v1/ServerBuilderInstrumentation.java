@@ -30,10 +30,11 @@ public final class ServerBuilderInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
-    // By name first: a hierarchy is resolved only for classes named like a builder (every gRPC
-    // transport's is: NettyServerBuilder, OkHttpServerBuilder, ForwardingServerBuilder2, ...), never for
-    // every class of the application.
-    return nameContains("ServerBuilder")
+    // By name first: a hierarchy is resolved only for classes named like a builder, never for
+    // every class of the application. Not "ServerBuilder": the builders that declare build()
+    // include io.grpc.internal.ServerImplBuilder and AbstractServerImplBuilder (before 1.5x's
+    // forwarding builders) and ForwardingServerBuilder2.
+    return nameContains("Builder")
         .and(not(named("io.grpc.ServerBuilder")))
         .and(hasSuperType(named("io.grpc.ServerBuilder")));
   }
