@@ -302,7 +302,7 @@ abstract class GrpcCallsContract {
   }
 
   @Test
-  void aChannelBuiltTwiceOrAServerWithItsOwnInterceptorsCountsEachCallOnce() throws Exception {
+  void aChannelBuiltTwiceCountsEachCallOnce() throws Exception {
     ManagedChannelBuilder<?> builder = channelBuilder(port);
     ManagedChannel first = builder.build();
     ManagedChannel second = builder.build();
@@ -318,6 +318,87 @@ abstract class GrpcCallsContract {
     assertEquals(2.0, weft.awaitCounter("rpc_server_requests_total", 2,
         "service", Greeter.SERVICE, "method", "SayHello", "code", "OK"));
     assertEquals(4, weft.awaitSpans(4).size());
+  }
+
+  @Test
+  void theApplicationsInterceptorsAndItsOwnTraceparentAreLeftAsTheyAre() throws Exception {
+    // A server whose own interceptor refuses calls without a token, and records the traceparent
+    // each call arrived with; a channel whose own interceptor sets the application's traceparent.
+    io.grpc.Metadata.Key<String> token =
+        io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    io.grpc.Metadata.Key<String> traceparent =
+        io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    List<String> arrived = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.grpc.ServerInterceptor guard =
+        new io.grpc.ServerInterceptor() {
+          @Override
+          public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+              io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+            arrived.add(String.valueOf(headers.get(traceparent)));
+            if (headers.get(token) == null) {
+              call.close(Status.PERMISSION_DENIED.withDescription("no token"), new io.grpc.Metadata());
+              return new io.grpc.ServerCall.Listener<Q>() {};
+            }
+            return next.startCall(call, headers);
+          }
+        };
+    Server guarded =
+        serverBuilder()
+            .addService(io.grpc.ServerInterceptors.intercept(new Greeter().definition(), guard))
+            .build()
+            .start();
+    String own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    ManagedChannel plain = channelBuilder(guarded.getPort()).build();
+    ManagedChannel withOwn =
+        channelBuilder(guarded.getPort())
+            .intercept(
+                new io.grpc.ClientInterceptor() {
+                  @Override
+                  public <Q, R> ClientCall<Q, R> interceptCall(
+                      io.grpc.MethodDescriptor<Q, R> method, CallOptions options, io.grpc.Channel next) {
+                    return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<Q, R>(
+                        next.newCall(method, options)) {
+                      @Override
+                      public void start(Listener<R> listener, io.grpc.Metadata headers) {
+                        headers.put(traceparent, own);
+                        headers.put(token, "t");
+                        super.start(listener, headers);
+                      }
+                    };
+                  }
+                })
+            .build();
+    try {
+      StatusRuntimeException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              StatusRuntimeException.class,
+              () -> ClientCalls.blockingUnaryCall(plain, Greeter.SAY_HELLO, CallOptions.DEFAULT, "x"));
+      assertEquals(Status.Code.PERMISSION_DENIED, refused.getStatus().getCode());
+      assertEquals("no token", refused.getStatus().getDescription(), "the application's answer, unchanged");
+      assertEquals(
+          "hello y", ClientCalls.blockingUnaryCall(withOwn, Greeter.SAY_HELLO, CallOptions.DEFAULT, "y"));
+    } finally {
+      plain.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      withOwn.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      guarded.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    assertEquals(2, arrived.size());
+    assertTrue(arrived.get(0).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}"), "Weft's own: " + arrived.get(0));
+    assertEquals(own, arrived.get(1), "the application's traceparent is never overwritten");
+    // Weft's interceptor runs around the application's: the refused call is counted too.
+    for (String side : List.of("server", "client")) {
+      assertEquals(1.0, weft.awaitCounter("rpc_" + side + "_requests_total", 1,
+          "service", Greeter.SERVICE, "method", "SayHello", "code", "PERMISSION_DENIED"), side);
+      assertEquals(1.0, weft.awaitCounter("rpc_" + side + "_requests_total", 1,
+          "service", Greeter.SERVICE, "method", "SayHello", "code", "OK"), side);
+    }
+    // The server continued the application's trace.
+    SpanData served =
+        weft.awaitSpans(4).stream()
+            .filter(s -> s.getKind() == SpanKind.SERVER && s.getTraceId().equals("0af7651916cd43dd8448eb211c80319c"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no server span in the application's trace"));
+    assertEquals("b7ad6b7169203331", served.getParentSpanId());
   }
 
   private static SpanData find(List<SpanData> spans, SpanKind kind) {
