@@ -112,6 +112,41 @@ public class Operations {
   public void end(Object operation, int status, Throwable error) {}
 
   /**
+   * An RPC arrives at a server: {@code fullMethodName} is {@code package.Service/Method} as the
+   * call's descriptor names it (its service and method are labels, through the cardinality
+   * guard), the three W3C values are its metadata's (or null). Its SERVER span is not made current
+   * here: the module makes {@link #context} current in each of the call's callbacks, on whichever
+   * thread runs it. End it once with {@link #end(Object, int, Throwable)}, {@code status} being the
+   * gRPC status code value (0 for OK, 1 CANCELLED, 4 DEADLINE_EXCEEDED, 13 INTERNAL ...). Returns
+   * null when nothing is recorded.
+   */
+  public Object startRpcServer(
+      OperationKind kind,
+      String fullMethodName,
+      String traceparent,
+      String tracestate,
+      String baggage) {
+    return null;
+  }
+
+  /**
+   * An RPC starts on a client, a child of the current context, to {@code authority}
+   * ({@code host:port} as the channel names it, or null). Its span's headers, to put into the
+   * call's metadata: {@link #propagationHeaders}. Ends as {@link #startRpcServer} does.
+   */
+  public Object startRpcClient(OperationKind kind, String fullMethodName, String authority) {
+    return null;
+  }
+
+  /**
+   * The trace context of {@code operation} (an RPC's span in its parent's context), for
+   * {@link WeftBridge#context()}'s {@code attach}; null when there is none.
+   */
+  public Object context(Object operation) {
+    return null;
+  }
+
+  /**
    * A request enters a server's dispatch; while it is in the dispatch, its SERVER span is the
    * thread's current context. Returns the request to end (or to {@link #suspend}), {@link #NESTED}
    * inside a request already in progress on this thread, or null when nothing is recorded.

@@ -39,6 +39,8 @@ public final class MetricsRuntime {
   private final PoolMetrics pools;
   private final KafkaMetrics kafka;
   private final DlqMetrics dlq;
+  private final RpcMetrics rpcServer;
+  private final RpcMetrics rpcClient;
   private volatile HTTPServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
@@ -98,6 +100,24 @@ public final class MetricsRuntime {
             overflowOf("kafka_producer_records"),
             overflowOf("kafka_consumer_records"));
     this.dlq = new DlqMetrics(registry, constLabels);
+    this.rpcServer =
+        new RpcMetrics(
+            registry,
+            constLabels,
+            config.cardinalityLimit(),
+            overflowOf("rpc_server_requests"),
+            "server",
+            "RPCs served, by service, method and gRPC status code.",
+            "Time from receiving an RPC's headers to its server closing it (a stream: its whole life).");
+    this.rpcClient =
+        new RpcMetrics(
+            registry,
+            constLabels,
+            config.cardinalityLimit(),
+            overflowOf("rpc_client_requests"),
+            "client",
+            "RPCs made, by service, method and gRPC status code.",
+            "Time from starting an RPC to its close as the client sees it (a stream: its whole life).");
   }
 
   /** JVM and process metrics; reads MXBeans, so it runs off the application's start-up path. */
@@ -150,6 +170,16 @@ public final class MetricsRuntime {
 
   public KafkaMetrics kafka() {
     return kafka;
+  }
+
+  /** The server side of the RPC family. */
+  public RpcMetrics rpcServer() {
+    return rpcServer;
+  }
+
+  /** The client side of the RPC family. */
+  public RpcMetrics rpcClient() {
+    return rpcClient;
   }
 
   public DlqMetrics dlq() {

@@ -23,6 +23,7 @@ public final class Families {
         Family.httpClientCalls("http-client"),
         Family.sqlStatements("jdbc"),
         Family.messaging("kafka", "kafka"),
+        Family.rpcCalls("grpc", "grpc"),
         Family.databaseCommands("redis", "redis", new NamedOutcomeMetrics.Shape("redis_client_commands", "Redis commands sent, by command name and outcome.", "redis_client_command_duration_seconds", "Time from sending a Redis command to reading its reply or failing.", "command", FAST)));
   }
 }

@@ -22,6 +22,8 @@ public final class Family {
     HTTP_SERVER_REQUESTS,
     /** See {@link #messaging}. */
     MESSAGING,
+    /** See {@link #rpcCalls}. */
+    RPC_CALLS,
     /** See {@link #sqlStatements}. */
     SQL_STATEMENTS
   }
@@ -108,6 +110,24 @@ public final class Family {
     return new Family(Form.MESSAGING, kind, system, null);
   }
 
+  /**
+   * Remote procedure calls, both sides: {@code rpc_server_requests_total},
+   * {@code rpc_server_request_duration_seconds}, {@code rpc_client_requests_total} and
+   * {@code rpc_client_request_duration_seconds} by {@code service}, {@code method} (one pair,
+   * through the cardinality guard) and {@code code} (the gRPC status name); a SERVER span
+   * ({@code rpc.system}, {@code rpc.service}, {@code rpc.method},
+   * {@code rpc.grpc.status_code}), a child of the W3C context the call's metadata carries and
+   * current in each of the call's callbacks; a CLIENT span (the same, with
+   * {@code server.address} and {@code server.port}) whose W3C headers go into the metadata; the
+   * sampled span as the duration's exemplar. A streaming call counts once, when it closes.
+   *
+   * @param kind the operation kind's name, also the module label of Weft's own errors
+   * @param system the spans' {@code rpc.system}
+   */
+  public static Family rpcCalls(String kind, String system) {
+    return new Family(Form.RPC_CALLS, kind, system, null);
+  }
+
   public String kind() {
     return kind;
   }
@@ -133,6 +153,15 @@ public final class Family {
       case HTTP_CLIENT_CALLS:
         return new HttpCalls(
             pipeline, kind, metrics == null ? null : metrics.httpClient(), tracing, errors);
+      case RPC_CALLS:
+        return new RpcCalls(
+            pipeline,
+            kind,
+            system,
+            metrics == null ? null : metrics.rpcServer(),
+            metrics == null ? null : metrics.rpcClient(),
+            tracing,
+            errors);
       default:
         NamedOutcomeMetrics series = metrics == null ? null : metrics.namedOutcomes(this.metrics);
         return new Commands(pipeline, this, series, tracing, errors);

@@ -162,7 +162,41 @@ public final class OperationPipeline extends Operations {
       Messages.Send send = (Messages.Send) operation;
       return send.messages.headers(send);
     }
+    if (operation instanceof RpcCalls.Call) {
+      RpcCalls.Call call = (RpcCalls.Call) operation;
+      return call.calls.headers(call);
+    }
     return NO_HEADERS;
+  }
+
+  // --- RPCs
+
+  @Override
+  public Object startRpcServer(
+      OperationKind kind,
+      String fullMethodName,
+      String traceparent,
+      String tracestate,
+      String baggage) {
+    RpcCalls calls = shape(kind, RpcCalls.class);
+    return calls == null
+        ? null
+        : calls.startServer(fullMethodName, traceparent, tracestate, baggage);
+  }
+
+  @Override
+  public Object startRpcClient(OperationKind kind, String fullMethodName, String authority) {
+    RpcCalls calls = shape(kind, RpcCalls.class);
+    return calls == null ? null : calls.startClient(fullMethodName, authority);
+  }
+
+  @Override
+  public Object context(Object operation) {
+    if (operation instanceof RpcCalls.Call) {
+      RpcCalls.Call call = (RpcCalls.Call) operation;
+      return call.calls.context(call);
+    }
+    return null;
   }
 
   // --- HTTP server requests
@@ -343,6 +377,9 @@ public final class OperationPipeline extends Operations {
       op.commands.end(op, error);
     } else if (operation instanceof HttpCalls.Call) {
       HttpCalls.Call call = (HttpCalls.Call) operation;
+      call.calls.end(call, status, error);
+    } else if (operation instanceof RpcCalls.Call) {
+      RpcCalls.Call call = (RpcCalls.Call) operation;
       call.calls.end(call, status, error);
     } else if (operation instanceof HttpRequests.Request) {
       HttpRequests.Request request = (HttpRequests.Request) operation;

@@ -61,6 +61,10 @@ public final class Tracing {
       AttributeKey.stringKey("messaging.destination.partition.id");
   static final AttributeKey<Long> MESSAGING_OFFSET = AttributeKey.longKey("messaging.kafka.offset");
 
+  static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
+  static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
+  static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
+
   static final int MAX_HEADER = 8192;
 
   private static final Tracing DISABLED = new Tracing(null, null, null);
@@ -238,6 +242,70 @@ public final class Tracing {
             .setAllAttributes(b.build())
             .startSpan();
     return new ClientSpan(span, parent.with(span), this);
+  }
+
+  /**
+   * Starts the SERVER span of an RPC named {@code name} (the full method name,
+   * {@code package.Service/Method}), a child of the W3C context its metadata carries (a new
+   * trace without one). The span is not made current here: an RPC's callbacks run on the
+   * server's executor threads, each of which makes {@link RpcSpan#context()} current while it
+   * runs. Null when tracing is off.
+   */
+  public RpcSpan startRpcServer(
+      String system,
+      String name,
+      String service,
+      String method,
+      String traceparent,
+      String tracestate,
+      String baggage) {
+    if (provider == null) {
+      return null;
+    }
+    Context parent = Context.root();
+    if (traceparent != null || baggage != null) {
+      parent =
+          propagator.extract(
+              parent, new Headers(traceparent, tracestate, baggage), Headers.GETTER);
+    }
+    Span span =
+        tracer
+            .spanBuilder(name)
+            .setParent(parent)
+            .setSpanKind(SpanKind.SERVER)
+            .setAttribute(RPC_SYSTEM, system)
+            .setAttribute(RPC_SERVICE, service)
+            .setAttribute(RPC_METHOD, method)
+            .startSpan();
+    return new RpcSpan(span, parent.with(span), this, true);
+  }
+
+  /**
+   * Starts the CLIENT span of an RPC, a child of the current context, to {@code host:port} (host
+   * null, port -1 when unknown). Null when tracing is off.
+   */
+  public RpcSpan startRpcClient(
+      String system, String name, String service, String method, String host, int port) {
+    if (provider == null) {
+      return null;
+    }
+    Context parent = Context.current();
+    io.opentelemetry.api.trace.SpanBuilder b =
+        tracer
+            .spanBuilder(name)
+            .setParent(parent)
+            .setSpanKind(SpanKind.CLIENT)
+            .setAttribute(RPC_SYSTEM, system)
+            .setAttribute(RPC_SERVICE, service)
+            .setAttribute(RPC_METHOD, method);
+    if (host != null && !host.isEmpty()) {
+      b.setAttribute(SERVER_ADDRESS, host);
+      if (port > 0) {
+        b.setAttribute(SERVER_PORT, (long) port);
+      }
+    }
+    Span span = b.startSpan();
+    return new RpcSpan(span, parent.with(span), this, false);
   }
 
   /**

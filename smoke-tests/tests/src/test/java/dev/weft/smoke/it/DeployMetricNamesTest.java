@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * they appear only once observed). Reading names from Weft's code would be a second list to
  * keep in step, so the test asks the real thing instead: it starts the existing smoke services
  * with the agent and drives one round of their traffic ({@link DeployTraffic}: the HTTP server
- * and client, JDBC on H2 through HikariCP, Redis, a Kafka producer and a dead-letter consumer,
+ * and client, JDBC on H2 through HikariCP, Redis, gRPC, a Kafka producer and a dead-letter consumer,
  * errors of each included), and takes every sample name and every {@code # TYPE} family name of
  * their Prometheus text scrapes.
  *
@@ -71,7 +71,7 @@ class DeployMetricNamesTest {
   static final Set<String> ALLOWED_VARIABLES =
       Set.of("region", "job", "endpoint", "__rate_interval", "__interval", "__range");
   static final Pattern WEFT_PREFIX =
-      Pattern.compile("(http_|db_client_|redis_client_|kafka_|weft_|jvm_|process_).*");
+      Pattern.compile("(http_|db_client_|redis_client_|rpc_|kafka_|weft_|jvm_|process_).*");
   /** Series Prometheus writes for every scrape target, whatever the target exposes. */
   static final Set<String> PROMETHEUS_SERIES =
       Set.of("up", "scrape_duration_seconds", "scrape_samples_scraped",

@@ -41,6 +41,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       each failing with an SQL error; pool gauges and acquire times.
  *   <li>redis-service (Jedis 5) on the machine's Redis, 127.0.0.1:6379: SET, GET, INCR and LPUSH,
  *       the first INCR and LPUSH answered with an error reply.
+ *   <li>grpc-service (gRPC Java 1.85.1): unary calls, one failing INTERNAL and one past its
+ *       deadline, and a server stream, each counted by its server and its client.
  *   <li>kafka-service as producer: records to the topic {@value #TOPIC}, and one to the topic
  *       {@value #MISSING_TOPIC}, which does not exist (a send error after 1 s).
  *   <li>the dead-letter consumer service on {@value #TOPIC}: one record whose processing throws
@@ -84,6 +86,8 @@ final class DeployTraffic implements AutoCloseable {
       List.of("db_client_operations_total", "db_client_connections_max",
           "db_client_connection_acquire_duration_seconds_count"));
   final Source redis = new Source("redis-service Jedis 5", List.of("redis_client_commands_total"));
+  final Source grpc = new Source("grpc-service gRPC 1.85.1",
+      List.of("rpc_server_requests_total", "rpc_client_requests_total"));
   final Source producer =
       new Source("kafka-service producer", List.of("kafka_producer_records_total"));
   final Source consumer = new Source("dead-letter consumer service",
@@ -97,7 +101,7 @@ final class DeployTraffic implements AutoCloseable {
   private DeployTraffic() {}
 
   /**
-   * Starts the broker and the five services (all JVMs at once) in {@code dir}, and returns once
+   * Starts the broker and the six services (all JVMs at once) in {@code dir}, and returns once
    * each printed its listening line. No traffic yet beyond the demo's own.
    */
   static DeployTraffic start(Path dir) throws Exception {
@@ -112,7 +116,7 @@ final class DeployTraffic implements AutoCloseable {
   }
 
   List<Source> sources() {
-    return List.of(demo, jdbc, redis, producer, consumer);
+    return List.of(demo, jdbc, redis, grpc, producer, consumer);
   }
 
   /** The services' metrics endpoints, {@code 127.0.0.1:<port>}, in {@link #sources} order. */
@@ -147,6 +151,12 @@ final class DeployTraffic implements AutoCloseable {
         .args("dev.weft.smoke.redis.RedisService", "--port", Integer.toString(redis.appPort),
             "--client", "pool"));
 
+    Path grpcDir = SmokeEnv.grpcServiceDir();
+    grpc.service = start(withAgent("deploy-grpc")
+        .jvmArgs("-Dweft.metrics.port=" + grpc.metricsPort, "-Dotel.traces.exporter=none",
+            "-cp", classPath(grpcDir.resolve("grpc-service.jar"), grpcDir.resolve("libs")))
+        .args("dev.weft.smoke.grpc.GrpcService", "--http-port", Integer.toString(grpc.appPort)));
+
     Path kafkaDir = SmokeEnv.kafkaServiceDir();
     String kafkaCp = classPath(kafkaDir.resolve("kafka-service.jar"),
         kafkaDir.resolve("libs/kafka-clients-4.4.0"));
@@ -176,6 +186,8 @@ final class DeployTraffic implements AutoCloseable {
           + " 127.0.0.1:6379? Start it with: redis-server --daemonize yes --bind 127.0.0.1 -::1"
           + " --port 6379 --save \"\"\n" + e.getMessage(), e);
     }
+    grpc.service.awaitStdoutLine(
+        "grpc-service listening on http://127.0.0.1:" + grpc.appPort, Services.STARTUP);
     producer.service.awaitStdoutLine(
         "kafka-service producer listening on http://127.0.0.1:" + producer.appPort, Services.STARTUP);
     consumer.service.awaitStdoutLine(
@@ -204,6 +216,8 @@ final class DeployTraffic implements AutoCloseable {
     }
     expectOk(Http.get(client, Http.url(jdbc.appPort, "/run?n=3&k=1")));
     expectOk(Http.get(client, Http.url(redis.appPort, "/run?n=3&k=1")));
+    expectBody(Http.get(client, Http.url(grpc.appPort, "/run?n=4&k=1&j=1&m=1")),
+        "ListGreetings:OK:3=1,SayHello:DEADLINE_EXCEEDED=1,SayHello:INTERNAL=1,SayHello:OK=2");
     expectBody(Http.get(client, Http.url(producer.appPort, "/produce?topic=" + TOPIC + "&n=3")),
         "sent=3 acked=3 failed=0");
     // No such topic (auto-creation is off): the send fails after max.block.ms.

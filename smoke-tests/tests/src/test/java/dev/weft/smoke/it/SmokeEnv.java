@@ -89,6 +89,17 @@ public final class SmokeEnv {
     return jar.getParent();
   }
 
+  /** The grpc-service build folder: {@code grpc-service.jar} and {@code libs/}. */
+  public static Path grpcServiceDir() {
+    Path jar =
+        existingFile(
+            "weft.smoke.grpcServiceJar",
+            "../grpc-service/target/grpc-service.jar",
+            "the grpc-service smoke jar",
+            "build it with: mvn -B -pl smoke-tests/grpc-service package");
+    return jar.getParent();
+  }
+
   /** The redis-service build folder: {@code redis-service.jar} and {@code libs/jedis-<version>/}. */
   public static Path redisServiceDir() {
     Path jar =
