@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,9 @@ import dev.weft.smoke.it.DeadLetterData.Read;
 import dev.weft.testing.kafka.TestKafka;
 import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ReceivedSpan;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,13 +100,26 @@ class SpringBoot4SmokeTest {
 
   @BeforeEach
   void startBroker() {
+    requireServer("PostgreSQL", 5432);
+    requireServer("Redis", 6379);
     kafka = TestKafka.start(dir.resolve("broker"));
+  }
+
+  /** Fails at once, naming the server, when the machine's PostgreSQL or Redis is not there. */
+  static void requireServer(String name, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+    } catch (IOException e) {
+      fail(name + " is not listening on 127.0.0.1:" + port + " (" + e + "); boot4-service needs it");
+    }
   }
 
   @AfterEach
   void stop() {
     services.forEach(ServiceProcess::close);
-    kafka.close();
+    if (kafka != null) {
+      kafka.close();
+    }
   }
 
   static List<Path> jdks() {
