@@ -1,45 +1,35 @@
 package dev.weft.smoke.it;
 
+import static dev.weft.smoke.it.Boot4Harness.GROUP;
+import static dev.weft.smoke.it.Boot4Harness.POOL;
+import static dev.weft.smoke.it.Boot4Harness.TABLE;
+import static dev.weft.smoke.it.Boot4Harness.describeDeltas;
+import static dev.weft.smoke.it.Boot4Harness.jsonLines;
+import static dev.weft.smoke.it.Boot4Harness.postRequest;
+import static dev.weft.smoke.it.Boot4Harness.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.smoke.it.DeadLetterData.Read;
-import dev.weft.testing.kafka.TestKafka;
 import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ReceivedSpan;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,9 +63,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class SpringBoot4SmokeTest {
 
-  static final String GROUP = "billing-boot4";
-  static final String POOL = "orders-pool";
-  static final String TABLE = "boot4_orders";
   static final String LISTENER_FAILED =
       "org.springframework.kafka.listener.ListenerExecutionFailedException";
   /** Spring's DefaultErrorHandler: a record that keeps failing gets 10 attempts, then is skipped. */
@@ -87,38 +74,20 @@ class SpringBoot4SmokeTest {
   static final int MISSING = 2;
   static final int EXPLODED = 3;
   static final int UNMATCHED = 2;
-  /** Orders posted at once on virtual threads. */
-  static final int CONCURRENT = 500;
-
-  static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
-  private TestKafka kafka;
-  private final List<ServiceProcess> services = new ArrayList<>();
-  private final HttpClient client = Http.newClient();
+  private Boot4Harness boot4;
 
   @BeforeEach
-  void startBroker() {
-    requireServer("PostgreSQL", 5432);
-    requireServer("Redis", 6379);
-    kafka = TestKafka.start(dir.resolve("broker"));
-  }
-
-  /** Fails at once, naming the server, when the machine's PostgreSQL or Redis is not there. */
-  static void requireServer(String name, int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-    } catch (IOException e) {
-      fail(name + " is not listening on 127.0.0.1:" + port + " (" + e + "); boot4-service needs it");
-    }
+  void start() {
+    boot4 = Boot4Harness.start(dir);
   }
 
   @AfterEach
   void stop() {
-    services.forEach(ServiceProcess::close);
-    if (kafka != null) {
-      kafka.close();
+    if (boot4 != null) {
+      boot4.close();
     }
   }
 
@@ -130,219 +99,58 @@ class SpringBoot4SmokeTest {
   @MethodSource("jdks")
   void everyFamilyIsCountedTracedAndLoggedAndRefusedOrdersAreDeadLettered(Path jdk) throws Exception {
     String topic = "orders-boot4-" + Math.abs(jdk.toString().hashCode());
-    kafka.createTopic(topic, 1, Map.of());
+    boot4.kafka.createTopic(topic, 1, Map.of());
     try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
       int metrics = SmokeEnv.freePort();
-      ServiceProcess service = start(jdk, topic, metrics, receiver);
+      ServiceProcess service = boot4.startService(jdk, topic, metrics, receiver);
       int port = Services.boot4ServicePort(service);
-      Http.awaitMetrics(service, client, metrics, Services.STARTUP);
+      Http.awaitMetrics(service, boot4.client, metrics, Services.STARTUP);
 
       // Warm-up: one of each request kind, so that connections, pools, prepared statements and
       // the listener's assignment are made before the baseline.
-      long warm = post(port, "warm-up", false, null);
-      assertEquals(200, Http.get(client, Http.url(port, "/orders/" + warm)).statusCode());
-      assertEquals(404, Http.get(client, Http.url(port, "/orders/" + Long.MAX_VALUE)).statusCode());
-      assertEquals(500, Http.get(client, Http.url(port, "/orders/" + warm + "/explode")).statusCode());
-      assertEquals(404, Http.get(client, Http.url(port, "/nowhere/1")).statusCode());
-      awaitProcessed(service, metrics, topic, 1);
-      MetricsScrape before = awaitSettled(service, metrics, topic, 1);
+      long warm = boot4.post(port, "warm-up", false, null);
+      assertEquals(200, Http.get(boot4.client, Http.url(port, "/orders/" + warm)).statusCode());
+      assertEquals(404, Http.get(boot4.client, Http.url(port, "/orders/" + Long.MAX_VALUE)).statusCode());
+      assertEquals(500, Http.get(boot4.client, Http.url(port, "/orders/" + warm + "/explode")).statusCode());
+      assertEquals(404, Http.get(boot4.client, Http.url(port, "/nowhere/1")).statusCode());
+      boot4.awaitProcessed(service, metrics, topic, 1);
+      MetricsScrape before = boot4.awaitSettled(service, metrics, topic, 1);
 
       // The measured phase. The first order is traced by the test's own parent span.
       String traceId = TraceTestSupport.newTraceId();
       String callerSpan = TraceTestSupport.newSpanId();
       List<Long> ok = new ArrayList<>();
       for (int i = 0; i < ORDERS; i++) {
-        ok.add(post(port, "ok-" + i, false,
+        ok.add(boot4.post(port, "ok-" + i, false,
             i == 0 ? TraceTestSupport.traceparent(traceId, callerSpan, true) : null));
       }
       for (long id : ok) {
-        HttpResponse<String> r = Http.get(client, Http.url(port, "/orders/" + id));
+        HttpResponse<String> r = Http.get(boot4.client, Http.url(port, "/orders/" + id));
         assertEquals(200, r.statusCode(), r.body());
       }
       for (int i = 0; i < MISSING; i++) {
-        assertEquals(404, Http.get(client, Http.url(port, "/orders/" + (Long.MAX_VALUE - i))).statusCode());
+        assertEquals(404, Http.get(boot4.client, Http.url(port, "/orders/" + (Long.MAX_VALUE - i))).statusCode());
       }
       for (int i = 0; i < EXPLODED; i++) {
-        assertEquals(500, Http.get(client, Http.url(port, "/orders/" + ok.get(i) + "/explode")).statusCode());
+        assertEquals(500, Http.get(boot4.client, Http.url(port, "/orders/" + ok.get(i) + "/explode")).statusCode());
       }
       for (int i = 0; i < UNMATCHED; i++) {
-        assertEquals(404, Http.get(client, Http.url(port, "/nowhere/" + i + "?secret=x")).statusCode());
+        assertEquals(404, Http.get(boot4.client, Http.url(port, "/nowhere/" + i + "?secret=x")).statusCode());
       }
-      awaitProcessed(service, metrics, topic, 1 + ORDERS);
+      boot4.awaitProcessed(service, metrics, topic, 1 + ORDERS);
       // One refused order at a time: each is the only record its retries poll, so the records
       // handed to the listener are exactly 10 per refused order.
       List<Long> refused = new ArrayList<>();
       for (int i = 0; i < REFUSED; i++) {
-        refused.add(post(port, "refused-" + i, true, null));
-        DeadLetterHarness.awaitDeadLetters(kafka.broker, topic + ".dlq", i + 1, Duration.ofSeconds(90));
+        refused.add(boot4.post(port, "refused-" + i, true, null));
+        DeadLetterHarness.awaitDeadLetters(boot4.kafka.broker, topic + ".dlq", i + 1, Duration.ofSeconds(90));
       }
-      MetricsScrape after = awaitSettled(service, metrics, topic, 1 + ORDERS + REFUSED);
+      MetricsScrape after = boot4.awaitSettled(service, metrics, topic, 1 + ORDERS + REFUSED);
 
       assertMetrics(before, after, topic);
       assertDeadLetters(topic, refused);
       assertTraceAndLogs(service, receiver, traceId, callerSpan, ok.get(0));
     }
-  }
-
-  /**
-   * The same service with Spring Boot's {@code spring.threads.virtual.enabled=true} (a command-line
-   * property), on Temurin 25: Tomcat runs each request on a virtual thread, the listener container
-   * too. 500 orders posted at once, each with a trace id of its own, move every counter by exactly
-   * 500 (or what 500 orders make), every log line of a request and of its order's listener carries
-   * that request's trace id and no line another's, and JFR's {@code jdk.VirtualThreadPinned}
-   * events (every pinning, threshold 0) show no Weft frame.
-   */
-  @Test
-  void onVirtualThreadsConcurrentRequestsKeepExactCountsAndTheirOwnTraceIds() throws Exception {
-    Path jdk = Paths.get(SmokeEnv.TEMURIN_25_HOME);
-    String topic = "orders-boot4-virtual";
-    kafka.createTopic(topic, 1, Map.of());
-    Path jfr = dir.resolve("pinned.jfr");
-    try (OtlpReceiver receiver = OtlpReceiver.startHttp()) {
-      int metrics = SmokeEnv.freePort();
-      ServiceProcess service = start(jdk, topic, metrics, receiver,
-          "--spring.threads.virtual.enabled=true",
-          "-XX:StartFlightRecording:name=pinning,settings=none,+jdk.VirtualThreadPinned#enabled=true,"
-              + "+jdk.VirtualThreadPinned#threshold=0ms,+jdk.VirtualThreadPinned#stackTrace=true");
-      int port = Services.boot4ServicePort(service);
-      Http.awaitMetrics(service, client, metrics, Services.STARTUP);
-      post(port, "warm-up", false, null);
-      awaitProcessed(service, metrics, topic, 1);
-      MetricsScrape before = awaitSettled(service, metrics, topic, 1);
-
-      Map<String, String> traceOf = new LinkedHashMap<>();
-      for (int i = 0; i < CONCURRENT; i++) {
-        traceOf.put("vt-" + i, TraceTestSupport.newTraceId());
-      }
-      List<Integer> statuses = Http.sendConcurrently(CONCURRENT, new ArrayList<>(traceOf.keySet()), item -> {
-        try {
-          return client.send(postRequest(port, item, false,
-              TraceTestSupport.traceparent(traceOf.get(item), TraceTestSupport.newSpanId(), false)),
-              HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-          throw new AssertionError("POST /orders for " + item + ": " + e, e);
-        }
-      });
-      assertEquals("", TraceTestSupport.unexpectedStatuses(statuses, 201));
-      awaitProcessed(service, metrics, topic, 1 + CONCURRENT);
-      MetricsScrape after = awaitSettled(service, metrics, topic, 1 + CONCURRENT);
-
-      String all = "moved since the baseline:\n" + describeDeltas(before, after);
-      assertEquals(Map.of(List.of("POST", "/orders", "201"), (double) CONCURRENT),
-          after.deltasSince(before, "http_requests_total", "method", "endpoint", "status"), all);
-      assertEquals(Map.of(List.of("POST", "/orders", "201"), (double) CONCURRENT),
-          after.deltasSince(before, "http_request_duration_seconds_count", "method", "endpoint", "status"), all);
-      Map<List<String>, Double> expectedDb = new LinkedHashMap<>();
-      expectedDb.put(List.of("INSERT", TABLE, "ok"), (double) CONCURRENT);
-      expectedDb.put(List.of("SELECT", TABLE, "ok"), (double) CONCURRENT);
-      expectedDb.put(List.of("UPDATE", TABLE, "ok"), (double) CONCURRENT);
-      assertEquals(expectedDb, new LinkedHashMap<>(after.deltasSince(before,
-          "db_client_operations_total", "operation", "table", "status")), all);
-      assertEquals(Map.of(List.of(POOL, "ok"), (double) (2 * CONCURRENT)),
-          after.deltasSince(before, "db_client_connection_acquire_duration_seconds_count", "pool", "status"), all);
-      Map<List<String>, Double> expectedRedis = new LinkedHashMap<>();
-      expectedRedis.put(List.of("GET", "ok"), (double) CONCURRENT);
-      expectedRedis.put(List.of("SET", "ok"), (double) (2 * CONCURRENT));
-      assertEquals(expectedRedis, new LinkedHashMap<>(after.deltasSince(before,
-          "redis_client_commands_total", "command", "status")), all);
-      assertEquals(Map.of(List.of(topic, "ok"), (double) CONCURRENT),
-          after.deltasSince(before, "kafka_producer_records_total", "topic", "status"), all);
-      assertEquals(Map.of(List.of(topic, GROUP, "ok"), (double) CONCURRENT),
-          after.deltasSince(before, "kafka_consumer_records_total", "topic", "group", "status"), all);
-      assertEquals(Map.of(List.of(topic, GROUP, "ok"), (double) CONCURRENT),
-          after.deltasSince(before, "kafka_consumer_process_duration_seconds_count", "topic", "group", "status"), all);
-      assertEquals(0, after.sum("weft_agent_errors_total", l -> true), all);
-
-      // Every line of a request (4) and of its order's listener (2) carries its trace id; no line
-      // carries another request's.
-      Map<String, String> itemOfTrace = new HashMap<>();
-      traceOf.forEach((item, trace) -> itemOfTrace.put(trace, item));
-      Pattern itemIn = Pattern.compile("item=(vt-\\d+)\\b");
-      List<JsonNode> lines = Poll.untilValue(Poll.deadline(Duration.ofSeconds(30)), () -> jsonLines(service),
-          l -> l.stream().filter(j -> text(j, "message").matches("processed order \\d+ item=vt-\\d+")).count() == CONCURRENT,
-          l -> "the listener's lines for " + CONCURRENT + " orders\n" + service.describe());
-      Map<String, Integer> linesOf = new HashMap<>();
-      Map<String, Set<String>> requestSpans = new HashMap<>();
-      int requestThreadsVirtual = 0;
-      for (JsonNode j : lines) {
-        String message = text(j, "message");
-        Matcher m = itemIn.matcher(message);
-        String trace = text(j, "trace_id");
-        if (!m.find()) {
-          assertFalse(itemOfTrace.containsKey(trace), "a line of no request with a request's trace id: " + j);
-          continue;
-        }
-        String item = m.group(1);
-        assertEquals(traceOf.get(item), trace, "the line's own request's trace id: " + j);
-        assertEquals("00", text(j, "trace_flags"), j.toString());
-        linesOf.merge(item, 1, Integer::sum);
-        if (!message.startsWith("consumed") && !message.startsWith("processed")) {
-          requestSpans.computeIfAbsent(item, k -> new TreeSet<>()).add(text(j, "span_id"));
-          if (text(j, "thread").startsWith("tomcat-handler-")) {
-            requestThreadsVirtual++;
-          }
-        }
-      }
-      assertEquals(CONCURRENT, linesOf.size());
-      linesOf.forEach((item, n) -> assertEquals(6, n, "log lines of " + item));
-      requestSpans.forEach((item, ids) -> assertEquals(1, ids.size(), "one SERVER span for " + item + ": " + ids));
-      assertEquals(4 * CONCURRENT, requestThreadsVirtual, "every request line on a virtual thread (tomcat-handler-N)");
-
-      Pinning pinning = pinnedEvents(service, jdk, jfr);
-      System.out.println("[SpringBoot4SmokeTest] jdk.VirtualThreadPinned: " + pinning.events()
-          + " event(s), " + pinning.weftEvents() + " with a Weft frame, of which "
-          + pinning.weftInClassDefinition() + " in Weft's class file transformer");
-      assertEquals("", pinning.weftElsewhere(), "pinned in Weft outside a class definition");
-      assertEquals(List.of(), TraceTestSupport.weftProblems(service));
-    }
-  }
-
-  /**
-   * What JFR saw: every {@code jdk.VirtualThreadPinned} event; those with a frame of Weft's own
-   * (its runtime or the Byte Buddy it bundles: {@code dev.weft.} but not the smoke service's
-   * {@code dev.weft.smoke.}); of those, the ones inside a class definition (Weft's class file
-   * transformer runs under {@code ClassLoader.defineClass1}, a native frame, so a virtual thread
-   * defining a class is pinned there with or without an agent, and Byte Buddy reading the class
-   * loader's resources may wait on the loader's monitors); and the rest, which must be none.
-   */
-  record Pinning(int events, int weftEvents, int weftInClassDefinition, String weftElsewhere, String text) {}
-
-  /** Dumps the service's JFR recording and reads its {@code jdk.VirtualThreadPinned} events. */
-  static Pinning pinnedEvents(ServiceProcess service, Path jdk, Path jfr) throws Exception {
-    run(jdk.resolve("bin/jcmd").toString(), Long.toString(service.pid()), "JFR.dump", "name=pinning",
-        "filename=" + jfr);
-    String text = run(jdk.resolve("bin/jfr").toString(), "print", "--stack-depth", "64", "--events",
-        "jdk.VirtualThreadPinned", jfr.toString());
-    Files.writeString(SmokeEnv.logDir().resolve("boot4-virtual-threads-pinned.txt"), text);
-    Pattern weftFrame =
-        Pattern.compile("(?m)^\\s+dev\\.weft\\.(?!smoke\\.)");
-    int events = 0;
-    int weft = 0;
-    int inDefinition = 0;
-    StringBuilder elsewhere = new StringBuilder();
-    for (String event : text.split("(?m)^jdk\\.VirtualThreadPinned \\{")) {
-      if (event.isBlank()) {
-        continue;
-      }
-      events++;
-      if (weftFrame.matcher(event).find()) {
-        weft++;
-        if (event.contains("sun.instrument.TransformerManager.transform")) {
-          inDefinition++;
-        } else {
-          elsewhere.append("jdk.VirtualThreadPinned {").append(event);
-        }
-      }
-    }
-    return new Pinning(events, weft, inDefinition, elsewhere.toString(), text);
-  }
-
-  static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", command));
-    assertEquals(0, p.exitValue(), String.join(" ", command) + ":\n" + out);
-    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -419,8 +227,8 @@ class SpringBoot4SmokeTest {
   }
 
   private void assertDeadLetters(String topic, List<Long> refused) {
-    List<Read> originals = DeadLetterData.readAll(kafka.bootstrap(), topic);
-    List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq");
+    List<Read> originals = DeadLetterData.readAll(boot4.kafka.bootstrap(), topic);
+    List<Read> deadLetters = DeadLetterData.readAll(boot4.kafka.bootstrap(), topic + ".dlq");
     assertEquals(REFUSED, deadLetters.size(), "exactly the refused orders: " + deadLetters);
     for (int i = 0; i < REFUSED; i++) {
       Read d = deadLetters.get(i);
@@ -488,116 +296,10 @@ class SpringBoot4SmokeTest {
     assertEquals(List.of(), TraceTestSupport.weftProblems(service));
   }
 
-  // ---------------------------------------------------------------------------------------------
-
-  private ServiceProcess start(Path jdk, String topic, int metrics, OtlpReceiver receiver, String... extra) {
-    List<String> jvm = new ArrayList<>(List.of(Services.KEEP_IDLE_CONNECTIONS,
-        "-Dweft.metrics.port=" + metrics,
-        "-Dotel.service.name=boot4-service",
-        "-Dweft.logs.format=json",
-        "-Dweft.dlq.spool.dir=" + dir.resolve("spool-" + metrics),
-        "-Dotel.exporter.otlp.endpoint=" + receiver.endpoint(),
-        "-Dotel.bsp.max.queue.size=20000",
-        "-Dotel.bsp.schedule.delay=100"));
-    List<String> args = new ArrayList<>(List.of("--app.bootstrap=" + kafka.bootstrap(),
-        "--app.topic=" + topic, "--app.group=" + GROUP));
-    for (String e : extra) {
-      (e.startsWith("--") ? args : jvm).add(e);
-    }
-    ServiceProcess.Builder builder = ServiceProcess.builder("boot4-" + jdk.getFileName())
-        .java(SmokeEnv.javaOf(jdk))
-        .agent(SmokeEnv.agentJar())
-        .jvmArgs(jvm.toArray(new String[0]))
-        .args(args.toArray(new String[0]));
-    ServiceProcess service = Services.boot4Service(builder);
-    services.add(service);
-    return service;
-  }
-
-  /** {@code POST /orders}; returns the new order's id. */
-  long post(int port, String item, boolean fail, String traceparent) throws Exception {
-    HttpResponse<String> r = client.send(postRequest(port, item, fail, traceparent),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(201, r.statusCode(), r.body());
-    return Long.parseLong(r.body());
-  }
-
-  static HttpRequest postRequest(int port, String item, boolean fail, String traceparent) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(Http.url(port, "/orders")))
-        .timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"item\":\"" + item + "\",\"quantity\":2,\"fail\":" + fail + "}"));
-    if (traceparent != null) {
-      b.header("traceparent", traceparent);
-    }
-    return b.build();
-  }
-
-  /** Waits until the listener has processed {@code n} orders successfully since the start. */
-  void awaitProcessed(ServiceProcess service, int metrics, String topic, int n) {
-    Map<String, String> labels = Map.of("topic", topic, "group", GROUP, "status", "ok");
-    Poll.untilValue(Poll.deadline(Duration.ofSeconds(90)), () -> Http.scrape(client, metrics),
-        m -> m.valueOrZero("kafka_consumer_process_duration_seconds_count", labels) >= n,
-        m -> "the listener did not process " + n + " orders: "
-            + (m == null ? "" : m.series("kafka_consumer_process_duration_seconds_count"))
-            + "\n" + service.describe());
-  }
-
-  /**
-   * Waits until all is quiet: the producer has every send acknowledged, the lag is 0, no
-   * connection is lent out and every HTTP request has ended; returns that scrape.
-   */
-  MetricsScrape awaitSettled(ServiceProcess service, int metrics, String topic, int posts) {
-    return Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(client, metrics),
-        m -> m.valueOrZero("kafka_producer_send_duration_seconds_count", Map.of("topic", topic)) >= posts
-            && m.find("kafka_consumer_lag", Map.of("topic", topic, "group", GROUP)).orElse(-1) == 0
-            && m.valueOrZero("db_client_connections_active", Map.of("pool", POOL)) == 0
-            && m.sum("http_requests_active", l -> true) == 0,
-        m -> "the service did not settle: " + (m == null ? "" : m.series("kafka_consumer_lag")
-            + " " + m.series("db_client_connections_active") + " " + m.series("http_requests_active"))
-            + "\n" + service.describe());
-  }
-
-  static String describeDeltas(MetricsScrape before, MetricsScrape after) {
-    StringBuilder out = new StringBuilder();
-    for (String name : after.names()) {
-      if (name.startsWith("jvm_") || name.startsWith("process_") || name.endsWith("_bucket")) {
-        continue;
-      }
-      for (MetricsScrape.Sample s : after.series(name)) {
-        double old = before.find(name, s.labels()).orElse(0);
-        if (s.value() != old) {
-          out.append("  ").append(name).append(s.labels()).append(" +").append(s.value() - old).append('\n');
-        }
-      }
-    }
-    return out.toString();
-  }
 
   static ReceivedSpan only(List<ReceivedSpan> trace, String kind, String spans) {
     List<ReceivedSpan> of = trace.stream().filter(s -> s.kind().equals(kind)).toList();
     assertEquals(1, of.size(), "one " + kind + " span:\n" + spans);
     return of.get(0);
-  }
-
-  /** The service's stdout lines that are JSON objects (Spring Boot's console through Weft). */
-  static List<JsonNode> jsonLines(ServiceProcess service) {
-    List<JsonNode> out = new ArrayList<>();
-    for (String raw : service.stdoutLines()) {
-      if (raw.startsWith("{")) {
-        try {
-          out.add(JSON.readTree(raw));
-        } catch (Exception e) {
-          throw new AssertionError("not one JSON object: " + raw, e);
-        }
-      }
-    }
-    return out;
-  }
-
-  static String text(JsonNode json, String field) {
-    JsonNode v = json.get(field);
-    return v == null || v.isNull() ? "" : v.asText();
   }
 }
