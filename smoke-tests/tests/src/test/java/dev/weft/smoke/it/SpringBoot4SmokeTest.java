@@ -5,7 +5,6 @@ import static dev.weft.smoke.it.Boot4Harness.POOL;
 import static dev.weft.smoke.it.Boot4Harness.TABLE;
 import static dev.weft.smoke.it.Boot4Harness.describeDeltas;
 import static dev.weft.smoke.it.Boot4Harness.jsonLines;
-import static dev.weft.smoke.it.Boot4Harness.postRequest;
 import static dev.weft.smoke.it.Boot4Harness.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
