@@ -163,7 +163,9 @@ public final class Installer {
         continue;
       }
       typeMatchers.add(ti.typeMatcher());
-      ElementMatcher<ClassLoader> loaders = moduleLoaders.and(ti.classLoaderOptimization());
+      // Asked for every class defined: its verdict kept per loader (see CachedLoaderMatcher).
+      ElementMatcher<ClassLoader> loaders =
+          CachedLoaderMatcher.of(moduleLoaders.and(ti.classLoaderOptimization()));
       ElementMatcher<? super TypeDescription> types = ti.typeMatcher();
       AdviceReferences references = prepared.get(i).references();
       // The check of the methods the advice calls runs only for a class the module targets, so

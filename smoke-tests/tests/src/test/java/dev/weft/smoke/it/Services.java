@@ -150,6 +150,30 @@ public final class Services {
     return printedPort(service, "gateway-service", GATEWAY_LISTENING);
   }
 
+  /** What boot4-service prints once it listens, followed by its port. */
+  static final String BOOT4_LISTENING = "boot4-service listening on http://127.0.0.1:";
+
+  /**
+   * Runs boot4-service with what {@code builder} already holds (JVM, agent, flags, the service's
+   * {@code --app.*} arguments); it binds a port of its own and prints it once ready (read it with
+   * {@link #boot4ServicePort}). Stops it if it never does.
+   */
+  public static ServiceProcess boot4Service(ServiceProcess.Builder builder) {
+    ServiceProcess service = builder.jar(SmokeEnv.boot4ServiceJar()).start();
+    try {
+      boot4ServicePort(service);
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+    return service;
+  }
+
+  /** The port boot4-service printed once ready; waits up to {@link #STARTUP}. */
+  public static int boot4ServicePort(ServiceProcess service) {
+    return printedPort(service, "boot4-service", BOOT4_LISTENING);
+  }
+
   private static int printedPort(ServiceProcess service, String name, String listening) {
     String line =
         Poll.untilValue(

@@ -231,6 +231,18 @@ public final class SmokeEnv {
         "build it with: mvn -B -pl smoke-tests/spring-kafka-4-service package");
   }
 
+  /**
+   * The boot4-service Spring Boot executable jar: an order service on Spring Boot 4.0 (MVC, JPA on
+   * PostgreSQL, Redis, Kafka) with no Weft code or configuration; run it with {@code java -jar}.
+   */
+  public static Path boot4ServiceJar() {
+    return existingFile(
+        "weft.smoke.boot4ServiceJar",
+        "../boot4-service/target/boot4-service.jar",
+        "the boot4-service smoke jar",
+        "build it with: mvn -B -pl smoke-tests/boot4-service package");
+  }
+
   public static Path chainServicesJar() {
     return existingFile(
         "weft.smoke.chainServicesJar",
