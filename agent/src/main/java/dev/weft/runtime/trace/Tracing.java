@@ -167,6 +167,18 @@ public final class Tracing {
     return provider != null && Context.current().get(SUPPRESS) != null;
   }
 
+  /**
+   * The context a received request or message continues: the W3C values it carries (any may be
+   * null), or a new trace's root when it carries none.
+   */
+  private Context incoming(String traceparent, String tracestate, String baggage) {
+    if (traceparent == null && baggage == null) {
+      return Context.root();
+    }
+    return propagator.extract(
+        Context.root(), new Headers(traceparent, tracestate, baggage), Headers.GETTER);
+  }
+
   public ServerSpan startServer(
       String method,
       String endpoint,
@@ -178,12 +190,7 @@ public final class Tracing {
     if (provider == null) {
       return null;
     }
-    Context parent = Context.root();
-    if (traceparent != null || baggage != null) {
-      parent =
-          propagator.extract(
-              parent, new Headers(traceparent, tracestate, baggage), Headers.GETTER);
-    }
+    Context parent = incoming(traceparent, tracestate, baggage);
     String name = endpoint == null ? method : method + " " + endpoint;
     Span span =
         tracer
@@ -262,12 +269,7 @@ public final class Tracing {
     if (provider == null) {
       return null;
     }
-    Context parent = Context.root();
-    if (traceparent != null || baggage != null) {
-      parent =
-          propagator.extract(
-              parent, new Headers(traceparent, tracestate, baggage), Headers.GETTER);
-    }
+    Context parent = incoming(traceparent, tracestate, baggage);
     Span span =
         tracer
             .spanBuilder(name)
@@ -394,10 +396,7 @@ public final class Tracing {
     if (provider == null) {
       return null;
     }
-    Context parent = Context.root();
-    if (traceparent != null) {
-      parent = propagator.extract(parent, new Headers(traceparent, tracestate, null), Headers.GETTER);
-    }
+    Context parent = incoming(traceparent, tracestate, null);
     AttributesBuilder b =
         Attributes.builder()
             .put(MESSAGING_SYSTEM, system)

@@ -93,26 +93,19 @@ public final class TaskContexts {
   }
 
   /**
-   * {@code Thread.start} is about to start {@code thread}: a plain {@code java.lang.Thread}
-   * (whose {@code run} is Thread's own, calling the runnable it was built with) takes the current
-   * context along. Subclasses are left alone: they are pools' worker threads or override
-   * {@code run}, where Weft could not make the context current anyway.
+   * {@code thread} is about to start. A plain {@code java.lang.Thread} (whose {@code run} is
+   * Thread's own, calling the runnable it was built with) takes the current context along, and so
+   * does a virtual thread (any way one starts: see {@code VirtualThreadInstrumentation}; its
+   * {@code run} cannot be overridden). Other subclasses are left alone: they are pools' worker
+   * threads or override {@code run}, where Weft could not make the context current anyway.
    */
   public static boolean threadStarting(Thread thread) {
-    if (thread == null || thread.getClass() != Thread.class) {
+    if (thread == null
+        || (thread.getClass() != Thread.class
+            && !"java.lang.VirtualThread".equals(thread.getClass().getName()))) {
       return false;
     }
     return noteStarting(thread);
-  }
-
-  /**
-   * A virtual thread is about to start (any way one starts: see
-   * {@code VirtualThreadInstrumentation}): it takes the current context along. Virtual threads
-   * are never pool workers, and their {@code run} cannot be overridden (the task is the
-   * runnable they were built with), so every one counts.
-   */
-  public static boolean virtualThreadStarting(Thread thread) {
-    return thread != null && noteStarting(thread);
   }
 
   /**

@@ -6,7 +6,6 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -18,7 +17,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * {@code fork}. That method notes the starting thread's context (as {@code Thread.start} does for
  * a platform thread), and the private {@code run(Runnable)}, which runs the task on the virtual
  * thread once it is mounted, makes it current around the task. No preview API is woven: a
- * structured task scope starts its subtasks' threads through the same method.
+ * structured task scope starts its subtasks' threads through the same method. The advice is
+ * {@link ThreadInstrumentation}'s: {@code TaskContexts.threadStarting} takes virtual threads too.
  *
  * <p>The virtual thread's own scheduling (submitting its continuation to the carrier pool when
  * it starts or is unparked, the timers of timed parks) runs with capture suppressed: those are
@@ -38,10 +38,10 @@ public final class VirtualThreadInstrumentation implements TypeInstrumentation {
         named("start")
             .and(takesArguments(1))
             .and(takesArgument(0, named(ThreadInstrumentation.THREAD_CONTAINER))),
-        VirtualThreadInstrumentation.class.getName() + "$StartAdvice");
+        ThreadInstrumentation.class.getName() + "$StartAdvice");
     transformer.applyAdviceToMethod(
         named("run").and(takesArguments(1)).and(takesArgument(0, Runnable.class)),
-        VirtualThreadInstrumentation.class.getName() + "$RunAdvice");
+        ThreadInstrumentation.class.getName() + "$RunAdvice");
     // Names across JDK 21 to 25; a name a JDK does not have matches nothing there.
     transformer.applyAdviceToMethod(
         named("submitRunContinuation")
@@ -51,42 +51,5 @@ public final class VirtualThreadInstrumentation implements TypeInstrumentation {
             .or(named("scheduleUnpark"))
             .or(named("schedule")),
         TaskArgumentAdvice.class.getName() + "$SuppressCapture");
-  }
-
-  @SuppressWarnings("unused")
-  public static final class StartAdvice {
-
-    private StartAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static boolean onEnter(@Advice.This Thread thread) {
-      return TaskContexts.virtualThreadStarting(thread);
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(
-        @Advice.This Thread thread,
-        @Advice.Enter boolean noted,
-        @Advice.Thrown Throwable thrown) {
-      if (noted && thrown != null) {
-        TaskContexts.threadNotStarted(thread);
-      }
-    }
-  }
-
-  @SuppressWarnings("unused")
-  public static final class RunAdvice {
-
-    private RunAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static Object onEnter(@Advice.This Thread thread) {
-      return TaskContexts.threadRunning(thread);
-    }
-
-    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(@Advice.Enter Object scope) {
-      TaskContexts.threadDone(scope);
-    }
   }
 }
