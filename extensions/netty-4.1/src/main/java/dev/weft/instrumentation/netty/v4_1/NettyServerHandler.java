@@ -47,8 +47,10 @@ import java.util.function.Consumer;
  *       status. A {@code 1xx} response other than {@code 101} is not the response; a {@code 101}
  *       ends the request (the channel then speaks another protocol: nothing more is counted).
  *   <li>A request whose response is not complete when the channel closes, or whose last write
- *       fails with an I/O error, ends with {@code 499} when the peer went away, or, when the
- *       application closed the channel itself, with the status of the response it had begun
+ *       fails with an I/O error, ends with {@code 499} when the peer went away (the channel
+ *       closed under the server, or a read failed with an I/O error before the application
+ *       closed it), or, when the application closed the channel itself, with the status of the
+ *       response it had begun
  *       ({@code 500} if none). A last write that fails otherwise (an encoder's error) ends it
  *       with that error ({@code 500}).
  * </ul>
@@ -106,8 +108,10 @@ public final class NettyServerHandler extends ChannelDuplexHandler
   private boolean informational;
   /** A 101 was written: the channel speaks another protocol; nothing more is HTTP/1.x. */
   private boolean upgraded;
-  /** The application closed the channel through the pipeline. */
+  /** The application closed the channel through the pipeline, while the peer was still there. */
   volatile boolean closing;
+  /** A read failed with an I/O error (a reset connection): the peer went away. */
+  volatile boolean peerGone;
 
   NettyServerHandler(ChannelHandler decoder, ChannelHandler encoder, ChannelHandler placedAfter) {
     this(decoder, encoder, placedAfter, null, NettyServerPipelines.MODULE);
@@ -330,8 +334,20 @@ public final class NettyServerHandler extends ChannelDuplexHandler
   }
 
   @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+    if (cause instanceof IOException) {
+      peerGone = true; // a read failed: the connection was reset or broken under the server
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
-    closing = true;
+    // A close after the peer went away (an application closing on the read error it was handed,
+    // as Reactor Netty does) does not make the unanswered requests the application's doing.
+    if (!peerGone && ctx.channel().isActive()) {
+      closing = true;
+    }
     ctx.close(promise);
   }
 

@@ -347,6 +347,29 @@ class NettyServerModuleTest {
   }
 
   @Test
+  void aClientThatResetsTheConnectionMidResponseIs499ThoughTheApplicationClosesItAfterwards()
+      throws Exception {
+    NettyTestServer server = servers.get(Shape.STREAMING);
+    int resetsBefore = resets(server);
+    RawHttp raw = new RawHttp(server.port);
+    raw.send(RawHttp.get("/stream"));
+    assertEquals("HTTP/1.1 200 OK", raw.readLine());
+    await(() -> active("GET", "/stream") == 1, "the streamed response to be in flight");
+    // The reset fails the server's next read; the application's exceptionCaught then closes the
+    // channel through the pipeline, while the channel is still active.
+    raw.reset();
+    assertEquals(1, ended("GET", "/stream", 499, 1));
+    await(() -> resets(server) == resetsBefore + 1, "the application to see the read error");
+    assertEquals(0.0, count("GET", "/stream", 200));
+    assertEquals(0, active("GET", "/stream"));
+    noWeftErrors();
+  }
+
+  private static int resets(NettyTestServer server) {
+    return (int) server.exceptions.stream().filter(e -> e instanceof java.io.IOException).count();
+  }
+
+  @Test
   void aHundredContinueAVoidPromiseAndAResponseInThreeWritesAreEachOneResponse() throws Exception {
     HttpResponse<String> upload =
         client.send(

@@ -55,6 +55,7 @@ import java.util.concurrent.TimeUnit;
  * "fail") 50 ms later from another thread, {@code /held...} waits for the test to answer it,
  * {@code /hang} never answers, {@code /close} closes the connection without answering,
  * {@code /void} answers with a void promise, {@code /chunked} answers in three writes,
+ * {@code /stream} writes a chunked response's head and first chunk and never ends it,
  * {@code /context} answers with the ids the handler saw for each message of the request,
  * {@code /names} with the pipeline's handler names, {@code /nested} decodes a request of its own
  * with a second codec, {@code /replace-codec} answers then replaces its codec,
@@ -239,6 +240,12 @@ final class NettyTestServer implements AutoCloseable {
         // never answered
       } else if (path.equals("/close")) {
         ctx.close();
+      } else if (path.equals("/stream")) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set("Transfer-Encoding", "chunked");
+        ctx.write(head);
+        ctx.writeAndFlush(
+            new DefaultHttpContent(Unpooled.copiedBuffer("line 0\n", StandardCharsets.UTF_8)));
       } else if (path.equals("/void")) {
         ctx.writeAndFlush(response(200, "void"), ctx.voidPromise());
       } else if (path.equals("/chunked")) {

@@ -52,6 +52,17 @@ final class RawHttp implements AutoCloseable {
     return new Response(Integer.parseInt(statusLine.split(" ")[1]), new String(body, StandardCharsets.UTF_8));
   }
 
+  /** Reads the next line of the response (without its CRLF). */
+  String readLine() throws IOException {
+    return line();
+  }
+
+  /** Closes the connection with a reset (RST) instead of an orderly FIN. */
+  void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   /** Whether the server closed the connection (reads to its end). */
   boolean closedByServer() throws IOException {
     return in.read() < 0;
