@@ -1,7 +1,6 @@
 package dev.weft.runtime.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -73,37 +72,33 @@ public final class HttpClientMetrics {
       double seconds,
       String traceId,
       String spanId) {
-    Bound bound;
+    RequestSeries bound;
     if (status >= 100) {
       bound = host.byStatus(method, Math.min(status, MAX_STATUS));
     } else {
       bound = host.byError(method, error == null ? "NoResponse" : error.getClass().getSimpleName());
     }
-    bound.count.inc();
-    if (traceId == null) {
-      bound.duration.observe(seconds);
-    } else {
-      bound.duration.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
-    }
+    bound.record(seconds, traceId, spanId);
   }
 
   /** The bound data points of one host, by method and status (or error type). */
   public final class HostSeries {
     private final String host;
-    private final Bound[][] byMethodAndStatus = new Bound[HttpServerMetrics.METHODS.length][];
-    private final ConcurrentHashMap<String, Bound> errors = new ConcurrentHashMap<>();
+    private final RequestSeries[][] byMethodAndStatus =
+        new RequestSeries[HttpServerMetrics.METHODS.length][];
+    private final ConcurrentHashMap<String, RequestSeries> errors = new ConcurrentHashMap<>();
 
     HostSeries(String host) {
       this.host = host;
     }
 
-    Bound byStatus(int method, int status) {
-      Bound[] byStatus = byMethodAndStatus[method];
+    RequestSeries byStatus(int method, int status) {
+      RequestSeries[] byStatus = byMethodAndStatus[method];
       if (byStatus == null) {
-        byStatus = new Bound[MAX_STATUS + 1];
+        byStatus = new RequestSeries[MAX_STATUS + 1];
         byMethodAndStatus[method] = byStatus;
       }
-      Bound bound = byStatus[status];
+      RequestSeries bound = byStatus[status];
       if (bound == null) {
         bound = bind(HttpServerMetrics.METHODS[method], Integer.toString(status), "");
         byStatus[status] = bound;
@@ -111,9 +106,9 @@ public final class HttpClientMetrics {
       return bound;
     }
 
-    Bound byError(int method, String errorType) {
+    RequestSeries byError(int method, String errorType) {
       String key = method + ":" + errorType;
-      Bound bound = errors.get(key);
+      RequestSeries bound = errors.get(key);
       if (bound == null) {
         // Exception class names are a closed set in practice; still, never more than a few.
         String type = errors.size() >= errorTypeLimit ? BoundedLabelMap.OTHER : errorType;
@@ -122,20 +117,11 @@ public final class HttpClientMetrics {
       return bound;
     }
 
-    private Bound bind(String method, String status, String errorType) {
-      return new Bound(
+    private RequestSeries bind(String method, String status, String errorType) {
+      return new RequestSeries(
           requests.labelValues(method, host, status, errorType),
           duration.labelValues(method, host, status, errorType));
     }
   }
 
-  private static final class Bound {
-    final CounterDataPoint count;
-    final DistributionDataPoint duration;
-
-    Bound(CounterDataPoint count, DistributionDataPoint duration) {
-      this.count = count;
-      this.duration = duration;
-    }
-  }
 }

@@ -1,7 +1,6 @@
 package dev.weft.runtime.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -142,7 +141,7 @@ public final class HttpServerMetrics {
   public final class Series {
     private final String endpoint;
     private final GaugeDataPoint[] activeByMethod = new GaugeDataPoint[METHODS.length];
-    private final Bound[][] byMethodAndStatus = new Bound[METHODS.length][];
+    private final RequestSeries[][] byMethodAndStatus = new RequestSeries[METHODS.length][];
 
     Series(String endpoint) {
       this.endpoint = endpoint;
@@ -158,41 +157,24 @@ public final class HttpServerMetrics {
       return point;
     }
 
-    Bound bind(int method, int status) {
+    RequestSeries bind(int method, int status) {
       int code = Math.min(status, MAX_STATUS);
-      Bound[] byStatus = byMethodAndStatus[method];
+      RequestSeries[] byStatus = byMethodAndStatus[method];
       if (byStatus == null) {
-        byStatus = new Bound[MAX_STATUS + 1];
+        byStatus = new RequestSeries[MAX_STATUS + 1];
         byMethodAndStatus[method] = byStatus;
       }
-      Bound bound = byStatus[code];
+      RequestSeries bound = byStatus[code];
       if (bound == null) {
         String m = METHODS[method];
         String s = STATUS_TEXT[code];
         bound =
-            new Bound(requests.labelValues(m, endpoint, s), duration.labelValues(m, endpoint, s));
+            new RequestSeries(
+                requests.labelValues(m, endpoint, s), duration.labelValues(m, endpoint, s));
         byStatus[code] = bound;
       }
       return bound;
     }
   }
 
-  private static final class Bound {
-    private final CounterDataPoint count;
-    private final DistributionDataPoint duration;
-
-    Bound(CounterDataPoint count, DistributionDataPoint duration) {
-      this.count = count;
-      this.duration = duration;
-    }
-
-    void record(double seconds, String traceId, String spanId) {
-      count.inc();
-      if (traceId == null) {
-        duration.observe(seconds);
-      } else {
-        duration.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
-      }
-    }
-  }
 }

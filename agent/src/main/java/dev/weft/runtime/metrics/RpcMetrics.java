@@ -1,7 +1,6 @@
 package dev.weft.runtime.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -90,7 +89,7 @@ public final class RpcMetrics {
   public final class MethodSeries {
     private final String service;
     private final String method;
-    private final Bound[] byCode = new Bound[CODES.length];
+    private final RequestSeries[] byCode = new RequestSeries[CODES.length];
 
     MethodSeries(String fullMethodName) {
       if (BoundedLabelMap.OTHER.equals(fullMethodName)) {
@@ -127,31 +126,15 @@ public final class RpcMetrics {
      */
     public void record(int code, double seconds, String traceId, String spanId) {
       int c = code >= 0 && code < CODES.length ? code : UNKNOWN;
-      Bound bound = byCode[c];
+      RequestSeries bound = byCode[c];
       if (bound == null) {
         bound =
-            new Bound(
+            new RequestSeries(
                 requests.labelValues(service, method, CODES[c]),
                 duration.labelValues(service, method, CODES[c]));
         byCode[c] = bound; // a race binds the same data points twice: harmless
       }
-      bound.count.inc();
-      if (traceId == null) {
-        bound.duration.observe(seconds);
-      } else {
-        bound.duration.observeWithExemplar(
-            seconds, Labels.of("span_id", spanId, "trace_id", traceId));
-      }
-    }
-  }
-
-  private static final class Bound {
-    final CounterDataPoint count;
-    final DistributionDataPoint duration;
-
-    Bound(CounterDataPoint count, DistributionDataPoint duration) {
-      this.count = count;
-      this.duration = duration;
+      bound.record(seconds, traceId, spanId);
     }
   }
 }

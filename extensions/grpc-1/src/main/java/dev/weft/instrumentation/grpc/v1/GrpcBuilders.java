@@ -24,6 +24,16 @@ public final class GrpcBuilders {
   private GrpcBuilders() {}
 
   public static void serverBuildStarts(ServerBuilder<?> builder) {
+    buildStarts(builder, builder, null);
+  }
+
+  public static void channelBuildStarts(ManagedChannelBuilder<?> builder) {
+    buildStarts(builder, null, builder);
+  }
+
+  /** A build() starts on this thread; one of {@code server} and {@code channel} is the builder. */
+  private static void buildStarts(
+      Object builder, ServerBuilder<?> server, ManagedChannelBuilder<?> channel) {
     int[] s = STATE.get();
     s[0]++;
     if (s[1] != 0) {
@@ -31,31 +41,16 @@ public final class GrpcBuilders {
     }
     try {
       if (INTERCEPTED.get(builder) == null) {
-        builder.intercept(GrpcServerInterceptor.INSTANCE);
+        if (server != null) {
+          server.intercept(GrpcServerInterceptor.INSTANCE);
+        } else {
+          channel.intercept(GrpcClientInterceptor.INSTANCE);
+        }
         INTERCEPTED.put(builder, ADDED);
       }
       s[1] = s[0];
     } catch (UnsupportedOperationException notSupported) {
       // A builder without interceptors of its own: the builder it forwards to may take it.
-    } catch (Throwable t) {
-      WeftBridge.adviceFailed(t, "grpc-1");
-    }
-  }
-
-  public static void channelBuildStarts(ManagedChannelBuilder<?> builder) {
-    int[] s = STATE.get();
-    s[0]++;
-    if (s[1] != 0) {
-      return;
-    }
-    try {
-      if (INTERCEPTED.get(builder) == null) {
-        builder.intercept(GrpcClientInterceptor.INSTANCE);
-        INTERCEPTED.put(builder, ADDED);
-      }
-      s[1] = s[0];
-    } catch (UnsupportedOperationException notSupported) {
-      // As for servers.
     } catch (Throwable t) {
       WeftBridge.adviceFailed(t, "grpc-1");
     }
