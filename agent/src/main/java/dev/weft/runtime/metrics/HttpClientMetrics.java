@@ -123,5 +123,4 @@ public final class HttpClientMetrics {
           duration.labelValues(method, host, status, errorType));
     }
   }
-
 }

@@ -176,5 +176,4 @@ public final class HttpServerMetrics {
       return bound;
     }
   }
-
 }

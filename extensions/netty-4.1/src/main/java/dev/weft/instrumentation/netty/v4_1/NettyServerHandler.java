@@ -50,9 +50,8 @@ import java.util.function.Consumer;
  *       fails with an I/O error, ends with {@code 499} when the peer went away (the channel
  *       closed under the server, or a read failed with an I/O error before the application
  *       closed it), or, when the application closed the channel itself, with the status of the
- *       response it had begun
- *       ({@code 500} if none). A last write that fails otherwise (an encoder's error) ends it
- *       with that error ({@code 500}).
+ *       response it had begun ({@code 500} if none). A last write that fails otherwise (an
+ *       encoder's error) ends it with that error ({@code 500}).
  * </ul>
  */
 public final class NettyServerHandler extends ChannelDuplexHandler

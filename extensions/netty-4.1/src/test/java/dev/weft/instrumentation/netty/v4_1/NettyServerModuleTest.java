@@ -11,6 +11,7 @@ import dev.weft.testing.WeftAgentExtension;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -366,7 +367,7 @@ class NettyServerModuleTest {
   }
 
   private static int resets(NettyTestServer server) {
-    return (int) server.exceptions.stream().filter(e -> e instanceof java.io.IOException).count();
+    return (int) server.exceptions.stream().filter(e -> e instanceof IOException).count();
   }
 
   @Test
