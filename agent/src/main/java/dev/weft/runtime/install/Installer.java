@@ -75,12 +75,10 @@ public final class Installer {
         continue;
       }
       try {
-        builder = apply(builder, loaded, typeMatchers, definer);
+        builder = apply(builder, loaded, typeMatchers, definer, errors);
         errors.declare(loaded.name());
         applied.add(loaded.name());
-      } catch (ModuleTypeTransformer.UnsafeAdviceException e) {
-        WeftLog.error(e.getMessage());
-      } catch (RuntimeException | LinkageError | ReflectiveOperationException e) {
+      } catch (RuntimeException | LinkageError e) {
         WeftLog.error("module '" + loaded.name() + "' is not applied: " + e);
       }
     }
@@ -126,65 +124,38 @@ public final class Installer {
       AgentBuilder builder,
       LoadedModule loaded,
       List<ElementMatcher<? super TypeDescription>> typeMatchers,
-      HelperDefiner definer)
-      throws ReflectiveOperationException {
+      HelperDefiner definer,
+      AgentErrors errors) {
     ElementMatcher.Junction<ClassLoader> moduleLoaders = loaded.module().classLoaderMatcher();
     AgentBuilder result = builder;
-    // All type instrumentations are prepared first, so a module is applied whole or not at all.
     List<TypeInstrumentation> instrumentations = loaded.module().typeInstrumentations();
-    HelperClasses helpers =
-        HelperClasses.of(
-            loaded.name(), loaded.loader(), loaded.module().getAdditionalHelperClassNames());
-    List<ModuleTypeTransformer> prepared = new ArrayList<>();
-    for (TypeInstrumentation ti : instrumentations) {
-      ModuleTypeTransformer transformer =
-          new ModuleTypeTransformer(loaded.name(), loaded.loader(), helpers.names());
-      ti.transform(transformer);
-      prepared.add(transformer);
-    }
-    if (!helpers.isEmpty()) {
-      if (helpers.jdkOnly()) {
-        helpers.defineInBootLoader(definer.get());
-      } else {
-        HelperClasses.Definer opened = definer.get();
-        // First in every chain: the helpers are in the loader before the advice that names them.
-        for (ModuleTypeTransformer transformer : prepared) {
-          transformer.transformers().add(0, (b, type, loader, module, domain) -> {
-            helpers.defineNextTo(loader, opened);
-            return b;
-          });
-        }
-      }
-    }
+    // The advice itself is read the first time a class of the module is seen (ModulePreparation).
+    ModulePreparation preparation =
+        new ModulePreparation(loaded, instrumentations, definer, errors);
     for (int i = 0; i < instrumentations.size(); i++) {
       TypeInstrumentation ti = instrumentations.get(i);
-      List<AgentBuilder.Transformer> transformers = prepared.get(i).transformers();
-      if (transformers.isEmpty()) {
-        continue;
-      }
       typeMatchers.add(ti.typeMatcher());
       // Asked for every class defined: its verdict kept per loader (see CachedLoaderMatcher).
       ElementMatcher<ClassLoader> loaders =
           CachedLoaderMatcher.of(moduleLoaders.and(ti.classLoaderOptimization()));
       ElementMatcher<? super TypeDescription> types = ti.typeMatcher();
-      AdviceReferences references = prepared.get(i).references();
+      int index = i;
       // The check of the methods the advice calls runs only for a class the module targets, so
       // that a loader holding none of the module's classes is never reported as lacking them.
-      AgentBuilder.Identified.Narrowable narrowable =
-          result.type(
-              (type, loader, module, beingRedefined, domain) ->
-                  loaders.matches(loader) && types.matches(type) && references.matches(loader));
-      AgentBuilder.Identified.Extendable extendable = narrowable.transform(transformers.get(0));
-      for (int t = 1; t < transformers.size(); t++) {
-        extendable = extendable.transform(transformers.get(t));
-      }
-      result = extendable;
+      result =
+          result
+              .type(
+                  (type, loader, module, beingRedefined, domain) ->
+                      loaders.matches(loader)
+                          && types.matches(type)
+                          && preparation.references(index, loader))
+              .transform(preparation.transformer(index));
     }
     return result;
   }
 
   /** Opens the JDK's define methods the first time a module with helpers needs them. */
-  private static final class HelperDefiner {
+  static final class HelperDefiner {
     private final Instrumentation inst;
     private HelperClasses.Definer definer;
 
