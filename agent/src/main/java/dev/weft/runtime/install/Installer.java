@@ -2,6 +2,7 @@ package dev.weft.runtime.install;
 
 import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.none;
 
 import dev.weft.bootstrap.WeftBridge;
 import dev.weft.runtime.core.AgentErrors;
@@ -43,6 +44,13 @@ public final class Installer {
     if (System.getProperty(byteBuddyPackage + ".safe") == null) {
       System.setProperty(byteBuddyPackage + ".safe", "true");
     }
+    boolean dumping = ArchiveDump.inProgress(inst);
+    if (dumping) {
+      WeftLog.info(
+          "this run writes a class-data archive (AOT cache or AppCDS): java.lang classes are left"
+              + " unwoven in it, so that the JVM can store them; runs that use the archive weave"
+              + " as always");
+    }
     ElementMatcher<ClassLoader> weftLoaders =
         loader -> loader == weftLoader || loader instanceof ExtensionClassLoader;
     AgentBuilder builder =
@@ -64,7 +72,8 @@ public final class Installer {
             // application may live in that namespace too. Only names and loaders are looked at,
             // so the class file of an ignored class is never parsed.
             .ignore(any(), weftLoaders)
-            .or(nameStartsWith("dev.weft.agent.").or(nameStartsWith("dev.weft.bootstrap.")));
+            .or(nameStartsWith("dev.weft.agent.").or(nameStartsWith("dev.weft.bootstrap.")))
+            .or(dumping ? nameStartsWith("java.lang.") : none());
 
     List<String> applied = new ArrayList<>();
     List<ElementMatcher<? super TypeDescription>> typeMatchers = new ArrayList<>();
@@ -88,7 +97,7 @@ public final class Installer {
         attached
             ? retransforming
             : retransforming.redefineOnly(
-                loadedTargets(inst, typeMatchers, weftLoaders).toArray(new Class<?>[0]));
+                loadedTargets(inst, typeMatchers, weftLoaders, dumping).toArray(new Class<?>[0]));
     builder.with(NameFilteringTransformer.decorator(typeMatchers, weftLoaders)).installOn(inst);
     return applied;
   }
@@ -102,10 +111,12 @@ public final class Installer {
   private static Set<Class<?>> loadedTargets(
       Instrumentation inst,
       List<ElementMatcher<? super TypeDescription>> typeMatchers,
-      ElementMatcher<ClassLoader> weftLoaders) {
+      ElementMatcher<ClassLoader> weftLoaders,
+      boolean dumping) {
     Set<Class<?>> targets = new LinkedHashSet<>();
     for (Class<?> loaded : inst.getAllLoadedClasses()) {
       if (!loaded.isArray()
+          && !(dumping && loaded.getName().startsWith("java.lang."))
           && !loaded.isPrimitive()
           && inst.isModifiableClass(loaded)
           && NameFilteringTransformer.wantedByName(
