@@ -1,5 +1,6 @@
 package dev.weft.bench.macro;
 
+import dev.weft.bench.common.HttpConnection;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

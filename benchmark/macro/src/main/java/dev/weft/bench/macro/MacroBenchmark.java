@@ -1,5 +1,11 @@
 package dev.weft.bench.macro;
 
+import dev.weft.bench.common.AgentConfig;
+import dev.weft.bench.common.CpuPinning;
+import dev.weft.bench.common.OtlpSink;
+import dev.weft.bench.common.RoundsFile;
+import dev.weft.bench.common.ServiceProcess;
+import dev.weft.bench.common.WarmUp;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -24,10 +30,14 @@ import java.util.OptionalLong;
 /**
  * The macro overhead benchmark: starts the macro service (a Spring Boot REST service on real
  * PostgreSQL, Redis and Kafka) with no agent, with Weft and with the OpenTelemetry agent, in
- * alternating order round after round, and measures per run the time to the first successful
- * request, then a fixed closed-loop load (throughput, p50, p99, errors), heap after GC, classes
- * loaded and RSS. Every number reported is the median over rounds with its min–max, plus the ratio
- * to no agent. Results go to {@code --out} as JSON and to standard output as a Markdown table.
+ * alternating order round after round (the order rotated every round), the service pinned to one
+ * CPU and the driver to another, and measures per run the time to the first successful request,
+ * then, after a warm-up that lasts until throughput is stable, a fixed closed-loop load
+ * (throughput, p50, p99, errors, service CPU and heap allocation per request), heap after GC,
+ * classes loaded and RSS. Every number reported is the median over rounds with its min–max, the
+ * ratio of medians to no agent, and the ratio to no agent per round pair. Results go to
+ * {@code --out} as JSON, next to it as Markdown and as per-round values ({@code -rounds.tsv}, for
+ * the goals table), and to standard output as Markdown.
  *
  * <p>Exit status: 0 when every run started and served requests (and, with {@code --smoke}, had no
  * error and produced every metric); 1 otherwise; 2 for a bad command line or a missing prerequisite.
@@ -40,6 +50,7 @@ public final class MacroBenchmark {
 
     private final Options options;
     private final PrintStream progress;
+    private CpuPinning pinning = CpuPinning.off("not started");
 
     MacroBenchmark(Options options, PrintStream progress) {
         this.options = options;
@@ -102,6 +113,11 @@ public final class MacroBenchmark {
         json.put("benchmark", "weft-macro");
         json.put("startedAt", startedAt.toString());
         json.put("machine", MachineFacts.machine(options.java));
+        // Pinned after the machine facts: pinned, this JVM sees only the driver's CPUs.
+        CpuPinning pinning = options.pin ? CpuPinning.detect(options.serviceCpus, options.driverCpus)
+                : CpuPinning.off("--no-pin");
+        pinning.pinDriver(progress);
+        this.pinning = pinning;
         Map<String, Object> agents = new LinkedHashMap<>();
         if (options.configs.stream().anyMatch(AgentConfig::usesWeft)) {
             agents.put("weft", MachineFacts.agent(options.weftAgent));
@@ -112,8 +128,10 @@ public final class MacroBenchmark {
         json.put("agents", agents);
 
         List<RunResult> runs = new ArrayList<>();
-        progress.printf(Locale.ROOT, "macro benchmark: %d round(s) of %s, %.0f s warm-up + %.0f s load, %d connections%n",
-                options.rounds, options.configs, options.warmupSeconds, options.loadSeconds, options.connections);
+        progress.printf(Locale.ROOT, "macro benchmark: %d round(s) of %s, warm-up until stable (%.0f s windows within %.0f%%,"
+                        + " at most %.0f s) + %.0f s load, %d connections%n",
+                options.rounds, options.configs, options.warmupWindowSeconds, options.warmupTolerance * 100,
+                options.warmupSeconds, options.loadSeconds, options.connections);
         try (KafkaSupport kafka = openKafka(out.resolveSibling(outName + "-kafka"));
                 OtlpSink sink = options.configs.stream().anyMatch(AgentConfig::exportsTraces) ? OtlpSink.start() : null) {
             kafka.createTopic();
@@ -136,7 +154,6 @@ public final class MacroBenchmark {
         json.put("runs", runs.stream().map(RunResult::toJson).toList());
         json.put("summary", report.summaryJson());
         json.put("ratiosVsNone", report.headlineRatiosJson());
-        json.put("goals", report.goalsJson());
         json.put("traceExportRequests", report.traceExportsJson());
         List<String> problems = problems(runs);
         json.put("problems", problems);
@@ -145,6 +162,9 @@ public final class MacroBenchmark {
         Files.createDirectories(out.getParent());
         Files.writeString(out, Json.write(json), StandardCharsets.UTF_8);
         Files.writeString(out.resolveSibling(outName + ".md"), markdown, StandardCharsets.UTF_8);
+        RoundsFile rounds = new RoundsFile();
+        report.addTo(rounds);
+        rounds.write(out.resolveSibling(outName + "-rounds.tsv"));
         progress.println("results: " + out);
         return new Outcome(report, json, markdown, out, problems);
     }
@@ -165,7 +185,7 @@ public final class MacroBenchmark {
         int metricsPort = ports[1];
         List<String> flags = new ArrayList<>(options.jvmOptions);
         flags.addAll(config.jvmFlags(options.weftAgent.toAbsolutePath(), options.otelAgent.toAbsolutePath(),
-                metricsPort, sink == null ? null : sink.endpoint()));
+                metricsPort, sink == null ? null : sink.endpoint(), "macro"));
         r.details.put("loadAverageBefore", MachineFacts.loadAverage());
         r.details.put("jvmFlags", flags);
         r.details.put("servicePort", servicePort);
@@ -175,8 +195,14 @@ public final class MacroBenchmark {
         r.details.put("log", log.toString());
         ServiceProcess service = null;
         try {
-            service = ServiceProcess.start(options.java, flags, options.serviceJar.toAbsolutePath(), servicePort,
-                    kafka.bootstrapServers(), log);
+            List<String> command = new ArrayList<>();
+            command.add(options.java);
+            command.addAll(flags);
+            command.add("-Dserver.port=" + servicePort);
+            command.add("-jar");
+            command.add(options.serviceJar.toAbsolutePath().toString());
+            service = ServiceProcess.start(pinning.serviceCommand(command), servicePort,
+                    Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), log);
             r.details.put("pid", service.pid());
             double startupMs = service.awaitFirstOk(PROBE_PATH, PROBE_INTERVAL, STARTUP_DEADLINE);
             r.started = true;
@@ -184,18 +210,33 @@ public final class MacroBenchmark {
 
             LoadGenerator load = new LoadGenerator(ServiceProcess.HOST, servicePort, options.connections);
             if (options.warmupSeconds > 0) {
-                LoadGenerator.Result warm = load.run(options.warmupSeconds);
-                Map<String, Object> w = new LinkedHashMap<>();
-                w.put("seconds", warm.elapsedSeconds());
-                w.put("okRequests", warm.ok());
-                w.put("errors", warm.errors());
-                w.put("errorKinds", warm.errorKinds());
-                w.put("throughputRps", warm.throughput());
+                long[] warmOk = new long[1];
+                long[] warmErrors = new long[1];
+                Map<String, Long> warmKinds = new java.util.TreeMap<>();
+                WarmUp.Result warm = WarmUp.untilStable(seconds -> {
+                    LoadGenerator.Result w = load.run(seconds);
+                    warmOk[0] += w.ok();
+                    warmErrors[0] += w.errors();
+                    w.errorKinds().forEach((k, v) -> warmKinds.merge(k, v, Long::sum));
+                    return new double[] {w.throughput(), w.elapsedSeconds()};
+                }, options.warmupWindowSeconds, options.warmupTolerance, options.warmupSeconds);
+                Map<String, Object> w = new LinkedHashMap<>(warm.toJson());
+                w.put("okRequests", warmOk[0]);
+                w.put("errors", warmErrors[0]);
+                w.put("errorKinds", warmKinds);
                 r.details.put("warmup", w);
+                progress.printf(Locale.ROOT, "[round %d/%d] %s: %s%n", round, options.rounds, config, warm.describe());
             }
+            OptionalLong allocatedBefore = allocatedBytes(servicePort);
             OptionalLong cpuBefore = service.cpuNanos();
             LoadGenerator.Result res = load.run(options.loadSeconds);
             OptionalLong cpuAfter = service.cpuNanos();
+            OptionalLong allocatedAfter = allocatedBytes(servicePort);
+            if (allocatedBefore.isPresent() && allocatedAfter.isPresent() && res.ok() > 0) {
+                long bytes = allocatedAfter.getAsLong() - allocatedBefore.getAsLong();
+                r.details.put("serviceAllocatedBytesDuringLoad", bytes);
+                r.put(Metric.ALLOC_PER_REQUEST, bytes / (double) res.ok());
+            }
             if (cpuBefore.isPresent() && cpuAfter.isPresent() && res.ok() > 0) {
                 double cpuMs = (cpuAfter.getAsLong() - cpuBefore.getAsLong()) / 1e6;
                 r.details.put("serviceCpuMsDuringLoad", cpuMs);
@@ -251,6 +292,19 @@ public final class MacroBenchmark {
         return r;
     }
 
+    /**
+     * The bytes the service's threads have allocated so far ({@code GET /bench/allocated}), if it
+     * answers.
+     */
+    private static OptionalLong allocatedBytes(int port) {
+        try {
+            ServiceProcess.HttpAnswer answer = ServiceProcess.get(port, "/bench/allocated");
+            return answer.status() == 200 ? Json.longField(answer.body(), "allocatedBytes") : OptionalLong.empty();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
     /** Status and number of samples of the agent's Prometheus endpoint. */
     private static Map<String, Object> scrape(int port) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -272,9 +326,9 @@ public final class MacroBenchmark {
                     r.failure == null ? "did not start" : r.failure.lines().findFirst().orElse(""));
         }
         return String.format(Locale.ROOT, "[round %d] %s: start-up %.0f ms, %.0f req/s, p50 %.2f ms, p99 %.2f ms, %.0f errors,"
-                        + " CPU %.0f us/req, heap %.1f MiB, %.0f classes, RSS %.0f MiB",
+                        + " CPU %.0f us/req, %.0f B/req allocated, heap %.1f MiB, %.0f classes, RSS %.0f MiB",
                 r.round, r.config, r.get(Metric.STARTUP_MS), r.get(Metric.THROUGHPUT_RPS), r.get(Metric.P50_MS),
-                r.get(Metric.P99_MS), r.get(Metric.ERRORS), r.get(Metric.CPU_PER_REQUEST), r.get(Metric.HEAP_AFTER_GC) / (1 << 20),
+                r.get(Metric.P99_MS), r.get(Metric.ERRORS), r.get(Metric.CPU_PER_REQUEST), r.get(Metric.ALLOC_PER_REQUEST), r.get(Metric.HEAP_AFTER_GC) / (1 << 20),
                 r.get(Metric.LOADED_CLASSES), r.get(Metric.RSS) / (1 << 20));
     }
 
@@ -325,7 +379,9 @@ public final class MacroBenchmark {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("smoke", options.smoke);
         p.put("rounds", options.rounds);
-        p.put("warmupSeconds", options.warmupSeconds);
+        p.put("warmup", String.format(Locale.ROOT, "load in %.0f s windows until two consecutive windows' throughputs are"
+                + " within %.0f%%, at most %.0f s", options.warmupWindowSeconds, options.warmupTolerance * 100, options.warmupSeconds));
+        p.put("pinning", pinning.note());
         p.put("loadSeconds", options.loadSeconds);
         p.put("connections", options.connections);
         p.put("configs", options.configs.stream().map(c -> c.id).toList());
@@ -342,6 +398,9 @@ public final class MacroBenchmark {
         p.put("latency", "closed loop, per request, from writing the request to reading the whole response; errors excluded");
         p.put("serviceCpuPerRequestUs", "user + system CPU time of the service process during the measured load,"
                 + " divided by the successful requests");
+        p.put("allocatedBytesPerRequest", "heap bytes allocated by the service's threads during the measured load"
+                + " (its /bench/allocated before and after: ThreadMXBean's total allocated bytes), divided by the"
+                + " successful requests");
         p.put("rss", "VmRSS of /proc/<pid>/status right after the load, before /bench/jvm runs System.gc()");
         Map<String, Object> k = new LinkedHashMap<>();
         k.put("bootstrapServers", kafka.bootstrapServers());
@@ -365,17 +424,20 @@ public final class MacroBenchmark {
         @SuppressWarnings("unchecked")
         Map<String, Object> agents = (Map<String, Object>) json.get("agents");
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "## Macro benchmark%s: %d round(s), %.0f s warm-up, %.0f s load, %d connections%n%n",
+        md.append(String.format(Locale.ROOT, "## Macro benchmark%s: %d round(s), warm-up until stable (at most %.0f s), %.0f s load,"
+                        + " %d connections%n%n",
                 options.smoke ? " (smoke)" : "", options.rounds, options.warmupSeconds, options.loadSeconds, options.connections));
         md.append("Each cell: median (min–max) over rounds, then the ratio of medians to `none`.\n\n");
         md.append(report.markdownTable()).append('\n');
+        String paired = report.pairedMarkdownTable();
+        if (!paired.isEmpty()) {
+            md.append("Per round pair (each configuration against `none` of the same round): median (min–max) over rounds.\n\n");
+            md.append(paired).append('\n');
+        }
+        md.append(pinning.note()).append(". ").append(warmupSummary(report)).append("\n\n");
         String exports = report.traceExportsMarkdown();
         if (!exports.isEmpty()) {
             md.append(exports).append('\n');
-        }
-        String goals = report.goalsMarkdown();
-        if (!goals.isEmpty()) {
-            md.append(goals).append('\n');
         }
         Object memTotal = machine.get("memTotalBytes");
         md.append(String.format(Locale.ROOT, "Machine: %s CPUs, %s, %s memory, load average at start %s.%n",
@@ -394,6 +456,27 @@ public final class MacroBenchmark {
             md.append(".\n");
         }
         return md.toString();
+    }
+
+    /** How many runs' warm-up ended stable, and the longest warm-up. */
+    private static String warmupSummary(Report report) {
+        int stable = 0;
+        int all = 0;
+        double longest = 0;
+        for (RunResult r : report.runs) {
+            if (r.details.get("warmup") instanceof Map<?, ?> w) {
+                all++;
+                if (Boolean.TRUE.equals(w.get("stable"))) {
+                    stable++;
+                }
+                if (w.get("seconds") instanceof Double d) {
+                    longest = Math.max(longest, d);
+                }
+            }
+        }
+        return all == 0 ? "No warm-up." : String.format(Locale.ROOT,
+                "Warm-up reached stable throughput in %d of %d runs (the others stopped at the time limit); longest %.0f s.",
+                stable, all, longest);
     }
 
     /** Checks the jars and the services before anything starts. */

@@ -14,6 +14,11 @@ enum Metric {
      * request: less sensitive than throughput to other processes taking CPU on a noisy machine.
      */
     CPU_PER_REQUEST("serviceCpuPerRequestUs", "service CPU per request (µs)", 1, 0),
+    /**
+     * Bytes the service's threads allocated on the heap during the measured load (the service's
+     * {@code /bench/allocated} read before and after it) per successful request.
+     */
+    ALLOC_PER_REQUEST("allocatedBytesPerRequest", "service allocation per request (bytes)", 1, 0),
     ERRORS("errors", "errors", 1, 0),
     HEAP_AFTER_GC("heapUsedAfterGcBytes", "heap used after GC (MiB)", 1024 * 1024, 1),
     LOADED_CLASSES("loadedClassCount", "classes loaded", 1, 0),

@@ -1,5 +1,6 @@
 package dev.weft.bench.macro;
 
+import dev.weft.bench.common.AgentConfig;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,24 +18,34 @@ final class Options {
             "  --weft-agent PATH      Weft's agent jar (default ../../agent/target/weft-agent.jar)",
             "  --otel-agent PATH      the OpenTelemetry agent (default target/agents/opentelemetry-javaagent.jar)",
             "  --kafka HOST:PORT      a Kafka broker; without it a broker is started with weft-kafka-broker",
-            "  --rounds N             rounds; each runs every configuration once (default 3)",
+            "  --rounds N             rounds; each runs every configuration once, order rotated (default 5)",
             "  --load-seconds S       measured load per run (default 20)",
-            "  --warmup-seconds W     warm-up load per run, not measured (default 10)",
+            "  --warmup-seconds W     at most W s of warm-up load per run, not measured (default 60)",
+            "  --warmup-window-seconds S  warm-up goes on in windows of S s (default 5) ...",
+            "  --warmup-tolerance F   ... until two consecutive windows' throughputs are within F (default 0.03)",
+            "  --service-cpus LIST    CPUs the service is pinned to with taskset (default 0)",
+            "  --driver-cpus LIST     CPUs the driver and its load generator are pinned to (default 1)",
+            "  --no-pin               pin nothing",
             "  --connections C        concurrent closed-loop connections (default 8)",
             "  --configs LIST         of none, weft, weft-traces, otel-metrics, otel-traces (default none,weft,otel-metrics)",
             "  --out FILE.json        results (default target/macro-results.json; Markdown next to it)",
             "  --java PATH            the java that runs the service (default: the one running the driver)",
             "  --jvm-opts \"FLAGS\"     flags for every service JVM (default \"-Xmx512m -XX:+UseG1GC\")",
-            "  --smoke                1 round, 2 s warm-up, 3 s load: proves everything still starts",
+            "  --smoke                1 round, at most 2 s warm-up in 1 s windows, 3 s load: proves everything still starts",
             "Paths are relative to the current directory; defaults are relative to the benchmark/macro module.");
 
     Path serviceJar;
     Path weftAgent;
     Path otelAgent;
     String kafka;
-    int rounds = 3;
+    int rounds = 5;
     double loadSeconds = 20;
-    double warmupSeconds = 10;
+    double warmupSeconds = 60;
+    double warmupWindowSeconds = 5;
+    double warmupTolerance = 0.03;
+    String serviceCpus = "0";
+    String driverCpus = "1";
+    boolean pin = true;
     int connections = 8;
     List<AgentConfig> configs = List.of(AgentConfig.NONE, AgentConfig.WEFT, AgentConfig.OTEL_METRICS);
     Path out;
@@ -66,10 +77,12 @@ final class Options {
         boolean roundsSet = false;
         boolean loadSet = false;
         boolean warmupSet = false;
+        boolean windowSet = false;
         for (int i = 0; i < list.size(); i++) {
             String a = list.get(i);
             switch (a) {
                 case "--smoke" -> o.smoke = true;
+                case "--no-pin" -> o.pin = false;
                 case "--help", "-h" -> throw new UsageException(null);
                 default -> {
                     if (i + 1 >= list.size()) {
@@ -94,6 +107,13 @@ final class Options {
                             warmupSet = true;
                         }
                         case "--connections" -> o.connections = positiveInt(a, v);
+                        case "--warmup-window-seconds" -> {
+                            o.warmupWindowSeconds = positiveDouble(a, v);
+                            windowSet = true;
+                        }
+                        case "--warmup-tolerance" -> o.warmupTolerance = fraction(a, v);
+                        case "--service-cpus" -> o.serviceCpus = v;
+                        case "--driver-cpus" -> o.driverCpus = v;
                         case "--configs" -> o.configs = configs(v);
                         case "--out" -> o.out = Path.of(v);
                         case "--java" -> o.java = v;
@@ -106,6 +126,7 @@ final class Options {
         if (o.smoke) {
             o.rounds = roundsSet ? o.rounds : 1;
             o.warmupSeconds = warmupSet ? o.warmupSeconds : 2;
+            o.warmupWindowSeconds = windowSet ? o.warmupWindowSeconds : 1;
             o.loadSeconds = loadSet ? o.loadSeconds : 3;
         }
         if (o.out == null) {
@@ -141,6 +162,18 @@ final class Options {
             // below
         }
         throw new UsageException(option + " needs a positive integer, not '" + v + "'");
+    }
+
+    private static double fraction(String option, String v) {
+        try {
+            double d = Double.parseDouble(v);
+            if (d > 0 && d < 1) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException(option + " needs a fraction between 0 and 1, not '" + v + "'");
     }
 
     private static double positiveDouble(String option, String v) {

@@ -1,7 +1,9 @@
 package dev.weft.bench.macro;
 
+import dev.weft.bench.common.AgentConfig;
+import dev.weft.bench.common.RoundsFile;
+import dev.weft.bench.common.Spread;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -9,13 +11,6 @@ import java.util.Map;
 
 /** Medians with their spread per configuration and metric, ratios vs {@code none}, and the tables. */
 final class Report {
-
-    /**
-     * The issue's goals for Weft: start-up within 1.10 of no agent, throughput at least 0.97, with
-     * metrics only ({@code weft}) and with metrics and 10 % of traces exported ({@code weft-traces}).
-     */
-    static final double GOAL_STARTUP_RATIO = 1.10;
-    static final double GOAL_THROUGHPUT_RATIO = 0.97;
 
     final List<AgentConfig> configs;
     final List<RunResult> runs;
@@ -25,33 +20,18 @@ final class Report {
         this.runs = runs;
     }
 
-    /** Median, min and max of a metric over the runs of a configuration; null if none measured it. */
-    record Spread(double median, double min, double max, int n) {
-
-        Map<String, Object> toJson() {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("median", median);
-            j.put("min", min);
-            j.put("max", max);
-            j.put("n", n);
-            return j;
-        }
-    }
-
     Spread spread(AgentConfig config, Metric metric) {
-        return spread(runs.stream().filter(r -> r.config == config && r.started)
-                .mapToDouble(r -> r.get(metric)).filter(v -> !Double.isNaN(v)).toArray());
+        return Spread.of(runs.stream().filter(r -> r.config == config && r.started)
+                .mapToDouble(r -> r.get(metric)).toArray());
     }
 
-    static Spread spread(double[] values) {
-        if (values.length == 0) {
-            return null;
-        }
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-        return new Spread(median, v[0], v[n - 1], n);
+    static Map<String, Object> toJson(Spread s) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("median", s.median());
+        j.put("min", s.min());
+        j.put("max", s.max());
+        j.put("n", s.n());
+        return j;
     }
 
     /** Median of the configuration over median of {@code none}; NaN if either is missing or 0. */
@@ -66,7 +46,16 @@ final class Report {
 
     /** The ratio to {@code none} of the same round, for every round where both ran: a paired view. */
     Spread pairedRatio(AgentConfig config, Metric metric) {
-        List<Double> ratios = new ArrayList<>();
+        return paired(config, metric, true);
+    }
+
+    /** The difference to {@code none} of the same round, for every round where both ran. */
+    Spread pairedDifference(AgentConfig config, Metric metric) {
+        return paired(config, metric, false);
+    }
+
+    private Spread paired(AgentConfig config, Metric metric, boolean ratio) {
+        List<Double> values = new ArrayList<>();
         for (RunResult r : runs) {
             if (r.config != config || !r.started) {
                 continue;
@@ -75,13 +64,25 @@ final class Report {
                 if (b.config == AgentConfig.NONE && b.round == r.round && b.started) {
                     double base = b.get(metric);
                     double value = r.get(metric);
-                    if (!Double.isNaN(base) && !Double.isNaN(value) && base != 0) {
-                        ratios.add(value / base);
+                    if (!Double.isNaN(base) && !Double.isNaN(value) && (!ratio || base != 0)) {
+                        values.add(ratio ? value / base : value - base);
                     }
                 }
             }
         }
-        return spread(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+        return Spread.of(values);
+    }
+
+    /** Every run's every metric, by round, for the goals table. */
+    void addTo(RoundsFile rounds) {
+        for (RunResult r : runs) {
+            if (!r.started) {
+                continue;
+            }
+            for (Metric m : Metric.values()) {
+                rounds.value("macro", m.key, r.config.id, r.round, r.get(m));
+            }
+        }
     }
 
     Map<String, Object> summaryJson() {
@@ -94,11 +95,13 @@ final class Report {
                     perMetric.put(m.key, null);
                     continue;
                 }
-                Map<String, Object> j = s.toJson();
+                Map<String, Object> j = toJson(s);
                 if (c != AgentConfig.NONE && configs.contains(AgentConfig.NONE)) {
                     j.put("ratioVsNone", ratio(c, m));
                     Spread paired = pairedRatio(c, m);
-                    j.put("pairedRatioVsNone", paired == null ? null : paired.toJson());
+                    j.put("pairedRatioVsNone", paired == null ? null : toJson(paired));
+                    Spread difference = pairedDifference(c, m);
+                    j.put("pairedDifferenceVsNone", difference == null ? null : toJson(difference));
                 }
                 perMetric.put(m.key, j);
             }
@@ -125,26 +128,6 @@ final class Report {
             ratios.put(c.id, r);
         }
         return ratios;
-    }
-
-    /** Weft's configurations against the goals, per configuration (null if none did not run). */
-    Map<String, Object> goalsJson() {
-        if (!configs.contains(AgentConfig.NONE)) {
-            return null;
-        }
-        Map<String, Object> perConfig = new LinkedHashMap<>();
-        for (AgentConfig c : configs) {
-            if (!c.usesWeft()) {
-                continue;
-            }
-            Map<String, Object> goals = new LinkedHashMap<>();
-            double startup = ratio(c, Metric.STARTUP_MS);
-            double throughput = ratio(c, Metric.THROUGHPUT_RPS);
-            goals.put("startupRatio", goal(startup, "<=", GOAL_STARTUP_RATIO, !Double.isNaN(startup) && startup <= GOAL_STARTUP_RATIO));
-            goals.put("throughputRatio", goal(throughput, ">=", GOAL_THROUGHPUT_RATIO, !Double.isNaN(throughput) && throughput >= GOAL_THROUGHPUT_RATIO));
-            perConfig.put(c.id, goals);
-        }
-        return perConfig.isEmpty() ? null : perConfig;
     }
 
     /** OTLP trace export requests the sink received per run (start to exit), per exporting configuration. */
@@ -194,14 +177,6 @@ final class Report {
                 + String.join("; ", parts) + ".\n" + (warnings.length() == 0 ? "" : "\n" + warnings);
     }
 
-    private static Map<String, Object> goal(double value, String op, double limit, boolean met) {
-        Map<String, Object> g = new LinkedHashMap<>();
-        g.put("value", value);
-        g.put("goal", op + " " + limit);
-        g.put("met", met);
-        return g;
-    }
-
     /** One row per metric, one column per configuration: "median (min–max)" and the ratio vs none. */
     String markdownTable() {
         StringBuilder md = new StringBuilder();
@@ -238,22 +213,31 @@ final class Report {
         return md.toString();
     }
 
-    /** A line per configuration and goal, for the end of the Markdown output. */
-    String goalsMarkdown() {
-        Map<String, Object> perConfig = goalsJson();
-        if (perConfig == null) {
+    /**
+     * One row per metric, one column per configuration but none: the ratio to none of the same
+     * round, median (min–max) over the rounds; for allocation the bytes added per request.
+     */
+    String pairedMarkdownTable() {
+        List<AgentConfig> others = configs.stream().filter(c -> c != AgentConfig.NONE).toList();
+        if (others.isEmpty() || !configs.contains(AgentConfig.NONE)) {
             return "";
         }
-        StringBuilder md = new StringBuilder();
-        for (Map.Entry<String, Object> c : perConfig.entrySet()) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> goals = (Map<String, Object>) c.getValue();
-            for (Map.Entry<String, Object> e : goals.entrySet()) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> g = (Map<String, Object>) e.getValue();
-                md.append(String.format(Locale.ROOT, "- %s %s: %.3f (goal %s): %s%n", c.getKey(), e.getKey(),
-                        (Double) g.get("value"), g.get("goal"), Boolean.TRUE.equals(g.get("met")) ? "met" : "NOT met"));
+        StringBuilder md = new StringBuilder("| per round pair, vs none of the same round |");
+        for (AgentConfig c : others) {
+            md.append(' ').append(c.id).append(" |");
+        }
+        md.append("\n|---|").append("---|".repeat(others.size())).append('\n');
+        for (Metric m : Metric.values()) {
+            if (m == Metric.ERRORS) {
+                continue;
             }
+            boolean difference = m == Metric.ALLOC_PER_REQUEST;
+            md.append("| ").append(difference ? "allocation added per request (bytes)" : m.label + ", ratio").append(" |");
+            for (AgentConfig c : others) {
+                Spread s = difference ? pairedDifference(c, m) : pairedRatio(c, m);
+                md.append(' ').append(s == null ? "n/a" : difference ? s.formatSigned(0) : s.format(3)).append(" |");
+            }
+            md.append('\n');
         }
         return md.toString();
     }

@@ -1,5 +1,6 @@
 package dev.weft.bench.macro;
 
+import dev.weft.bench.common.AgentConfig;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.bench.common.AgentConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Runs the driver in {@code --smoke} mode (1 round, 2 s warm-up, 3 s load) with no agent, Weft and
+ * Runs the driver in {@code --smoke} mode (1 round, at most 2 s warm-up, 3 s load) with no agent, Weft and
  * the OpenTelemetry agent, against the real PostgreSQL and Redis of this machine and a Kafka broker
  * started by weft-kafka-broker (or the one named by {@code -Dweft.bench.kafka=host:port}).
  */

@@ -137,6 +137,8 @@ public final class MicroBenchmarkRunner {
         configs.put(name, Config.of(name, weftAgent, baselineAgent, otelAgent, sink.port()));
       }
       Results results = new Results();
+      // Every score by round, next to --out, for the goals table (benchmark/common's RoundsFile format).
+      StringBuilder roundsTsv = new StringBuilder("# value case metric config round number\n");
       for (int round = 1; round <= rounds; round++) {
         for (Class<?> benchmark : selected) {
           for (Config config : configs.values()) {
@@ -150,6 +152,14 @@ public final class MicroBenchmarkRunner {
             double score = runOnce(benchmark, config, kafka);
             double forkSeconds = (System.nanoTime() - forkStarted) / 1e9;
             results.add(benchmark, config.name, score);
+            roundsTsv.append(
+                String.format(
+                    Locale.ROOT,
+                    "value\tmicro\t%s\t%s\t%d\t%s%n",
+                    benchmark.getSimpleName(),
+                    config.name,
+                    round,
+                    Double.toString(score)));
             results.addExports(config.name, sink.requests() - sinkBefore);
             System.out.printf(
                 Locale.ROOT,
@@ -165,6 +175,8 @@ public final class MicroBenchmarkRunner {
       }
       String table = results.markdown(selected, configNames, rounds);
       Files.writeString(out, table);
+      Files.writeString(
+          out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + "-rounds.tsv"), roundsTsv);
       System.out.println();
       System.out.println(table);
       return 0;

@@ -1,4 +1,4 @@
-package dev.weft.bench.macro;
+package dev.weft.bench.common;
 
 import java.io.File;
 import java.io.IOException;
@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
-/** One fresh JVM of the macro service, started by the driver and stopped after its run. */
-final class ServiceProcess implements AutoCloseable {
+/** One fresh JVM of a benchmark service, started by a driver and stopped after its run. */
+public final class ServiceProcess implements AutoCloseable {
 
-    static final String HOST = "127.0.0.1";
+    public static final String HOST = "127.0.0.1";
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     /** Inherited variables that would add an agent or change the agents' configuration. */
     private static final List<String> SCRUBBED_PREFIXES = List.of("OTEL_", "WEFT_");
@@ -34,17 +34,13 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code java <jvmFlags> -Dserver.port=<port> -jar <serviceJar>} with its output in
-     * {@code log}. The start instant is taken right before the process is created.
+     * Starts {@code command} (a whole command line: {@code java <flags> -jar <service jar> ...},
+     * perhaps behind a CPU-pinning prefix that execs it) with its output and error in {@code log},
+     * the inherited agent variables removed and {@code extraEnv} added. The start instant is taken
+     * right before the process is created.
      */
-    static ServiceProcess start(String java, List<String> jvmFlags, Path serviceJar, int port,
-            String kafkaBootstrap, Path log) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(java);
-        command.addAll(jvmFlags);
-        command.add("-Dserver.port=" + port);
-        command.add("-jar");
-        command.add(serviceJar.toString());
+    public static ServiceProcess start(List<String> command, int port, Map<String, String> extraEnv, Path log)
+            throws IOException {
         Files.createDirectories(log.getParent());
         Files.writeString(log, "# " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -54,25 +50,25 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> SCRUBBED.contains(k) || SCRUBBED_PREFIXES.stream().anyMatch(k::startsWith));
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);
+        env.putAll(extraEnv);
         long t0 = System.nanoTime();
         Process process = builder.start();
         return new ServiceProcess(process, t0, port, log);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -82,7 +78,7 @@ final class ServiceProcess implements AutoCloseable {
      *
      * @throws IllegalStateException if the process exits first or the deadline passes
      */
-    double awaitFirstOk(String path, Duration interval, Duration deadline) throws InterruptedException {
+    public double awaitFirstOk(String path, Duration interval, Duration deadline) throws InterruptedException {
         byte[] request = HttpConnection.get(HOST, port, path);
         long intervalNanos = interval.toNanos();
         long deadlineAt = startNanos + deadline.toNanos();
@@ -115,23 +111,23 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** {@code GET path} on a new connection: the status and the body. */
-    static HttpAnswer get(int port, String path) throws IOException {
+    public static HttpAnswer get(int port, String path) throws IOException {
         try (HttpConnection c = new HttpConnection(HOST, port, 30_000)) {
             int status = c.exchange(HttpConnection.get(HOST, port, path), true);
             return new HttpAnswer(status, new String(c.body(), StandardCharsets.UTF_8));
         }
     }
 
-    record HttpAnswer(int status, String body) {
+    public record HttpAnswer(int status, String body) {
     }
 
     /** CPU time (user + system) the service process has used so far, in nanoseconds, if known. */
-    OptionalLong cpuNanos() {
+    public OptionalLong cpuNanos() {
         return process.info().totalCpuDuration().map(d -> OptionalLong.of(d.toNanos())).orElse(OptionalLong.empty());
     }
 
     /** A field of /proc/&lt;pid&gt;/status in bytes ({@code VmRSS}, {@code VmHWM}), if readable. */
-    OptionalLong procStatusBytes(String field) {
+    public OptionalLong procStatusBytes(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
                 if (line.startsWith(field + ":")) {
@@ -146,11 +142,19 @@ final class ServiceProcess implements AutoCloseable {
         return OptionalLong.empty();
     }
 
-    /** Stops the service: SIGTERM, then a forced kill after the grace period. Returns the exit code. */
-    int stop() throws InterruptedException {
+    /** Stops the service: SIGTERM, then a forced kill after 20 s. Returns the exit code. */
+    public int stop() throws InterruptedException {
+        return stop(STOP_GRACE);
+    }
+
+    /**
+     * Stops the service: SIGTERM, then a forced kill after {@code grace} (a JVM that writes a CDS
+     * archive or an AOT cache at exit needs longer). Returns the exit code.
+     */
+    public int stop(Duration grace) throws InterruptedException {
         if (process.isAlive()) {
             process.destroy();
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
@@ -167,7 +171,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** The last lines of the service's log. */
-    String tail(int lines) {
+    public String tail(int lines) {
         try {
             List<String> all = List.of(new String(Files.readAllBytes(log), StandardCharsets.UTF_8).split("\n"));
             List<String> last = all.subList(Math.max(0, all.size() - lines), all.size());

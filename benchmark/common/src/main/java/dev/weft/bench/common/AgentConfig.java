@@ -1,12 +1,15 @@
-package dev.weft.bench.macro;
+package dev.weft.bench.common;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The configurations compared: which agent, if any, and with which settings. */
-enum AgentConfig {
+/**
+ * The configurations the macro and minimal cases compare: which agent, if any, and with which
+ * settings (the micro runner has its own, with the same flags).
+ */
+public enum AgentConfig {
     /** No agent: the baseline every ratio is relative to. */
     NONE("none"),
     /** Weft, serving its Prometheus {@code /metrics} on a free loopback port; tracing off. */
@@ -24,13 +27,13 @@ enum AgentConfig {
      */
     OTEL_TRACES("otel-traces");
 
-    final String id;
+    public final String id;
 
     AgentConfig(String id) {
         this.id = id;
     }
 
-    static AgentConfig parse(String id) {
+    public static AgentConfig parse(String id) {
         for (AgentConfig c : values()) {
             if (c.id.equals(id.trim().toLowerCase(Locale.ROOT))) {
                 return c;
@@ -39,21 +42,21 @@ enum AgentConfig {
         throw new IllegalArgumentException("unknown configuration '" + id + "' (expected none, weft, weft-traces, otel-metrics, otel-traces)");
     }
 
-    boolean usesWeft() {
+    public boolean usesWeft() {
         return this == WEFT || this == WEFT_TRACES;
     }
 
-    boolean usesOtel() {
+    public boolean usesOtel() {
         return this == OTEL_METRICS || this == OTEL_TRACES;
     }
 
     /** Whether the agent exports traces to the driver's OTLP sink. */
-    boolean exportsTraces() {
+    public boolean exportsTraces() {
         return this == WEFT_TRACES || this == OTEL_TRACES;
     }
 
     /** Whether the agent serves its own {@code /metrics} endpoint (every configuration but none). */
-    boolean hasMetricsEndpoint() {
+    public boolean hasMetricsEndpoint() {
         return this != NONE;
     }
 
@@ -62,8 +65,9 @@ enum AgentConfig {
      *
      * @param metricsPort the agent's metrics port (ignored for {@link #NONE})
      * @param otlpEndpoint the sink's base URL (used only by the configurations that export traces)
+     * @param serviceName the service name both agents report
      */
-    List<String> jvmFlags(Path weftAgent, Path otelAgent, int metricsPort, String otlpEndpoint) {
+    public List<String> jvmFlags(Path weftAgent, Path otelAgent, int metricsPort, String otlpEndpoint, String serviceName) {
         List<String> flags = new ArrayList<>();
         switch (this) {
             case NONE -> { }
@@ -71,7 +75,7 @@ enum AgentConfig {
                 flags.add("-javaagent:" + weftAgent);
                 flags.add("-Dweft.metrics.port=" + metricsPort);
                 flags.add("-Dweft.metrics.host=127.0.0.1");
-                flags.add("-Dweft.service.name=macro");
+                flags.add("-Dweft.service.name=" + serviceName);
                 if (this == WEFT) {
                     // Metrics only: Weft traces by default, so switch it off explicitly.
                     flags.add("-Dotel.traces.exporter=none");
@@ -81,7 +85,7 @@ enum AgentConfig {
             }
             case OTEL_METRICS, OTEL_TRACES -> {
                 flags.add("-javaagent:" + otelAgent);
-                flags.add("-Dotel.service.name=macro");
+                flags.add("-Dotel.service.name=" + serviceName);
                 flags.add("-Dotel.metrics.exporter=prometheus");
                 flags.add("-Dotel.exporter.prometheus.host=127.0.0.1");
                 flags.add("-Dotel.exporter.prometheus.port=" + metricsPort);

@@ -1,4 +1,4 @@
-package dev.weft.bench.macro;
+package dev.weft.bench.common;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * body, and counts requests and bytes, so that exporting costs the agent what a real collector on
  * the same host would, minus the collector's own CPU.
  */
-final class OtlpSink implements AutoCloseable {
+public final class OtlpSink implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -29,7 +29,7 @@ final class OtlpSink implements AutoCloseable {
         this.executor = executor;
     }
 
-    static OtlpSink start() throws IOException {
+    public static OtlpSink start() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "otlp-sink");
@@ -43,11 +43,11 @@ final class OtlpSink implements AutoCloseable {
         return sink;
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port();
     }
 
@@ -74,15 +74,15 @@ final class OtlpSink implements AutoCloseable {
     }
 
     /** Trace export requests so far. */
-    long traceRequests() {
+    public long traceRequests() {
         return traceRequests.get();
     }
 
-    long traceBytes() {
+    public long traceBytes() {
         return traceBytes.get();
     }
 
-    long otherRequests() {
+    public long otherRequests() {
         return otherRequests.get();
     }
 

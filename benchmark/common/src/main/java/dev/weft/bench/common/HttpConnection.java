@@ -1,4 +1,4 @@
-package dev.weft.bench.macro;
+package dev.weft.bench.common;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -19,7 +19,7 @@ import java.util.Locale;
  * generator takes as little CPU from the service as possible, and it has no pool or retry of its
  * own, so C workers mean exactly C connections.
  */
-final class HttpConnection implements Closeable {
+public final class HttpConnection implements Closeable {
 
     private static final int MAX_LINE = 16 * 1024;
 
@@ -35,18 +35,18 @@ final class HttpConnection implements Closeable {
     /** Last response's body, when the caller asked to keep it. */
     private byte[] body;
 
-    HttpConnection(String host, int port, int timeoutMillis) {
+    public HttpConnection(String host, int port, int timeoutMillis) {
         this.host = host;
         this.port = port;
         this.timeoutMillis = timeoutMillis;
     }
 
-    static byte[] get(String host, int port, String pathAndQuery) {
+    public static byte[] get(String host, int port, String pathAndQuery) {
         return ("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + ":" + port
                 + "\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    static byte[] postJson(String host, int port, String path, String json) {
+    public static byte[] postJson(String host, int port, String path, String json) {
         byte[] payload = json.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
                 + "\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: "
@@ -58,7 +58,7 @@ final class HttpConnection implements Closeable {
     }
 
     /** Sends {@code request} (connecting first if needed) and returns the response status. */
-    int exchange(byte[] request, boolean keepBody) throws IOException {
+    public int exchange(byte[] request, boolean keepBody) throws IOException {
         if (socket == null) {
             connect();
         }
@@ -67,7 +67,7 @@ final class HttpConnection implements Closeable {
         return readResponse(keepBody);
     }
 
-    byte[] body() {
+    public byte[] body() {
         return body;
     }
 
