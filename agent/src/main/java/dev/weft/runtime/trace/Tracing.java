@@ -191,16 +191,25 @@ public final class Tracing {
       return null;
     }
     Context parent = incoming(traceparent, tracestate, baggage);
-    String name = endpoint == null ? method : method + " " + endpoint;
-    Span span =
-        tracer
-            .spanBuilder(name)
-            .setParent(parent)
-            .setSpanKind(SpanKind.SERVER)
-            .setAllAttributes(serverAttributes(method, scheme, path, endpoint))
-            .startSpan();
+    Span span = begin(method, parent, SpanKind.SERVER);
+    if (span.isRecording()) {
+      if (endpoint != null) {
+        span.updateName(method + " " + endpoint);
+      }
+      span.setAllAttributes(serverAttributes(method, scheme, path, endpoint));
+    }
     Scope scope = parent.with(span).makeCurrent();
     return new ServerSpan(span, scope, method);
+  }
+
+  /**
+   * Starts a span with only its kind and parent. Its name and attributes are set by the caller
+   * once the span is known to record: Weft's samplers (always, ratio, parent-based) decide on the
+   * trace id and the parent alone, so a span that is not sampled (90% of requests with a ratio of
+   * 0.1) never builds them.
+   */
+  private Span begin(String name, Context parent, SpanKind kind) {
+    return tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).startSpan();
   }
 
   private static Attributes serverAttributes(
@@ -226,6 +235,10 @@ public final class Tracing {
       return null;
     }
     Context parent = Context.current();
+    Span span = begin(method == null ? "HTTP" : method, parent, SpanKind.CLIENT);
+    if (!span.isRecording()) {
+      return new ClientSpan(span, parent.with(span), this);
+    }
     AttributesBuilder b = Attributes.builder();
     if (method != null) {
       b.put(METHOD, method);
@@ -241,13 +254,7 @@ public final class Tracing {
             scheme + "://" + host + (port > 0 ? ":" + port : "") + (path == null ? "" : path));
       }
     }
-    Span span =
-        tracer
-            .spanBuilder(method == null ? "HTTP" : method)
-            .setParent(parent)
-            .setSpanKind(SpanKind.CLIENT)
-            .setAllAttributes(b.build())
-            .startSpan();
+    span.setAllAttributes(b.build());
     return new ClientSpan(span, parent.with(span), this);
   }
 
@@ -270,15 +277,12 @@ public final class Tracing {
       return null;
     }
     Context parent = incoming(traceparent, tracestate, baggage);
-    Span span =
-        tracer
-            .spanBuilder(name)
-            .setParent(parent)
-            .setSpanKind(SpanKind.SERVER)
-            .setAttribute(RPC_SYSTEM, system)
-            .setAttribute(RPC_SERVICE, service)
-            .setAttribute(RPC_METHOD, method)
-            .startSpan();
+    Span span = begin(name, parent, SpanKind.SERVER);
+    if (span.isRecording()) {
+      span.setAttribute(RPC_SYSTEM, system);
+      span.setAttribute(RPC_SERVICE, service);
+      span.setAttribute(RPC_METHOD, method);
+    }
     return new RpcSpan(span, parent.with(span), this, true);
   }
 
@@ -292,21 +296,18 @@ public final class Tracing {
       return null;
     }
     Context parent = Context.current();
-    io.opentelemetry.api.trace.SpanBuilder b =
-        tracer
-            .spanBuilder(name)
-            .setParent(parent)
-            .setSpanKind(SpanKind.CLIENT)
-            .setAttribute(RPC_SYSTEM, system)
-            .setAttribute(RPC_SERVICE, service)
-            .setAttribute(RPC_METHOD, method);
-    if (host != null && !host.isEmpty()) {
-      b.setAttribute(SERVER_ADDRESS, host);
-      if (port > 0) {
-        b.setAttribute(SERVER_PORT, (long) port);
+    Span span = begin(name, parent, SpanKind.CLIENT);
+    if (span.isRecording()) {
+      span.setAttribute(RPC_SYSTEM, system);
+      span.setAttribute(RPC_SERVICE, service);
+      span.setAttribute(RPC_METHOD, method);
+      if (host != null && !host.isEmpty()) {
+        span.setAttribute(SERVER_ADDRESS, host);
+        if (port > 0) {
+          span.setAttribute(SERVER_PORT, (long) port);
+        }
       }
     }
-    Span span = b.startSpan();
     return new RpcSpan(span, parent.with(span), this, false);
   }
 
@@ -336,6 +337,10 @@ public final class Tracing {
     if (provider == null) {
       return null;
     }
+    Span span = begin(operation, Context.current(), SpanKind.CLIENT);
+    if (!span.isRecording()) {
+      return new DbSpan(span);
+    }
     AttributesBuilder b = Attributes.builder().put(DB_SYSTEM, system).put(DB_OPERATION, operation);
     if (namespace != null) {
       b.put(DB_NAMESPACE, namespace);
@@ -352,14 +357,10 @@ public final class Tracing {
         b.put(SERVER_PORT, (long) port);
       }
     }
-    String name = table == null || table.isEmpty() ? operation : operation + " " + table;
-    Span span =
-        tracer
-            .spanBuilder(name)
-            .setParent(Context.current())
-            .setSpanKind(SpanKind.CLIENT)
-            .setAllAttributes(b.build())
-            .startSpan();
+    if (table != null && !table.isEmpty()) {
+      span.updateName(operation + " " + table);
+    }
+    span.setAllAttributes(b.build());
     return new DbSpan(span);
   }
 
@@ -369,15 +370,13 @@ public final class Tracing {
       return null;
     }
     Context parent = Context.current();
-    Span span =
-        tracer
-            .spanBuilder(topic + " publish")
-            .setParent(parent)
-            .setSpanKind(SpanKind.PRODUCER)
-            .setAttribute(MESSAGING_SYSTEM, system)
-            .setAttribute(MESSAGING_DESTINATION, topic)
-            .setAttribute(MESSAGING_OPERATION_TYPE, "publish")
-            .startSpan();
+    Span span = begin("publish", parent, SpanKind.PRODUCER);
+    if (span.isRecording()) {
+      span.updateName(topic + " publish");
+      span.setAttribute(MESSAGING_SYSTEM, system);
+      span.setAttribute(MESSAGING_DESTINATION, topic);
+      span.setAttribute(MESSAGING_OPERATION_TYPE, "publish");
+    }
     return new MessagingSpan(span, parent.with(span), null, this);
   }
 
@@ -397,6 +396,12 @@ public final class Tracing {
       return null;
     }
     Context parent = incoming(traceparent, tracestate, null);
+    Span span = begin("process", parent, SpanKind.CONSUMER);
+    if (!span.isRecording()) {
+      Context context = parent.with(span);
+      return new MessagingSpan(span, context, context.makeCurrent(), this);
+    }
+    span.updateName(topic + " process");
     AttributesBuilder b =
         Attributes.builder()
             .put(MESSAGING_SYSTEM, system)
@@ -407,13 +412,7 @@ public final class Tracing {
     if (group != null && !group.isEmpty()) {
       b.put(MESSAGING_GROUP, group);
     }
-    Span span =
-        tracer
-            .spanBuilder(topic + " process")
-            .setParent(parent)
-            .setSpanKind(SpanKind.CONSUMER)
-            .setAllAttributes(b.build())
-            .startSpan();
+    span.setAllAttributes(b.build());
     Context context = parent.with(span);
     return new MessagingSpan(span, context, context.makeCurrent(), this);
   }
