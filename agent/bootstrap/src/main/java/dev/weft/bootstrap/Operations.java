@@ -41,6 +41,15 @@ public class Operations {
   protected Operations() {}
 
   /**
+   * Whether spans are recorded, so that the W3C headers of a received request or message are
+   * worth reading. Advice whose header lookups cost something (the JDK server's {@code getFirst}
+   * copies the name on every call) passes null for them when this is false.
+   */
+  public boolean tracing() {
+    return false;
+  }
+
+  /**
    * Starts an operation against {@code host:port} (host null when unknown), database number
    * {@code db} (-1 when unknown). Returns the operation to end, or null when nothing is recorded.
    */

@@ -5,6 +5,7 @@ import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.metrics.HttpServerMetrics;
 import dev.weft.runtime.trace.ServerSpan;
 import dev.weft.runtime.trace.Tracing;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The HTTP server requests' shape of the pipeline: RED metrics (and requests in flight) by
@@ -16,6 +17,8 @@ import dev.weft.runtime.trace.Tracing;
 final class HttpRequests extends Shape {
 
   private static final Object NESTED = Operations.NESTED;
+  private static final AtomicIntegerFieldUpdater<Request> ENDED =
+      AtomicIntegerFieldUpdater.newUpdater(Request.class, "ended");
 
   private final HttpServerMetrics metrics; // null when metrics are off
   private final ClassLoader ownLoader = HttpRequests.class.getClassLoader();
@@ -85,7 +88,7 @@ final class HttpRequests extends Shape {
       if (!request.suspended) {
         pipeline.unwind();
       }
-      if (!request.ended.compareAndSet(false, true)) {
+      if (!ENDED.compareAndSet(request, 0, 1)) {
         return;
       }
       long elapsed = System.nanoTime() - request.startNanos;
@@ -115,8 +118,8 @@ final class HttpRequests extends Shape {
   static final class Request {
     final HttpRequests requests;
     final int method;
-    final java.util.concurrent.atomic.AtomicBoolean ended =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    /** 1 once ended; a field, not an AtomicBoolean, so that a request is one allocation. */
+    volatile int ended;
     HttpServerMetrics.Series series;
     ServerSpan span;
     long startNanos;

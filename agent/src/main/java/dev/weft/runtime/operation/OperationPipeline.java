@@ -35,10 +35,18 @@ public final class OperationPipeline extends Operations {
   /** Per thread: how deep it is in server dispatches (only the outermost is a request). */
   final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
+  private final boolean tracing;
+
+  @Override
+  public boolean tracing() {
+    return tracing;
+  }
+
   /** Describes every family's kind; {@code metrics} null when metrics are off. */
   public OperationPipeline(
       List<Family> families, MetricsRuntime metrics, Tracing tracing, AgentErrors errors) {
     this.errors = errors;
+    this.tracing = tracing.enabled();
     for (Family family : families) {
       OperationKind.named(family.kind).describe(family.shape(this, metrics, tracing, errors));
     }

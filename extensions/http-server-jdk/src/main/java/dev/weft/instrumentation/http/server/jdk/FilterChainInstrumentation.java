@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
 import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
@@ -50,8 +51,10 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static Object onEnter(@Advice.Argument(0) HttpExchange exchange) {
       HttpContext context = exchange.getHttpContext();
-      Headers headers = exchange.getRequestHeaders();
-      return WeftBridge.operations()
+      Operations operations = WeftBridge.operations();
+      // Headers.getFirst copies the name it is given (JDK 17): only read when spans are recorded.
+      Headers headers = operations.tracing() ? exchange.getRequestHeaders() : null;
+      return operations
           .startRequest(
               OperationKind.named("http-server"),
               context.getHandler(),
@@ -59,9 +62,9 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
               context.getPath(),
               context.getServer() instanceof HttpsServer ? "https" : "http",
               exchange.getRequestURI().getRawPath(),
-              headers.getFirst("traceparent"),
-              headers.getFirst("tracestate"),
-              headers.getFirst("baggage"));
+              headers == null ? null : headers.getFirst("traceparent"),
+              headers == null ? null : headers.getFirst("tracestate"),
+              headers == null ? null : headers.getFirst("baggage"));
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
