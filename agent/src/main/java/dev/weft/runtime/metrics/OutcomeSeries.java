@@ -25,6 +25,7 @@ public final class OutcomeSeries {
   private final String[] labels;
   private final CounterDataPoint okCount;
   private final DistributionDataPoint okDuration;
+  private final ExemplarGate gate = new ExemplarGate();
   private final ConcurrentHashMap<String, CounterDataPoint> errorCounts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, DistributionDataPoint> errorDurations =
       new ConcurrentHashMap<>();
@@ -78,10 +79,11 @@ public final class OutcomeSeries {
     if (count != null) {
       count.inc();
     }
-    if (traceId == null) {
+    Labels exemplar = traceId == null ? null : gate.offer(traceId, spanId);
+    if (exemplar == null) {
       time.observe(seconds);
     } else {
-      time.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
+      time.observeWithExemplar(seconds, exemplar);
     }
   }
 

@@ -11,6 +11,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 final class RequestSeries {
   private final CounterDataPoint count;
   private final DistributionDataPoint duration;
+  private final ExemplarGate gate = new ExemplarGate();
 
   RequestSeries(CounterDataPoint count, DistributionDataPoint duration) {
     this.count = count;
@@ -23,10 +24,11 @@ final class RequestSeries {
    */
   void record(double seconds, String traceId, String spanId) {
     count.inc();
-    if (traceId == null) {
+    Labels exemplar = traceId == null ? null : gate.offer(traceId, spanId);
+    if (exemplar == null) {
       duration.observe(seconds);
     } else {
-      duration.observeWithExemplar(seconds, Labels.of("span_id", spanId, "trace_id", traceId));
+      duration.observeWithExemplar(seconds, exemplar);
     }
   }
 }

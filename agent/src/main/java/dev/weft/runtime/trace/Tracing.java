@@ -196,7 +196,7 @@ public final class Tracing {
       if (endpoint != null) {
         span.updateName(method + " " + endpoint);
       }
-      span.setAllAttributes(serverAttributes(method, scheme, path, endpoint));
+      serverAttributes(span, method, scheme, path, endpoint);
     }
     Scope scope = parent.with(span).makeCurrent();
     return new ServerSpan(span, scope, method);
@@ -212,22 +212,20 @@ public final class Tracing {
     return tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).startSpan();
   }
 
-  private static Attributes serverAttributes(
-      String method, String scheme, String path, String endpoint) {
-    AttributesBuilder b = Attributes.builder();
+  private static void serverAttributes(
+      Span span, String method, String scheme, String path, String endpoint) {
     if (method != null) {
-      b.put(METHOD, method);
+      span.setAttribute(METHOD, method);
     }
     if (scheme != null) {
-      b.put(SCHEME, scheme);
+      span.setAttribute(SCHEME, scheme);
     }
     if (path != null) {
-      b.put(PATH, path.length() > MAX_HEADER ? path.substring(0, MAX_HEADER) : path);
+      span.setAttribute(PATH, path.length() > MAX_HEADER ? path.substring(0, MAX_HEADER) : path);
     }
     if (endpoint != null) {
-      b.put(ServerSpan.ROUTE, endpoint);
+      span.setAttribute(ServerSpan.ROUTE, endpoint);
     }
-    return b.build();
   }
 
   public ClientSpan startClient(String method, String scheme, String host, int port, String path) {
@@ -239,22 +237,20 @@ public final class Tracing {
     if (!span.isRecording()) {
       return new ClientSpan(span, parent.with(span), this);
     }
-    AttributesBuilder b = Attributes.builder();
     if (method != null) {
-      b.put(METHOD, method);
+      span.setAttribute(METHOD, method);
     }
     if (host != null) {
-      b.put(SERVER_ADDRESS, host);
+      span.setAttribute(SERVER_ADDRESS, host);
       if (port > 0) {
-        b.put(SERVER_PORT, (long) port);
+        span.setAttribute(SERVER_PORT, (long) port);
       }
       if (scheme != null) {
-        b.put(
+        span.setAttribute(
             FULL_URL,
             scheme + "://" + host + (port > 0 ? ":" + port : "") + (path == null ? "" : path));
       }
     }
-    span.setAllAttributes(b.build());
     return new ClientSpan(span, parent.with(span), this);
   }
 
@@ -341,26 +337,26 @@ public final class Tracing {
     if (!span.isRecording()) {
       return new DbSpan(span);
     }
-    AttributesBuilder b = Attributes.builder().put(DB_SYSTEM, system).put(DB_OPERATION, operation);
+    span.setAttribute(DB_SYSTEM, system);
+    span.setAttribute(DB_OPERATION, operation);
     if (namespace != null) {
-      b.put(DB_NAMESPACE, namespace);
+      span.setAttribute(DB_NAMESPACE, namespace);
     }
     if (table != null && !table.isEmpty()) {
-      b.put(DB_COLLECTION, table);
+      span.setAttribute(DB_COLLECTION, table);
     }
     if (queryText != null && !queryText.isEmpty()) {
-      b.put(DB_QUERY_TEXT, queryText);
+      span.setAttribute(DB_QUERY_TEXT, queryText);
     }
     if (host != null && !host.isEmpty()) {
-      b.put(SERVER_ADDRESS, host);
+      span.setAttribute(SERVER_ADDRESS, host);
       if (port > 0) {
-        b.put(SERVER_PORT, (long) port);
+        span.setAttribute(SERVER_PORT, (long) port);
       }
     }
     if (table != null && !table.isEmpty()) {
       span.updateName(operation + " " + table);
     }
-    span.setAllAttributes(b.build());
     return new DbSpan(span);
   }
 
@@ -402,17 +398,14 @@ public final class Tracing {
       return new MessagingSpan(span, context, context.makeCurrent(), this);
     }
     span.updateName(topic + " process");
-    AttributesBuilder b =
-        Attributes.builder()
-            .put(MESSAGING_SYSTEM, system)
-            .put(MESSAGING_DESTINATION, topic)
-            .put(MESSAGING_OPERATION_TYPE, "process")
-            .put(MESSAGING_PARTITION, Integer.toString(partition))
-            .put(MESSAGING_OFFSET, offset);
+    span.setAttribute(MESSAGING_SYSTEM, system);
+    span.setAttribute(MESSAGING_DESTINATION, topic);
+    span.setAttribute(MESSAGING_OPERATION_TYPE, "process");
+    span.setAttribute(MESSAGING_PARTITION, Integer.toString(partition));
+    span.setAttribute(MESSAGING_OFFSET, offset);
     if (group != null && !group.isEmpty()) {
-      b.put(MESSAGING_GROUP, group);
+      span.setAttribute(MESSAGING_GROUP, group);
     }
-    span.setAllAttributes(b.build());
     Context context = parent.with(span);
     return new MessagingSpan(span, context, context.makeCurrent(), this);
   }

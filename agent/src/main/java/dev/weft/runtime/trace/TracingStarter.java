@@ -6,6 +6,7 @@ import dev.weft.runtime.core.config.TracingSettings;
 import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.metrics.MetricsRuntime;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 
 /** Builds the tracing runtime from the configuration, with its drop counter. */
@@ -30,9 +31,17 @@ public final class TracingStarter {
                         + " backend takes them) or export_failed (backend refused or away).")
                 .labelNames("reason")
                 .register(metrics.registry());
-        counter.labelValues("queue_full");
-        counter.labelValues("export_failed");
-        dropped = (reason, count) -> counter.labelValues(reason).inc(count);
+        // Bound once: drops come in bursts, one call per span, when the backend falls behind.
+        CounterDataPoint queueFull = counter.labelValues("queue_full");
+        CounterDataPoint exportFailed = counter.labelValues("export_failed");
+        dropped =
+            (reason, count) ->
+                (reason.equals("queue_full")
+                        ? queueFull
+                        : reason.equals("export_failed")
+                            ? exportFailed
+                            : counter.labelValues(reason))
+                    .inc(count);
       }
       Tracing tracing = Tracing.create(config, exporter, dropped, errors);
       Runtime.getRuntime()

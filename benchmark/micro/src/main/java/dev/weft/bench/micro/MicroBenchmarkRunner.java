@@ -36,6 +36,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar micro-benchmarks.jar --weft-agent agent/target/weft-agent.jar \
  *     --otel-agent benchmark/micro/target/agents/opentelemetry-javaagent.jar --out micro.md
  * </pre>
+ *
+ * <p>{@code --jvm-args "FLAGS"} adds flags to every fork, e.g. a JFR recording to profile a case.
  */
 public final class MicroBenchmarkRunner {
 
@@ -97,10 +99,14 @@ public final class MicroBenchmarkRunner {
 
   private final Map<String, String> options;
   private final boolean smoke;
+  /** --jvm-args: flags added to every fork (a profiler, -XX:StartFlightRecording, ...). */
+  private final List<String> extraJvmArgs;
 
   private MicroBenchmarkRunner(Map<String, String> options) {
     this.options = options;
     this.smoke = options.containsKey("smoke");
+    String extra = options.getOrDefault("jvm-args", "").trim();
+    this.extraJvmArgs = extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -197,6 +203,7 @@ public final class MicroBenchmarkRunner {
     if (kafka != null) {
       jvmArgs.add("-Dbench.kafka=" + kafka);
     }
+    jvmArgs.addAll(extraJvmArgs);
     ChainedOptionsBuilder b =
         new OptionsBuilder()
             .include("^" + Pattern.quote(benchmark.getName()) + "\\.")
