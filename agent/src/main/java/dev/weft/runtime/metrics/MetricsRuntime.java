@@ -1,5 +1,6 @@
 package dev.weft.runtime.metrics;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.core.config.WeftConfig;
@@ -7,12 +8,14 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.util.Scheduler;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
+import io.prometheus.metrics.exporter.httpserver.HealthyHandler;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +44,7 @@ public final class MetricsRuntime {
   private final DlqMetrics dlq;
   private final RpcMetrics rpcServer;
   private final RpcMetrics rpcClient;
-  private volatile HTTPServer server;
+  private volatile HttpServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
     this.config = config;
@@ -209,15 +212,29 @@ public final class MetricsRuntime {
     String host = config.metricsHost();
     int port = config.metricsPort();
     try {
-      HTTPServer started =
-          HTTPServer.builder()
-              .hostname(host)
-              .port(port)
-              .registry(registry)
-              .executorService(serverExecutor())
-              .buildAndStart();
+      // What Prometheus client_java's HTTPServer set up, less its protobuf answer: the same
+      // three paths, /metrics through TextFormatScrapes (HTTPServer takes no other handler for
+      // it), the same request and response time limits, and started from a daemon thread of its
+      // executor so that the JDK server's dispatcher thread is a daemon too.
+      requestTimeLimitsDefault();
+      HttpServer started = HttpServer.create(new InetSocketAddress(host, port), 3);
+      started.createContext("/", new DefaultHandler("/metrics"));
+      started.createContext("/metrics", new TextFormatScrapes(registry));
+      started.createContext("/-/healthy", new HealthyHandler());
+      ExecutorService executor = serverExecutor();
+      started.setExecutor(executor);
+      try {
+        executor.submit(started::start).get();
+      } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+        started.stop(0);
+        executor.shutdown();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IOException("starting the /metrics server", e.getCause() != null ? e.getCause() : e);
+      }
       server = started;
-      return "http://" + host + ":" + started.getPort() + "/metrics";
+      return "http://" + host + ":" + started.getAddress().getPort() + "/metrics";
     } catch (BindException e) {
       WeftLog.warn(
           "cannot serve /metrics on "
@@ -243,9 +260,23 @@ public final class MetricsRuntime {
   }
 
   public void stopServer() {
-    HTTPServer s = server;
+    HttpServer s = server;
     if (s != null) {
-      s.stop();
+      s.stop(0);
+      ((ExecutorService) s.getExecutor()).shutdown();
+    }
+  }
+
+  /**
+   * The limits client_java's HTTPServer sets (when not set already) on the JDK's HTTP server: 60 s
+   * to read a request, 600 s to write a response.
+   */
+  private static void requestTimeLimitsDefault() {
+    if (!System.getProperties().containsKey("sun.net.httpserver.maxReqTime")) {
+      System.setProperty("sun.net.httpserver.maxReqTime", "60");
+    }
+    if (!System.getProperties().containsKey("sun.net.httpserver.maxRspTime")) {
+      System.setProperty("sun.net.httpserver.maxRspTime", "600");
     }
   }
 

@@ -5,9 +5,16 @@ import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.config.TracingSettings;
 import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.metrics.MetricsRuntime;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Builds the tracing runtime from the configuration, with its drop counter. */
 public final class TracingStarter {
@@ -62,7 +69,8 @@ public final class TracingStarter {
           SpanExporters.otlpGrpc(s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
     } else {
       exporter =
-          SpanExporters.otlpHttp(s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression);
+          SpanExporters.otlpHttp(
+              s.otlpEndpoint, s.otlpHeaders, s.otlpTimeoutMillis, s.otlpCompression, sendThreads());
     }
     // The exporters and their HTTP client report through java.util.logging, into the
     // application's console. Weft reports export failures itself (once); theirs are silenced.
@@ -70,6 +78,35 @@ public final class TracingStarter {
     quiet.setLevel(java.util.logging.Level.OFF);
     quietLogger = quiet;
     return exporter;
+  }
+
+  /**
+   * The threads the OTLP http/protobuf exporter sends on. It hands each send to a thread of its
+   * executor, and sends with the JDK's HttpClient, which Weft instruments: on these threads, as on
+   * the export thread, Weft's own traffic is never recorded (whether or not the executors module
+   * carries the export thread's context over). Daemon threads, gone after a minute idle, as the
+   * exporter's own default executor has.
+   */
+  private static ExecutorService sendThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        0,
+        Integer.MAX_VALUE,
+        60,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        r -> {
+          Runnable suppressed =
+              () -> {
+                try (Scope ignored =
+                    Context.root().with(Tracing.SUPPRESS, Boolean.TRUE).makeCurrent()) {
+                  r.run();
+                }
+              };
+          Thread t = new Thread(suppressed, "weft-otlp-http-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /** Held so that the level set on it stays (java.util.logging keeps loggers weakly). */

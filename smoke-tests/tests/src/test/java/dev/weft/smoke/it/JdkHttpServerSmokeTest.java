@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -221,23 +220,30 @@ class JdkHttpServerSmokeTest extends ServiceSmokeTest {
         "an OpenMetrics exposition ends with '# EOF'");
     assertTrue(openMetrics.body().contains("weft_agent_info"));
 
-    HttpResponse<byte[]> protobuf =
-        client.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Http.REQUEST_TIMEOUT)
-                .header("Accept", "application/vnd.google.protobuf;"
-                    + " proto=io.prometheus.client.MetricFamily; encoding=delimited")
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    assertEquals(200, protobuf.statusCode());
-    String protoType = contentType(protobuf);
-    assertTrue(protoType.startsWith("application/vnd.google.protobuf")
-            && protoType.contains("proto=io.prometheus.client.MetricFamily")
-            && protoType.contains("encoding=delimited"),
-        "protobuf Content-Type: " + protoType);
-    List<String> families = delimitedMetricFamilyNames(protobuf.body());
-    assertTrue(families.contains("weft_agent_info"),
-        "protobuf families should include weft_agent_info: " + families);
+    // No protobuf answer (classic histograms only: the text formats carry everything). A scrape
+    // that prefers protobuf gets the next format it lists, as Prometheus's fallbacks; one that
+    // lists protobuf alone gets the text format; never an error.
+    HttpResponse<String> protobufFirst =
+        Http.get(client, url,
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                + "encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,"
+                + "application/openmetrics-text;version=0.0.1;q=0.75,"
+                + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+    assertEquals(200, protobufFirst.statusCode());
+    assertTrue(contentType(protobufFirst).startsWith("application/openmetrics-text"),
+        "protobuf first, OpenMetrics next: Content-Type " + contentType(protobufFirst));
+    assertTrue(protobufFirst.body().endsWith("# EOF\n"));
+    assertTrue(protobufFirst.body().contains("weft_agent_info"));
+
+    HttpResponse<String> protobufOnly =
+        Http.get(client, url, "application/vnd.google.protobuf;"
+            + " proto=io.prometheus.client.MetricFamily; encoding=delimited");
+    assertEquals(200, protobufOnly.statusCode());
+    String onlyType = contentType(protobufOnly);
+    assertTrue(onlyType.startsWith("text/plain") && onlyType.contains("version=0.0.4"),
+        "protobuf only: Content-Type " + onlyType);
+    assertTrue(
+        MetricsScrape.parse(protobufOnly.body()).find("weft_agent_info", Map.of()).isPresent());
   }
 
   // -------------------------------------------------------------------------------------------
@@ -413,61 +419,6 @@ class JdkHttpServerSmokeTest extends ServiceSmokeTest {
 
   private static String contentType(HttpResponse<?> response) {
     return response.headers().firstValue("Content-Type").orElse("(none)");
-  }
-
-  /**
-   * The {@code name} (field 1) of each length-delimited {@code MetricFamily} message; fails if
-   * the framing does not add up to exactly the body.
-   */
-  static List<String> delimitedMetricFamilyNames(byte[] body) {
-    List<String> names = new ArrayList<>();
-    int[] pos = {0};
-    while (pos[0] < body.length) {
-      long length = readVarint(body, pos);
-      int start = pos[0];
-      assertTrue(length > 0 && start + length <= body.length,
-          "bad delimited frame at byte " + start + " (length " + length + ")");
-      int end = (int) (start + length);
-      // Walk the message's fields to find field 1 (name, wire type 2).
-      int[] p = {start};
-      while (p[0] < end) {
-        long tag = readVarint(body, p);
-        int field = (int) (tag >>> 3);
-        int wire = (int) (tag & 7);
-        if (wire == 2) {
-          int len = (int) readVarint(body, p);
-          if (field == 1) {
-            names.add(new String(body, p[0], len, StandardCharsets.UTF_8));
-          }
-          p[0] += len;
-        } else if (wire == 0) {
-          readVarint(body, p);
-        } else if (wire == 1) {
-          p[0] += 8;
-        } else if (wire == 5) {
-          p[0] += 4;
-        } else {
-          fail("unexpected protobuf wire type " + wire + " at byte " + p[0]);
-        }
-      }
-      assertEquals(end, p[0], "a MetricFamily message overran its frame");
-      pos[0] = end;
-    }
-    assertFalse(names.isEmpty(), "empty protobuf exposition");
-    return names;
-  }
-
-  private static long readVarint(byte[] bytes, int[] pos) {
-    long value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      assertTrue(pos[0] < bytes.length, "truncated varint");
-      byte b = bytes[pos[0]++];
-      value |= (long) (b & 0x7f) << shift;
-      if ((b & 0x80) == 0) {
-        return value;
-      }
-    }
-    return fail("varint too long");
   }
 
   private static int compare(List<String> a, List<String> b) {
