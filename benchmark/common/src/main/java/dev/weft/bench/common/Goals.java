@@ -117,9 +117,9 @@ public final class Goals {
         md.append("\nRatios and differences are taken per round pair (a configuration against `none` of the same\n"
                 + "round, configurations alternating within a round); the table gives their median and min–max.\n"
                 + "A goal is met when every pair meets it, not met when no pair does, inconclusive when the pairs'\n"
-                + "range straddles it. Allocation: met when Weft's median bytes per request lie within `none`'s own\n"
-                + "round-to-round range (the service's allocation varies by that much without any agent), not met\n"
-                + "when all of Weft's rounds lie above it, inconclusive otherwise.\n");
+                + "range straddles it. Allocation follows the same rule against 0 bytes added per request, so a\n"
+                + "cost that shows in every round pair is not met even when it is smaller than `none`'s own\n"
+                + "round-to-round range (printed beside it).\n");
         return md.toString();
     }
 
