@@ -30,4 +30,22 @@ class WeakIdentityMapTest {
     assertEquals(1, map.size());
     assertTrue(map.get(b) != null);
   }
+
+  @Test
+  void aKeyLookedUpLastIsStillCollected() throws Exception {
+    // get and remove share one probe object: it must not keep the last key it probed alive.
+    WeakIdentityMap<String> map = new WeakIdentityMap<>();
+    Object key = new Object();
+    map.put(key, "value");
+    assertSame("value", map.get(key));
+    java.lang.ref.WeakReference<Object> watched = new java.lang.ref.WeakReference<>(key);
+    key = null;
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while ((watched.get() != null || map.size() > 0) && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20); // pacing for the collector only; the loop polls the condition
+    }
+    assertNull(watched.get(), "the key is still reachable after its last lookup");
+    assertEquals(0, map.size());
+  }
 }

@@ -20,13 +20,16 @@ public final class WeakIdentityMap<V> {
   private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
   private final HashMap<Object, V> entries = new HashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
+  /** The one probe of get and remove, used under the lock and emptied after: no object per call. */
+  private final Lookup probe = new Lookup();
 
   public V get(Object key) {
     lock.lock();
     try {
       expunge();
-      return key == null ? null : entries.get(new Lookup(key));
+      return key == null ? null : entries.get(probe.at(key));
     } finally {
+      probe.referent = null; // the probe must not keep a key alive
       lock.unlock();
     }
   }
@@ -47,8 +50,9 @@ public final class WeakIdentityMap<V> {
     lock.lock();
     try {
       expunge();
-      return key == null ? null : entries.remove(new Lookup(key));
+      return key == null ? null : entries.remove(probe.at(key));
     } finally {
+      probe.referent = null; // the probe must not keep a key alive
       lock.unlock();
     }
   }
@@ -101,12 +105,13 @@ public final class WeakIdentityMap<V> {
 
   /** A probe for get and remove: no reference object is created for a lookup. */
   private static final class Lookup {
-    private final Object referent;
-    private final int hash;
+    private Object referent;
+    private int hash;
 
-    Lookup(Object referent) {
-      this.referent = referent;
-      this.hash = System.identityHashCode(referent);
+    Lookup at(Object key) {
+      referent = key;
+      hash = System.identityHashCode(key);
+      return this;
     }
 
     @Override

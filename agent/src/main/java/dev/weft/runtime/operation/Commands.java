@@ -42,8 +42,9 @@ final class Commands extends Shape {
       Operation op = new Operation(this);
       op.series = metrics == null ? null : metrics.named(decoded);
       op.span =
-          tracing.startDb(
-              system, decoded, null, null, host, port, db >= 0 ? Integer.toString(db) : null);
+          tracing.enabled()
+              ? tracing.startDb(system, decoded, null, null, host, port, dbName(db))
+              : null;
       op.startNanos = System.nanoTime();
       return op;
     } catch (Throwable t) {
@@ -68,6 +69,19 @@ final class Commands extends Shape {
     } catch (Throwable t) {
       errors.internalFailure(module, "recording a command end", t);
     }
+  }
+
+  private static final String[] DB_NAMES = new String[16];
+
+  static {
+    for (int i = 0; i < DB_NAMES.length; i++) {
+      DB_NAMES[i] = Integer.toString(i);
+    }
+  }
+
+  /** Redis's database number as a span attribute (null when unknown), without a string per call. */
+  private static String dbName(int db) {
+    return db < 0 ? null : db < DB_NAMES.length ? DB_NAMES[db] : Integer.toString(db);
   }
 
   /** The command's name, decoded once per name key. */
