@@ -211,7 +211,9 @@ public final class NewestVersions {
             && (line.contains("Could not find artifact")
                 || line.contains("Failed to collect dependencies")
                 || line.contains("Could not resolve dependencies")
-                || line.contains("Failed to read artifact descriptor"))) {
+                || line.contains("Failed to read artifact descriptor")
+                // The same missing file once Maven has cached the miss in ~/.m2.
+                || (line.contains(" was not found in ") && line.contains("during a previous")))) {
           unresolved.append(line).append('\n');
         }
       }
