@@ -86,6 +86,9 @@ public final class InProcessAgent {
     if (!config.tracing().enabled()) {
       return Tracing.disabled();
     }
+    if (!config.tracing().exporting()) {
+      return Tracing.passThrough(errors);
+    }
     return Tracing.withProcessor(config, spans, errors);
   }
 

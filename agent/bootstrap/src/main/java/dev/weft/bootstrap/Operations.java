@@ -90,6 +90,20 @@ public class Operations {
   public void replied(Object connection, Throwable error, boolean connectionBroken) {}
 
   /**
+   * The client library of {@code kind} starts work of its own on this thread: a connection's
+   * handshake ({@code HELLO}, {@code AUTH}, {@code SELECT}, {@code CLIENT SETNAME/SETINFO}), a
+   * pool's upkeep of its connections (a validation {@code PING}, an activation {@code SELECT}, a
+   * {@code QUIT}). Until {@link #endLibraryWork}, the commands this thread starts and the replies
+   * it reads are not the application's and are not recorded. Returns the handle to end.
+   */
+  public Object startLibraryWork(OperationKind kind) {
+    return null;
+  }
+
+  /** The work {@link #startLibraryWork} began is over (returned or threw). */
+  public void endLibraryWork(Object handle) {}
+
+  /**
    * Starts an HTTP call, a child of the current context. Returns the call to end, or null when
    * nothing is recorded (Weft's own export, metrics and traces off).
    *
@@ -200,6 +214,23 @@ public class Operations {
 
   /** {@code statement} was prepared with {@code sql}: parsed once, here, not per execution. */
   public void prepared(OperationKind kind, Object statement, String sql) {}
+
+  /**
+   * A connection starts preparing a statement. Returns what {@link #endPrepare} takes; nested
+   * prepares (a pool's proxy calling the driver's connection) are seen as such.
+   */
+  public Object startPrepare(OperationKind kind) {
+    return null;
+  }
+
+  /**
+   * The prepare that {@code handle} started returned {@code statement}, or threw {@code error}.
+   * A returned statement is remembered with its SQL (as {@link #prepared}); an outermost prepare
+   * that threw is one failed operation of that SQL: the statement will never run, and a driver
+   * that checks SQL at prepare time (H2, MariaDB with server-side prepares) fails it here.
+   */
+  public void endPrepare(
+      Object handle, Object connection, String sql, Object statement, Throwable error) {}
 
   /** {@code sql} was added to {@code statement}'s batch (a batch is named by its first). */
   public void batchAdded(OperationKind kind, Object statement, String sql) {}

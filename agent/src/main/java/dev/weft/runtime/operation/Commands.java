@@ -20,6 +20,8 @@ final class Commands extends Shape {
   private final String system;
   private final NamedOutcomeMetrics metrics; // null when metrics are off
   private final ConcurrentHashMap<Object, String> names = new ConcurrentHashMap<>();
+  /** Per thread: how deep it is in work the client library does for itself (not recorded). */
+  private final ThreadLocal<LibraryWork> libraryWork = ThreadLocal.withInitial(LibraryWork::new);
 
   Commands(
       OperationPipeline pipeline,
@@ -35,7 +37,7 @@ final class Commands extends Shape {
   /** Starts a command, or returns null (nothing recorded, or a failure inside Weft). */
   Operation start(Object nameKey, byte[] name, String host, int port, int db) {
     try {
-      if ((metrics == null && !tracing.enabled()) || tracing.suppressed()) {
+      if ((metrics == null && !tracing.enabled()) || tracing.suppressed() || inLibraryWork()) {
         return null;
       }
       String decoded = nameOf(nameKey, name);
@@ -118,6 +120,33 @@ final class Commands extends Shape {
       out[i] = c;
     }
     return new String(out);
+  }
+
+  /** This thread enters work the client library does for itself (a handshake, a pool's upkeep). */
+  Object startLibraryWork() {
+    LibraryWork w = libraryWork.get();
+    w.depth++;
+    return w;
+  }
+
+  /** Leaves the work {@link #startLibraryWork} entered (on the same thread). */
+  static void endLibraryWork(Object handle) {
+    if (handle instanceof LibraryWork) {
+      LibraryWork w = (LibraryWork) handle;
+      if (w.depth > 0) {
+        w.depth--;
+      }
+    }
+  }
+
+  /** Whether this thread is inside work the client library does for itself. */
+  boolean inLibraryWork() {
+    return libraryWork.get().depth > 0;
+  }
+
+  /** One thread's depth in its client library's own work. */
+  static final class LibraryWork {
+    int depth;
   }
 
   private static final AtomicIntegerFieldUpdater<Operation> ENDED =

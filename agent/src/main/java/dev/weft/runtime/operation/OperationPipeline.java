@@ -127,6 +127,17 @@ public final class OperationPipeline extends Operations {
   }
 
   @Override
+  public Object startLibraryWork(OperationKind kind) {
+    Commands commands = shape(kind, Commands.class);
+    return commands == null ? null : commands.startLibraryWork();
+  }
+
+  @Override
+  public void endLibraryWork(Object handle) {
+    Commands.endLibraryWork(handle);
+  }
+
+  @Override
   public void replied(Object connection, Throwable error, boolean connectionBroken) {
     try {
       ArrayDeque<Commands.Operation> queue = connection == null ? null : waiting.get(connection);
@@ -139,8 +150,12 @@ public final class OperationPipeline extends Operations {
           ended = queue.toArray(new Commands.Operation[0]);
           queue.clear();
         } else {
-          Commands.Operation head = queue.pollFirst();
-          ended = head == null ? new Commands.Operation[0] : new Commands.Operation[] {head};
+          Commands.Operation head = queue.peekFirst();
+          if (head == null || head.commands.inLibraryWork()) {
+            return; // nothing waits, or the library read a reply of its own (not queued)
+          }
+          queue.pollFirst();
+          ended = new Commands.Operation[] {head};
         }
       }
       for (Commands.Operation op : ended) {
@@ -250,6 +265,21 @@ public final class OperationPipeline extends Operations {
     SqlStatements statements = shape(kind, SqlStatements.class);
     if (statements != null) {
       statements.prepared(statement, sql);
+    }
+  }
+
+  @Override
+  public Object startPrepare(OperationKind kind) {
+    SqlStatements statements = shape(kind, SqlStatements.class);
+    return statements == null ? null : statements.startPrepare();
+  }
+
+  @Override
+  public void endPrepare(
+      Object handle, Object connection, String sql, Object statement, Throwable error) {
+    if (handle instanceof SqlStatements.ThreadState) {
+      ((SqlStatements.ThreadState) handle).owner.endPrepare(
+          (SqlStatements.ThreadState) handle, connection, sql, statement, error);
     }
   }
 

@@ -66,6 +66,47 @@ final class SqlStatements extends Shape {
     }
   }
 
+  /**
+   * A connection starts preparing: only the depth and, when outermost, the start time are kept;
+   * nothing is recorded unless the prepare fails.
+   */
+  Object startPrepare() {
+    ThreadState t = threads.get();
+    if (t.depth++ == 0) {
+      t.recording = false;
+      t.startNanos = System.nanoTime();
+    }
+    return t;
+  }
+
+  /**
+   * A prepare ended. Its statement, if any, is remembered with its SQL; an outermost prepare that
+   * threw is one failed operation of its SQL (the statement never runs, so nothing else would
+   * count it). Prepares nested in a pool's proxy or inside an execution are not counted again.
+   */
+  void endPrepare(ThreadState t, Object connection, String sql, Object statement, Throwable error) {
+    boolean outermost = t.depth <= 1;
+    if (t.depth > 0) {
+      t.depth--;
+    }
+    if (statement != null) {
+      prepared(statement, sql);
+      return;
+    }
+    if (!outermost || error == null || metrics == null || tracing.suppressed() || isBlank(sql)) {
+      return;
+    }
+    try {
+      double seconds = (System.nanoTime() - t.startNanos) / 1e9;
+      ConnectionInfo conn =
+          connection instanceof Connection ? connectionInfo((Connection) connection) : ConnectionInfo.UNKNOWN;
+      SqlStatement parsed = parserFor(conn).get(sql);
+      metrics.operation(conn.system, parsed.operation(), parsed.table()).record(seconds, error, null);
+    } catch (Throwable e) {
+      errors.internalFailure(module, "recording a failed prepare", e);
+    }
+  }
+
   void batchAdded(Object statement, String sql) {
     try {
       if (metrics == null && !tracing.enabled()) {
@@ -231,7 +272,16 @@ final class SqlStatements extends Shape {
   /** The connection's database, read once per connection from its metadata URL. */
   ConnectionInfo connectionOf(Object statement) {
     try {
-      Connection c = ((Statement) statement).getConnection();
+      return connectionInfo(((Statement) statement).getConnection());
+    } catch (Throwable t) {
+      // A closed statement: the call itself will say so to the application.
+      return ConnectionInfo.UNKNOWN;
+    }
+  }
+
+  /** The database behind {@code c} (a driver's connection or a pool's proxy). */
+  ConnectionInfo connectionInfo(Connection c) {
+    try {
       if (c == null) {
         return ConnectionInfo.UNKNOWN;
       }
@@ -252,7 +302,7 @@ final class SqlStatements extends Shape {
       }
       return info;
     } catch (Throwable t) {
-      // A closed statement or connection: the call itself will say so to the application.
+      // A closed connection: the call itself will say so to the application.
       return ConnectionInfo.UNKNOWN;
     }
   }

@@ -12,6 +12,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
@@ -31,7 +32,11 @@ import java.util.Map;
 /**
  * Weft's tracing runtime: the OpenTelemetry SDK (relocated, so the application's own
  * OpenTelemetry is untouched), W3C trace context and baggage, and the bounded export pipeline.
- * With {@code otel.traces.exporter=none} nothing is built: every start returns null at once.
+ * With {@code otel.traces.exporter=none} no span is recorded, but the trace context a request
+ * or message arrives with is continued: OpenTelemetry's no-op tracer hands out the caller's own
+ * span context as each new span, so downstream calls and log lines carry the caller's ids and the
+ * trace stays whole in the backend. With {@code weft.traces.enabled=false} nothing is built:
+ * every start returns null at once.
  */
 public final class Tracing {
 
@@ -67,25 +72,40 @@ public final class Tracing {
 
   static final int MAX_HEADER = 8192;
 
-  private static final Tracing DISABLED = new Tracing(null, null, null);
+  private static final Tracing DISABLED = new Tracing(null, null, null, null);
 
-  private final SdkTracerProvider provider;
-  private final Tracer tracer;
+  private final SdkTracerProvider provider; // null unless spans are recorded
+  private final Tracer tracer; // null when tracing is off
+  private final boolean recording;
   private final TextMapPropagator propagator;
   private final ExportPipeline pipeline;
   private final ContextBridge contextBridge;
 
-  private Tracing(SdkTracerProvider provider, ExportPipeline pipeline, AgentErrors errors) {
+  private Tracing(
+      SdkTracerProvider provider, Tracer tracer, ExportPipeline pipeline, AgentErrors errors) {
     this.provider = provider;
     this.pipeline = pipeline;
-    this.tracer = provider == null ? null : provider.get("dev.weft");
+    this.tracer = tracer;
+    this.recording = provider != null;
     this.propagator =
         TextMapPropagator.composite(
             W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
-    this.contextBridge = provider == null ? ContextBridge.NOOP : new OtelContextBridge(errors);
-    if (provider != null) {
+    this.contextBridge = tracer == null ? ContextBridge.NOOP : new OtelContextBridge(errors);
+    if (tracer != null) {
       loadPropagationClasses();
     }
+  }
+
+  private Tracing(SdkTracerProvider provider, ExportPipeline pipeline, AgentErrors errors) {
+    this(provider, provider.get("dev.weft"), pipeline, errors);
+  }
+
+  /**
+   * Tracing that records nothing and passes the caller's context through (exporter none): each
+   * span it starts is the incoming span context itself, never a new id.
+   */
+  public static Tracing passThrough(AgentErrors errors) {
+    return new Tracing(null, TracerProvider.noop().get("dev.weft"), null, errors);
   }
 
   /**
@@ -127,8 +147,11 @@ public final class Tracing {
       DroppedSpans dropped,
       AgentErrors errors) {
     TracingSettings settings = config.tracing();
-    if (!settings.enabled() || exporter == null) {
+    if (!settings.enabled()) {
       return DISABLED;
+    }
+    if (!settings.exporting() || exporter == null) {
+      return passThrough(errors);
     }
     ExportPipeline pipeline = new ExportPipeline(exporter, settings, dropped, errors);
     SdkTracerProvider provider =
@@ -154,8 +177,14 @@ public final class Tracing {
     return new Tracing(provider, null, errors);
   }
 
+  /** Whether trace context is handled (spans started, recorded or passed through). */
   public boolean enabled() {
-    return provider != null;
+    return tracer != null;
+  }
+
+  /** Whether spans are recorded and exported (false when the caller's context only passes). */
+  public boolean recording() {
+    return recording;
   }
 
   public ContextBridge contextBridge() {
@@ -164,7 +193,7 @@ public final class Tracing {
 
   /** True inside Weft's own export: its traffic is never recorded. */
   public boolean suppressed() {
-    return provider != null && Context.current().get(SUPPRESS) != null;
+    return tracer != null && Context.current().get(SUPPRESS) != null;
   }
 
   /**
@@ -187,7 +216,7 @@ public final class Tracing {
       String traceparent,
       String tracestate,
       String baggage) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Context parent = incoming(traceparent, tracestate, baggage);
@@ -229,7 +258,7 @@ public final class Tracing {
   }
 
   public ClientSpan startClient(String method, String scheme, String host, int port, String path) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Context parent = Context.current();
@@ -269,7 +298,7 @@ public final class Tracing {
       String traceparent,
       String tracestate,
       String baggage) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Context parent = incoming(traceparent, tracestate, baggage);
@@ -288,7 +317,7 @@ public final class Tracing {
    */
   public RpcSpan startRpcClient(
       String system, String name, String service, String method, String host, int port) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Context parent = Context.current();
@@ -330,7 +359,7 @@ public final class Tracing {
       String host,
       int port,
       String namespace) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Span span = begin(operation, Context.current(), SpanKind.CLIENT);
@@ -362,7 +391,7 @@ public final class Tracing {
 
   /** The PRODUCER span of a record sent to {@code topic}, a child of the current context. */
   public MessagingSpan startProducer(String system, String topic) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Context parent = Context.current();
@@ -388,7 +417,7 @@ public final class Tracing {
       long offset,
       String traceparent,
       String tracestate) {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Context parent = incoming(traceparent, tracestate, null);
@@ -415,7 +444,7 @@ public final class Tracing {
    * Log enrichment reads its ids.
    */
   public SpanContext currentSpanContext() {
-    if (provider == null) {
+    if (tracer == null) {
       return null;
     }
     Span span = Span.fromContextOrNull(Context.current());
@@ -428,7 +457,7 @@ public final class Tracing {
 
   /** The W3C headers of the current context (name, value pairs; none without a span), or null. */
   public String[] currentHeaders() {
-    return provider == null ? null : inject(Context.current());
+    return tracer == null ? null : inject(Context.current());
   }
 
   String[] inject(Context context) {

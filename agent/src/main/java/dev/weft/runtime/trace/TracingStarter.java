@@ -26,6 +26,9 @@ public final class TracingStarter {
     if (!s.enabled()) {
       return Tracing.disabled();
     }
+    if (!s.exporting()) {
+      return Tracing.passThrough(errors);
+    }
     try {
       java.util.function.Supplier<SpanExporter> exporter = () -> exporter(s);
       DroppedSpans dropped = DroppedSpans.NONE;
@@ -116,6 +119,9 @@ public final class TracingStarter {
     TracingSettings s = config.tracing();
     if (!s.enabled()) {
       return "off";
+    }
+    if (!s.exporting()) {
+      return "not exported (exporter none): the caller's trace context is passed on";
     }
     String where =
         s.exporter.equals("zipkin")

@@ -113,7 +113,7 @@ class LogEnricherTest {
   @Test
   void tracesSwitchedOffMeansNoIds() throws Exception {
     Properties p = new Properties();
-    p.setProperty("otel.traces.exporter", "none");
+    p.setProperty("weft.traces.enabled", "false");
     WeftConfig config = WeftConfig.load(null, p, new HashMap<>());
     LogEnricher logs =
         new LogEnricher(Tracing.disabled(), config.logs(), config.serviceName(), new AgentErrors());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -252,9 +253,51 @@ class TracingTest {
   }
 
   @Test
-  void tracingOffCostsNothing() throws Exception {
+  void exporterNonePassesTheCallersContextOnAndRecordsNothing() throws Exception {
     Properties p = new Properties();
     p.setProperty("otel.traces.exporter", "none");
+    Tracing through =
+        Tracing.create(
+            WeftConfig.load(null, p, new HashMap<>()), collecting(), DroppedSpans.NONE, new AgentErrors());
+    tracing = through;
+    assertTrue(through.enabled());
+    assertFalse(through.recording());
+    String traceparent = "00-" + TRACE + "-" + PARENT + "-01";
+    ServerSpan server = through.startServer("GET", "/orders", "http", "/orders", traceparent, "k=v", null);
+    try {
+      // Everything started under the request is the caller's own span: its ids go downstream and
+      // into log lines, and the callee's parent in the backend is the caller's span.
+      assertEquals(TRACE, through.currentSpanContext().getTraceId());
+      assertEquals(PARENT, through.currentSpanContext().getSpanId());
+      ClientSpan client = through.startClient("GET", "http", "inventory", 8080, "/stock");
+      String[] headers = client.headers();
+      assertEquals("traceparent", headers[0]);
+      assertEquals(traceparent, headers[1]);
+      assertEquals("tracestate", headers[2]);
+      assertEquals("k=v", headers[3]);
+      client.end(200, null);
+      DbSpan db = through.startDb("postgresql", "SELECT", "orders", "SELECT ?", "db", 5432);
+      db.end(null);
+      assertEquals(List.of("traceparent", traceparent, "tracestate", "k=v"),
+          List.of(through.currentHeaders()));
+    } finally {
+      server.end(200, null, null);
+    }
+    assertNull(through.currentSpanContext());
+    // A request without a caller's context has no ids to pass on, and nothing is ever exported.
+    ServerSpan root = through.startServer("GET", "/", "http", "/", null, null, null);
+    assertNull(through.currentSpanContext());
+    assertEquals(0, through.currentHeaders().length);
+    root.end(200, null, null);
+    through.shutdown();
+    assertEquals(List.of(), exported);
+    assertNotSame(ContextBridge.NOOP, through.contextBridge());
+  }
+
+  @Test
+  void tracingOffCostsNothing() throws Exception {
+    Properties p = new Properties();
+    p.setProperty("weft.traces.enabled", "false");
     Tracing off =
         Tracing.create(
             WeftConfig.load(null, p, new HashMap<>()), collecting(), DroppedSpans.NONE, new AgentErrors());

@@ -54,11 +54,18 @@ public enum ConfigKey {
       "(none)",
       "comma-separated paths of extension jars or folders holding them",
       "Extra instrumentation modules written against the OpenTelemetry extension API."),
+  TRACES_ENABLED(
+      "weft.traces.enabled",
+      "true",
+      "true, false",
+      "false switches tracing off entirely: no spans, no trace context read, carried or"
+          + " propagated, no ids in log lines."),
   TRACES_EXPORTER(
       "otel.traces.exporter",
       "otlp",
       "otlp, zipkin, none",
-      "Where spans go. none switches tracing off: no spans, no propagation headers."),
+      "Where spans go. none exports no span, but the caller's trace context is still continued:"
+          + " propagated to downstream calls, carried across threads and put into log lines."),
   TRACES_SAMPLER(
       "otel.traces.sampler",
       "parentbased_always_on",

@@ -7,6 +7,8 @@ import java.util.Map;
 /** The tracing part of the configuration, from the standard OpenTelemetry keys. */
 public final class TracingSettings {
 
+  /** weft.traces.enabled: false turns every part of tracing off. */
+  public final boolean tracesEnabled;
   public final String exporter;
   public final String sampler;
   public final double samplerRatio;
@@ -22,6 +24,7 @@ public final class TracingSettings {
   public final int exportTimeoutMillis;
 
   TracingSettings(
+      boolean tracesEnabled,
       String exporter,
       String sampler,
       double samplerRatio,
@@ -35,6 +38,7 @@ public final class TracingSettings {
       int maxExportBatchSize,
       int scheduleDelayMillis,
       int exportTimeoutMillis) {
+    this.tracesEnabled = tracesEnabled;
     this.exporter = exporter;
     this.sampler = sampler;
     this.samplerRatio = samplerRatio;
@@ -50,8 +54,17 @@ public final class TracingSettings {
     this.exportTimeoutMillis = exportTimeoutMillis;
   }
 
+  /** Whether trace context is handled at all: read, carried, propagated, logged. */
   public boolean enabled() {
-    return !"none".equals(exporter);
+    return tracesEnabled;
+  }
+
+  /**
+   * Whether spans are recorded and exported. Without (otel.traces.exporter=none) the caller's
+   * context still passes through: outgoing calls and log lines carry the caller's ids.
+   */
+  public boolean exporting() {
+    return tracesEnabled && !"none".equals(exporter);
   }
 
   static TracingSettings from(ConfigSources s) throws ConfigException {
@@ -114,6 +127,7 @@ public final class TracingSettings {
     int delay = s.standardInt(ConfigKey.BSP_SCHEDULE_DELAY, 5000, 0, 600_000);
     int exportTimeout = s.standardInt(ConfigKey.BSP_EXPORT_TIMEOUT, 30_000, 1, 600_000);
     return new TracingSettings(
+        s.bool(ConfigKey.TRACES_ENABLED, true),
         exporter,
         sampler,
         ratio,

@@ -77,8 +77,10 @@ public enum AgentConfig {
                 flags.add("-Dweft.metrics.host=127.0.0.1");
                 flags.add("-Dweft.service.name=" + serviceName);
                 if (this == WEFT) {
-                    // Metrics only: Weft traces by default, so switch it off explicitly.
+                    // Metrics only: Weft traces by default, so switch it off explicitly (exporter
+                    // none alone still passes callers' trace context on).
                     flags.add("-Dotel.traces.exporter=none");
+                    flags.add("-Dweft.traces.enabled=false");
                 } else {
                     addTracesToSink(flags, otlpEndpoint);
                 }

@@ -347,7 +347,13 @@ public final class MicroBenchmarkRunner {
         case "none":
           return new Config(name, List.of());
         case "weft":
-          // Metrics only: Weft traces by default, so switch it off explicitly.
+          // Metrics only: Weft traces by default, so switch it off explicitly (exporter none
+          // alone passes callers' context on; a jar before weft.traces.enabled ignores the key).
+          return new Config(
+              name,
+              concat(weftMetrics, List.of("-Dotel.traces.exporter=none", "-Dweft.traces.enabled=false")));
+        case "weft-passthrough":
+          // Metrics, no spans exported, callers' trace context passed on (exporter none).
           return new Config(name, concat(weftMetrics, List.of("-Dotel.traces.exporter=none")));
         case "weft-traces":
           return new Config(name, concat(weftMetrics, tracesToSink));
@@ -363,7 +369,8 @@ public final class MicroBenchmarkRunner {
           throw new IllegalArgumentException(
               "unknown configuration "
                   + name
-                  + "; accepted: none, weft, weft-traces, weft-json, otel-metrics, otel-traces,"
+                  + "; accepted: none, weft, weft-passthrough, weft-traces, weft-json, otel-metrics,"
+                  + " otel-traces,"
                   + " base, base-traces (with --baseline-agent)");
       }
     }

@@ -19,7 +19,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * {@code Connection.prepareStatement(sql, ...)} and {@code prepareCall(sql, ...)} of every
  * driver and pool: the statement they return runs that SQL, which is parsed once here rather than
- * at every execution.
+ * at every execution. A prepare that throws (H2, and MariaDB or MySQL with server-side prepares,
+ * check the SQL here) is counted as a failed operation of its SQL, once however many proxies
+ * wrap the driver's connection.
  */
 public final class ConnectionInstrumentation implements TypeInstrumentation {
 
@@ -46,11 +48,19 @@ public final class ConnectionInstrumentation implements TypeInstrumentation {
 
     private PrepareAdvice() {}
 
-    @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void onExit(@Advice.Argument(0) String sql, @Advice.Return Object statement) {
-      if (statement != null) {
-        WeftBridge.operations().prepared(OperationKind.named("jdbc"), statement, sql);
-      }
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static Object onEnter() {
+      return WeftBridge.operations().startPrepare(OperationKind.named("jdbc"));
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.Enter Object handle,
+        @Advice.This Object connection,
+        @Advice.Argument(0) String sql,
+        @Advice.Return Object statement,
+        @Advice.Thrown Throwable thrown) {
+      WeftBridge.operations().endPrepare(handle, connection, sql, statement, thrown);
     }
   }
 }

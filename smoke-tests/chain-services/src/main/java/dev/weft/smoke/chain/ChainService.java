@@ -31,8 +31,11 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
  *
  * <pre>
  * gateway  PORT WORKER_URL    Tomcat 11 servlet /orders/*  -> JDK HttpClient GET WORKER_URL/work
- * worker   PORT EXECUTOR_URL  JDK HttpServer /work -> thread pool task -> Apache HttpClient 5 GET EXECUTOR_URL/run
- * executor PORT               JDK HttpServer /run answers "done"
+ * worker   PORT EXECUTOR_URL  JDK HttpServer /work -> thread pool task (logs "worker calls the
+ *                             executor" through java.util.logging) -> Apache HttpClient 5 GET
+ *                             EXECUTOR_URL/run
+ * executor PORT               JDK HttpServer /run answers "done" (and prints the traceparent it
+ *                             received: "executor received traceparent=...")
  * prober   PORT               JDK HttpServer /probe?hosts=N&port=P: HttpURLConnection GET to N
  *                             distinct loopback addresses 127.0.x.y:P (a closed port), for the
  *                             cardinality guard of the client metrics
@@ -46,6 +49,10 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
 public final class ChainService {
 
   private ChainService() {}
+
+  /** The worker's one log line per request (java.util.logging, to the console). */
+  private static final java.util.logging.Logger WORKER_LOG =
+      java.util.logging.Logger.getLogger("dev.weft.smoke.chain.worker");
 
   public static void main(String[] args) throws Exception {
     String role = args[0];
@@ -120,6 +127,7 @@ public final class ChainService {
             Future<String> result =
                 pool.submit(
                     () -> {
+                      WORKER_LOG.info("worker calls the executor");
                       HttpGet get = new HttpGet(executorUrl + "/run");
                       return client.execute(get, response -> EntityUtils.toString(response.getEntity()));
                     });
@@ -134,7 +142,15 @@ public final class ChainService {
 
   private static void executor(int port) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
-    server.createContext("/run", exchange -> respond(exchange, 200, "done"));
+    server.createContext(
+        "/run",
+        exchange -> {
+          // What arrived, for the tests of services that export no spans or do not trace at all.
+          System.out.println(
+              "executor received traceparent=" + exchange.getRequestHeaders().getFirst("traceparent"));
+          System.out.flush();
+          respond(exchange, 200, "done");
+        });
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
   }

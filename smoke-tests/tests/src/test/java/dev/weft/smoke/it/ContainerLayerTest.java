@@ -266,7 +266,7 @@ class ContainerLayerTest {
     env.put("WEFT_METRICS_PORT", Integer.toString(metricsPort));
     env.put("WEFT_METRICS_LABELS", "region=test");
     env.put("OTEL_SERVICE_NAME", SERVICE_NAME);
-    env.put("OTEL_TRACES_EXPORTER", "none");
+    env.put("WEFT_TRACES_ENABLED", "false");
     String name = "ContainerLayerTest-" + jdk.getFileName();
     String version = SmokeEnv.projectVersion();
     HttpClient client = Http.newClient();

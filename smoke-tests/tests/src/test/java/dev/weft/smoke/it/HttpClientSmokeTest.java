@@ -104,7 +104,7 @@ class HttpClientSmokeTest extends ServiceSmokeTest {
 
   @Test
   void withTracingOffNothingIsInjectedAndMetricsAreStillExact() throws Exception {
-    int metricsPort = start(SmokeEnv.jdkHomes().get(0), HIGHEST, "-Dotel.traces.exporter=none");
+    int metricsPort = start(SmokeEnv.jdkHomes().get(0), HIGHEST, "-Dweft.traces.enabled=false");
     for (Map.Entry<String, String> client : CLIENTS.entrySet()) {
       runAndCheck(client.getKey(), client.getValue(), metricsPort, false);
     }

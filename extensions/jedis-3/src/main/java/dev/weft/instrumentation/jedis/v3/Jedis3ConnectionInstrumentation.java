@@ -92,4 +92,24 @@ public final class Jedis3ConnectionInstrumentation implements TypeInstrumentatio
           .replied(connection, thrown, thrown != null && !(thrown instanceof JedisDataException));
     }
   }
+
+  /**
+   * Work Jedis does for itself: a connection's handshake, a pool's upkeep of its connections.
+   * The commands it sends meanwhile are not the application's: they are not counted.
+   */
+  @SuppressWarnings("unused")
+  public static final class LibraryWorkAdvice {
+
+    private LibraryWorkAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static Object onEnter() {
+      return WeftBridge.operations().startLibraryWork(OperationKind.named("redis"));
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.Enter Object handle) {
+      WeftBridge.operations().endLibraryWork(handle);
+    }
+  }
 }

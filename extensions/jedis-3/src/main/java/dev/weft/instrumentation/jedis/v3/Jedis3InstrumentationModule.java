@@ -2,7 +2,7 @@ package dev.weft.instrumentation.jedis.v3;
 
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,6 +19,6 @@ public final class Jedis3InstrumentationModule extends InstrumentationModule {
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.singletonList(new Jedis3ConnectionInstrumentation());
+    return Arrays.asList(new Jedis3ConnectionInstrumentation(), new Jedis3LibraryWorkInstrumentation());
   }
 }

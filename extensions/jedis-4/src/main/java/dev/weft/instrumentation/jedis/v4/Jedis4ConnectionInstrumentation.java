@@ -48,6 +48,10 @@ public final class Jedis4ConnectionInstrumentation implements TypeInstrumentatio
     transformer.applyAdviceToMethod(
         named("readProtocolWithCheckingBroken").and(takesArguments(0)),
         Jedis4ConnectionInstrumentation.class.getName() + "$ReadAdvice");
+    // The handshake a new connection makes (HELLO/AUTH, CLIENT SETNAME/SETINFO, SELECT).
+    transformer.applyAdviceToMethod(
+        named("initializeFromClientConfig").and(takesArguments(1)),
+        Jedis4ConnectionInstrumentation.class.getName() + "$LibraryWorkAdvice");
   }
 
   @SuppressWarnings("unused")
@@ -86,6 +90,26 @@ public final class Jedis4ConnectionInstrumentation implements TypeInstrumentatio
       // failure does not, and no command waiting on it will get its reply.
       WeftBridge.operations()
           .replied(connection, thrown, thrown != null && !(thrown instanceof JedisDataException));
+    }
+  }
+
+  /**
+   * Work Jedis does for itself: a connection's handshake, a pool's upkeep of its connections.
+   * The commands it sends meanwhile are not the application's: they are not counted.
+   */
+  @SuppressWarnings("unused")
+  public static final class LibraryWorkAdvice {
+
+    private LibraryWorkAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static Object onEnter() {
+      return WeftBridge.operations().startLibraryWork(OperationKind.named("redis"));
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(@Advice.Enter Object handle) {
+      WeftBridge.operations().endLibraryWork(handle);
     }
   }
 }

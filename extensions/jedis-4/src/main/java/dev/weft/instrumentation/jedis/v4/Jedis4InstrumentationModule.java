@@ -2,7 +2,7 @@ package dev.weft.instrumentation.jedis.v4;
 
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,6 +19,6 @@ public final class Jedis4InstrumentationModule extends InstrumentationModule {
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.singletonList(new Jedis4ConnectionInstrumentation());
+    return Arrays.asList(new Jedis4ConnectionInstrumentation(), new Jedis4PoolInstrumentation());
   }
 }

@@ -7,10 +7,17 @@ import dev.weft.testing.WeftAgentExtension;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -51,6 +58,57 @@ class JedisModuleTest {
             DURATION, "command", "INCR", "status", "error", "error_type", "JedisDataException"));
     assertEquals(0, weft.counter(COMMANDS, "command", "INCR", "status", "ok", "error_type", ""));
     assertEquals(0, weft.counter("weft_agent_errors_total", "module", "jedis-4"));
+  }
+
+  /**
+   * Pooled connections with a client name and database 1: each new connection's handshake
+   * ({@code CLIENT SETNAME}, {@code SELECT}, and on Jedis 5 {@code CLIENT SETINFO}, which Redis
+   * before 7.2 refuses and Jedis ignores), the pool's {@code PING} on every borrow and return and
+   * its {@code QUIT} at close are Jedis's own: only the application's N commands and K errors count.
+   */
+  @Test
+  void onlyTheApplicationsCommandsCountWhateverJedisDidToConnect() {
+    int sets = 4;
+    int failures = 3;
+    String key = "weft-module-test:" + System.nanoTime();
+    DefaultJedisClientConfig client =
+        DefaultJedisClientConfig.builder().database(1).clientName("weft-module-test").build();
+    HostAndPort redis = new HostAndPort("127.0.0.1", 6379);
+    GenericObjectPoolConfig<Jedis> validating = new GenericObjectPoolConfig<>();
+    validating.setTestOnBorrow(true);
+    validating.setTestOnReturn(true);
+    try (JedisPool pool = new JedisPool(validating, redis, client)) {
+      for (int i = 0; i < sets; i++) {
+        try (Jedis jedis = pool.getResource()) {
+          jedis.set(key, "not a number");
+        }
+      }
+      for (int i = 0; i < failures; i++) {
+        try (Jedis jedis = pool.getResource()) {
+          assertThrows(JedisDataException.class, () -> jedis.incr(key));
+        }
+      }
+    }
+    try (JedisPooled pooled = new JedisPooled(redis, client)) {
+      pooled.set(key, "not a number");
+      assertThrows(JedisDataException.class, () -> pooled.incr(key));
+      pooled.del(key);
+    }
+    Map<Map<String, String>, Double> expected = new HashMap<>();
+    expected.put(series("SET", "ok", ""), (double) sets + 1);
+    expected.put(series("INCR", "error", "JedisDataException"), (double) failures + 1);
+    expected.put(series("DEL", "ok", ""), 1.0);
+    assertEquals(expected, weft.changedSeries(COMMANDS));
+    assertEquals(expected, weft.changedSeries(DURATION));
+    assertEquals(0, weft.counter("weft_agent_errors_total", "module", "jedis-4"));
+  }
+
+  private static Map<String, String> series(String command, String status, String errorType) {
+    Map<String, String> labels = new HashMap<>();
+    labels.put("command", command);
+    labels.put("status", status);
+    labels.put("error_type", errorType);
+    return labels;
   }
 
   @Test

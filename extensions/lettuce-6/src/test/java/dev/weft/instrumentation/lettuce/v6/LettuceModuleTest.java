@@ -8,6 +8,7 @@ import dev.weft.testing.WeftAgentExtension;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -15,6 +16,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -84,6 +86,52 @@ class LettuceModuleTest {
     Map<Map<String, String>, Double> changed = weft.changedSeries(COMMANDS);
     assertEquals(4, changed.size(), changed.toString());
     assertEquals(0, weft.counter("weft_agent_errors_total", "module", "lettuce-6"));
+  }
+
+  /**
+   * A connection opened in the test, with a client name and database 1: its handshake
+   * ({@code HELLO}, {@code CLIENT SETNAME}, {@code SELECT}, and from Lettuce 6.3
+   * {@code CLIENT SETINFO}, which Redis before 7.2 refuses and Lettuce ignores) is Lettuce's own;
+   * only the application's N commands and K errors count.
+   */
+  @Test
+  void onlyTheApplicationsCommandsCountWhateverLettuceDidToConnect() throws Exception {
+    int sets = 3;
+    int failures = 2;
+    String key = "weft-module-test:" + System.nanoTime();
+    RedisURI uri = RedisURI.create("redis://127.0.0.1:6379/1");
+    uri.setClientName("weft-module-test");
+    RedisClient own = RedisClient.create(uri);
+    try (StatefulRedisConnection<String, String> c = own.connect()) {
+      RedisCommands<String, String> sync = c.sync();
+      for (int i = 0; i < sets; i++) {
+        assertEquals("OK", sync.set(key, "not a number"));
+      }
+      for (int i = 0; i < failures; i++) {
+        assertThrows(RedisCommandExecutionException.class, () -> sync.incr(key));
+      }
+      assertEquals(1L, sync.del(key));
+    } finally {
+      own.shutdown();
+    }
+    assertEquals(sets, weft.awaitCounter(COMMANDS, sets, ok("SET")));
+    assertEquals(failures, weft.awaitCounter(COMMANDS, failures, failed("INCR")));
+    assertEquals(1, weft.awaitCounter(COMMANDS, 1, ok("DEL")));
+    Map<Map<String, String>, Double> expected = new HashMap<>();
+    expected.put(labelMap(ok("SET")), (double) sets);
+    expected.put(labelMap(failed("INCR")), (double) failures);
+    expected.put(labelMap(ok("DEL")), 1.0);
+    assertEquals(expected, weft.changedSeries(COMMANDS));
+    assertEquals(expected, weft.changedSeries(DURATION));
+    assertEquals(0, weft.counter("weft_agent_errors_total", "module", "lettuce-6"));
+  }
+
+  private static Map<String, String> labelMap(String[] pairs) {
+    Map<String, String> labels = new HashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      labels.put(pairs[i], pairs[i + 1]);
+    }
+    return labels;
   }
 
   @Test

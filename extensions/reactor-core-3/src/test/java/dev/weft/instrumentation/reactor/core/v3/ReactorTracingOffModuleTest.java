@@ -21,7 +21,7 @@ class ReactorTracingOffModuleTest {
 
   @RegisterExtension
   static final WeftAgentExtension weft =
-      WeftAgentExtension.modules("reactor-core-3").with("otel.traces.exporter", "none");
+      WeftAgentExtension.modules("reactor-core-3").with("weft.traces.enabled", "false");
 
   @Test
   void operatorsAreAssembledAsWithoutWeft() {

@@ -25,7 +25,7 @@ import reactor.netty.http.client.HttpClient;
  * Reactor Netty client calls that no trace records ({@code otel.traces.sampler=always_off}): every
  * call still counts, and its unsampled {@code traceparent} still goes out (the sampled flag clear), so
  * that the services downstream do not sample either. In a JVM of its own (Weft is installed once
- * per JVM). With tracing off altogether ({@code otel.traces.exporter=none}, which the in-process
+ * per JVM). With tracing off altogether ({@code weft.traces.enabled=false}, which the in-process
  * harness does not model) the same calls count and no header is sent.
  */
 class ReactorNettyClientUnsampledTest {
