@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -612,30 +611,11 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   private static int[] freeLoopbackPorts(int count) {
-    ServerSocket[] sockets = new ServerSocket[count];
     int[] ports = new int[count];
-    try {
-      InetAddress loopback = InetAddress.getByName(HOST);
-      for (int i = 0; i < count; i++) {
-        sockets[i] = new ServerSocket();
-        sockets[i].setReuseAddress(true);
-        sockets[i].bind(new InetSocketAddress(loopback, 0));
-        ports[i] = sockets[i].getLocalPort();
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new IllegalStateException("Kafka broker: cannot find free loopback ports: " + e, e);
-    } finally {
-      for (ServerSocket socket : sockets) {
-        if (socket != null) {
-          try {
-            socket.close();
-          } catch (IOException ignored) {
-            // nothing to do
-          }
-        }
-      }
+    for (int i = 0; i < count; i++) {
+      ports[i] = dev.weft.testing.FreePorts.next(); // never one a test's service was given
     }
+    return ports;
   }
 
   private static boolean accepts(int port) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -364,12 +362,7 @@ public final class SmokeEnv {
 
   /** A port that was free on the loopback interface a moment ago. */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free port", e);
-    }
+    return dev.weft.testing.FreePorts.next(); // never the Kafka broker's nor another service's
   }
 
   private static Path existingFile(String property, String fallback, String what, String howTo) {
