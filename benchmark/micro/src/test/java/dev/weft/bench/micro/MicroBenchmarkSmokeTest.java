@@ -48,6 +48,9 @@ class MicroBenchmarkSmokeTest {
     // About 100 short forks, 5 minutes on an idle two-core machine: room for a busy one.
     boolean finished = p.waitFor(10, TimeUnit.MINUTES);
     if (!finished) {
+      // The runner's Kafka broker and forks too: an orphaned broker would hold a CPU and ports
+      // for the rest of the build.
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
     }
     String output = Files.readString(log);
