@@ -149,6 +149,14 @@ public final class MetricsRuntime {
     return registry;
   }
 
+  /**
+   * The registry as it is exposed: what /metrics serves and what push exporters send. Its
+   * metrics are {@link #registry()}'s, under the names of the configured naming preset.
+   */
+  public PrometheusRegistry exposedRegistry() {
+    return registry;
+  }
+
   public HttpServerMetrics httpServer() {
     return httpServer;
   }
@@ -219,7 +227,7 @@ public final class MetricsRuntime {
       requestTimeLimitsDefault();
       HttpServer started = HttpServer.create(new InetSocketAddress(host, port), 3);
       started.createContext("/", new DefaultHandler("/metrics"));
-      started.createContext("/metrics", new TextFormatScrapes(registry));
+      started.createContext("/metrics", new TextFormatScrapes(exposedRegistry()));
       started.createContext("/-/healthy", new HealthyHandler());
       ExecutorService executor = serverExecutor();
       started.setExecutor(executor);
