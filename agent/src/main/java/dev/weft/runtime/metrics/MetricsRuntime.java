@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.weft.runtime.core.AgentErrors;
 import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.core.config.WeftConfig;
+import dev.weft.runtime.metrics.naming.Presets;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
@@ -33,6 +34,7 @@ public final class MetricsRuntime {
 
   private final WeftConfig config;
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusRegistry exposed;
   private final Labels constLabels;
   private final AgentErrors errors;
   private final Counter labelOverflow;
@@ -50,6 +52,8 @@ public final class MetricsRuntime {
     this.config = config;
     this.errors = errors;
     this.constLabels = toLabels(config.constantLabels());
+    this.exposed =
+        Presets.named(config.metricsNaming()).view(registry, config.constantLabels().keySet());
 
     Info.builder()
         .name("weft_agent_info")
@@ -154,7 +158,7 @@ public final class MetricsRuntime {
    * metrics are {@link #registry()}'s, under the names of the configured naming preset.
    */
   public PrometheusRegistry exposedRegistry() {
-    return registry;
+    return exposed;
   }
 
   public HttpServerMetrics httpServer() {

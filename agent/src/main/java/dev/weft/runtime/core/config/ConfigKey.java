@@ -38,6 +38,13 @@ public enum ConfigKey {
       "true",
       "true, false",
       "JVM and process metrics from Prometheus client_java."),
+  METRICS_NAMING(
+      "weft.metrics.naming",
+      "prometheus",
+      "prometheus, otel, micrometer",
+      "The names and labels metrics are exposed under: Weft's Prometheus-native ones, the"
+          + " OpenTelemetry semantic conventions' as OpenTelemetry's Prometheus exporter renders"
+          + " them, or Spring Boot's Micrometer ones (docs/metrics.md has each preset's table)."),
   CARDINALITY_LIMIT(
       "weft.metrics.cardinality.limit",
       "1000",

@@ -43,6 +43,7 @@ public final class WeftConfig {
   private final int metricsPort;
   private final Map<String, String> constantLabels;
   private final boolean jvmMetrics;
+  private final String metricsNaming;
   private final int cardinalityLimit;
   private final Set<String> disabledModules;
   private final List<File> extensions;
@@ -58,6 +59,8 @@ public final class WeftConfig {
     this.debug = s.bool(ConfigKey.DEBUG, false);
     this.metricsEnabled = s.bool(ConfigKey.METRICS_ENABLED, true);
     this.jvmMetrics = s.bool(ConfigKey.METRICS_JVM, true);
+    this.metricsNaming =
+        s.choice(ConfigKey.METRICS_NAMING, "prometheus", "prometheus", "otel", "micrometer");
     this.metricsHost = s.text(ConfigKey.METRICS_HOST, "0.0.0.0");
     this.metricsPort = s.integer(ConfigKey.METRICS_PORT, 9464, 0, 65535);
     this.cardinalityLimit = s.integer(ConfigKey.CARDINALITY_LIMIT, 1000, 1, 1_000_000);
@@ -120,6 +123,11 @@ public final class WeftConfig {
 
   public boolean jvmMetrics() {
     return jvmMetrics;
+  }
+
+  /** The naming preset: prometheus, otel or micrometer. */
+  public String metricsNaming() {
+    return metricsNaming;
   }
 
   public int cardinalityLimit() {
