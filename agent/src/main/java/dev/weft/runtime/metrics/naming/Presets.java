@@ -54,7 +54,7 @@ public final class Presets {
         "otel",
         Arrays.asList(
             // HTTP server: the count is the histogram's _count.
-            Rule.drop("http_requests_total"),
+            Rule.drop("http_requests_total", "http_server_request_duration_seconds_count"),
             Rule.map(
                     "http_request_duration_seconds",
                     "http_server_request_duration_seconds",
@@ -72,7 +72,7 @@ public final class Presets {
                 .copy("method", "http_request_method")
                 .build(),
             // HTTP client.
-            Rule.drop("http_client_requests_total"),
+            Rule.drop("http_client_requests_total", "http_client_request_duration_seconds_count"),
             Rule.map(
                     "http_client_request_duration_seconds",
                     "http_client_request_duration_seconds",
@@ -86,7 +86,7 @@ public final class Presets {
                         + " or more")
                 .build(),
             // Database client operations, SQL and Redis alike.
-            Rule.drop("db_client_operations_total"),
+            Rule.drop("db_client_operations_total", "db_client_operation_duration_seconds_count"),
             Rule.map(
                     "db_client_operation_duration_seconds",
                     "db_client_operation_duration_seconds",
@@ -97,7 +97,7 @@ public final class Presets {
                 .copy("error_type", "error_type")
                 .bounds(OTEL_DB_BOUNDS)
                 .build(),
-            Rule.drop("redis_client_commands_total"),
+            Rule.drop("redis_client_commands_total", "db_client_operation_duration_seconds_count"),
             Rule.map(
                     "redis_client_command_duration_seconds",
                     "db_client_operation_duration_seconds",
@@ -181,9 +181,9 @@ public final class Presets {
             // RPC: the conventions' call duration in seconds (the upstream agent's older
             // rpc_server_duration_milliseconds is not a base unit, which promtool rejects), with
             // the attributes the upstream agent sets.
-            Rule.drop("rpc_server_requests_total"),
+            Rule.drop("rpc_server_requests_total", "rpc_server_call_duration_seconds_count"),
             rpcOtel("server"),
-            Rule.drop("rpc_client_requests_total"),
+            Rule.drop("rpc_client_requests_total", "rpc_client_call_duration_seconds_count"),
             rpcOtel("client")));
   }
 
@@ -206,7 +206,7 @@ public final class Presets {
         "micrometer",
         Arrays.asList(
             // HTTP server (Spring MVC and WebFlux observations).
-            Rule.drop("http_requests_total"),
+            Rule.drop("http_requests_total", "http_server_requests_seconds_count"),
             Rule.map(
                     "http_request_duration_seconds",
                     "http_server_requests_seconds",
@@ -220,7 +220,7 @@ public final class Presets {
                 .constant("error", "none")
                 .build(),
             // HTTP client (RestTemplate, RestClient, WebClient observations).
-            Rule.drop("http_client_requests_total"),
+            Rule.drop("http_client_requests_total", "http_client_requests_seconds_count"),
             Rule.map(
                     "http_client_request_duration_seconds",
                     "http_client_requests_seconds",
@@ -230,7 +230,7 @@ public final class Presets {
                 .derived("status", l -> clientStatus(l.get("status")),
                     "`status`, or `CLIENT_ERROR` when no response arrived")
                 .derived("outcome", l -> outcome(l.get("status")),
-                    "from `status`; `UNKNOWN` when no response arrived")
+                    "from `status` (`UNKNOWN` when no response arrived)")
                 .derived("exception", l -> noneIfEmpty(l.get("error_type")),
                     "`error_type`, or `none`")
                 .derived("error", l -> noneIfEmpty(l.get("error_type")),

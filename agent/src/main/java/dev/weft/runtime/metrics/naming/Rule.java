@@ -46,8 +46,10 @@ public final class Rule {
   final String filterDoc;
   final double[] bounds;
   final double scale;
+  final String sameCount;
 
   private Rule(Builder b) {
+    this.sameCount = b.sameCount;
     this.source = b.source;
     this.target = b.target;
     this.help = b.help;
@@ -82,6 +84,11 @@ public final class Rule {
     return bounds == null ? null : bounds.clone();
   }
 
+  /** For a dropped counter: the preset's series with the same count (a histogram's _count). */
+  public String sameCount() {
+    return sameCount;
+  }
+
   /** Values are multiplied by this (1000 for seconds to milliseconds). */
   public double scale() {
     return scale;
@@ -91,8 +98,11 @@ public final class Rule {
     return new Builder(source, target, help);
   }
 
-  static Rule drop(String source) {
-    return new Builder(source, null, null).build();
+  /** Leaves {@code source} out; {@code sameCount}: the preset's series that counts the same. */
+  static Rule drop(String source, String sameCount) {
+    Builder b = new Builder(source, null, null);
+    b.sameCount = sameCount;
+    return b.build();
   }
 
   static final class Builder {
@@ -104,6 +114,7 @@ public final class Rule {
     private String filterDoc = "";
     private double[] bounds;
     private double scale = 1;
+    private String sameCount;
 
     private Builder(String source, String target, String help) {
       this.source = source;
