@@ -79,7 +79,7 @@ public final class Presets {
                     "Duration of HTTP client requests.")
                 .copy("method", "http_request_method")
                 .copy("host", "server_address")
-                .derived("http_response_status_code", l -> statusCode(l.get("status")),
+                .mapped("status", "http_response_status_code", NO_RESPONSE_EMPTY,
                     "`status`, left out when no response arrived")
                 .derived("error_type", Presets::clientErrorType,
                     "`error_type` when no response arrived, else the status code when it is 400"
@@ -141,6 +141,7 @@ public final class Presets {
                     "db_client_connection_wait_time_seconds",
                     "The time it took to obtain an open connection from the pool.")
                 .copy("pool", "db_client_connection_pool_name")
+                .copy("status", "status")
                 .build(),
             // Messaging (Kafka).
             Rule.map(
@@ -196,8 +197,7 @@ public final class Presets {
         .constant("rpc_system", "grpc")
         .copy("service", "rpc_service")
         .copy("method", "rpc_method")
-        .derived("rpc_grpc_status_code", l -> grpcCode(l.get("code")),
-            "`code` as its number (`OK` is `0`)")
+        .mapped("code", "rpc_grpc_status_code", GRPC_CODES, "`code` as its number (`OK` is `0`)")
         .build();
   }
 
@@ -227,14 +227,12 @@ public final class Presets {
                     "HTTP client requests.")
                 .copy("method", "method")
                 .constant("uri", "none")
-                .derived("status", l -> clientStatus(l.get("status")),
+                .mapped("status", "status", NO_RESPONSE_CLIENT_ERROR,
                     "`status`, or `CLIENT_ERROR` when no response arrived")
                 .derived("outcome", l -> outcome(l.get("status")),
                     "from `status` (`UNKNOWN` when no response arrived)")
-                .derived("exception", l -> noneIfEmpty(l.get("error_type")),
-                    "`error_type`, or `none`")
-                .derived("error", l -> noneIfEmpty(l.get("error_type")),
-                    "`error_type`, or `none`")
+                .mapped("error_type", "exception", EMPTY_NONE, "`error_type`, or `none`")
+                .mapped("error_type", "error", EMPTY_NONE, "`error_type`, or `none`")
                 .copy("host", "client_name")
                 .build(),
             // HikariCP (its Micrometer tracker).
@@ -266,6 +264,7 @@ public final class Presets {
                     "hikaricp_connections_acquire_seconds",
                     "Connection acquire time")
                 .copy("pool", "pool")
+                .copy("status", "status")
                 .build(),
             // Lettuce (its MicrometerCommandLatencyRecorder); Weft's Redis metrics stay too.
             Rule.map(
@@ -282,10 +281,8 @@ public final class Presets {
                     "spring_kafka_listener_seconds",
                     "Kafka Listener Timer")
                 .copy("group", "name")
-                .derived("result", l -> l.get("status").equals("ok") ? "success" : "failure",
-                    "`success`, or `failure` when processing threw")
-                .derived("exception", l -> noneIfEmpty(l.get("error_type")),
-                    "`error_type`, or `none`")
+                .mapped("status", "result", RESULT, "`success`, or `failure` when processing threw")
+                .mapped("error_type", "exception", EMPTY_NONE, "`error_type`, or `none`")
                 .copy("topic", "topic")
                 .build(),
             Rule.map(
@@ -293,10 +290,8 @@ public final class Presets {
                     "spring_kafka_template_seconds",
                     "KafkaTemplate Timer")
                 .copy("topic", "name")
-                .derived("result", l -> l.get("status").equals("ok") ? "success" : "failure",
-                    "`success`, or `failure` when the send failed")
-                .derived("exception", l -> noneIfEmpty(l.get("error_type")),
-                    "`error_type`, or `none`")
+                .mapped("status", "result", RESULT, "`success`, or `failure` when the send failed")
+                .mapped("error_type", "exception", EMPTY_NONE, "`error_type`, or `none`")
                 .build(),
             Rule.map(
                     "kafka_producer_records_total",
@@ -309,7 +304,7 @@ public final class Presets {
                     "kafka_producer_topic_record_error_total",
                     "The total number of record sends that resulted in errors for a topic")
                 .copy("topic", "topic")
-                .only(l -> "error".equals(l.get("status")), "series with `status=\"error\"`")
+                .only("status", "error")
                 .build(),
             Rule.map(
                     "kafka_consumer_records_total",
@@ -332,20 +327,12 @@ public final class Presets {
     return status != null && status.length() == 3 && status.charAt(0) >= '5' ? status : null;
   }
 
-  static String statusCode(String status) {
-    return "error".equals(status) ? null : status;
-  }
-
   static String clientErrorType(Labels l) {
     String status = l.get("status");
     if ("error".equals(status)) {
       return l.get("error_type");
     }
     return status != null && status.length() == 3 && status.charAt(0) >= '4' ? status : null;
-  }
-
-  static String clientStatus(String status) {
-    return "error".equals(status) ? "CLIENT_ERROR" : status;
   }
 
   /** Micrometer's outcome of a status code. */
@@ -369,11 +356,12 @@ public final class Presets {
     }
   }
 
-  static String noneIfEmpty(String value) {
-    return value == null || value.isEmpty() ? "none" : value;
-  }
-
   private static final Map<String, String> GRPC_CODES = new HashMap<>();
+  private static final Map<String, String> NO_RESPONSE_EMPTY = Collections.singletonMap("error", "");
+  private static final Map<String, String> NO_RESPONSE_CLIENT_ERROR =
+      Collections.singletonMap("error", "CLIENT_ERROR");
+  private static final Map<String, String> EMPTY_NONE = Collections.singletonMap("", "none");
+  private static final Map<String, String> RESULT = new HashMap<>();
 
   static {
     String[] names = {
@@ -385,11 +373,9 @@ public final class Presets {
     for (int i = 0; i < names.length; i++) {
       GRPC_CODES.put(names[i], Integer.toString(i));
     }
+    RESULT.put("ok", "success");
+    RESULT.put("error", "failure");
   }
 
-  /** A gRPC status name's number; a name gRPC does not define stays as it is. */
-  static String grpcCode(String name) {
-    String code = name == null ? null : GRPC_CODES.get(name);
-    return code != null ? code : name;
-  }
+
 }

@@ -4,6 +4,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -18,18 +19,54 @@ public final class Rule {
 
   /** One label of the target: its name, and its value from the source series' labels. */
   public static final class Label {
+    String constant;
     final String name;
     final Function<Labels, String> value;
     final String doc;
+    final String from;
+    final Map<String, String> values;
 
     Label(String name, Function<Labels, String> value, String doc) {
+      this(name, value, doc, null, null);
+    }
+
+    Label(
+        String name,
+        Function<Labels, String> value,
+        String doc,
+        String from,
+        Map<String, String> values) {
       this.name = name;
       this.value = value;
       this.doc = doc;
+      this.from = from;
+      this.values = values;
     }
 
     public String name() {
       return name;
+    }
+
+    /**
+     * The source label whose values this label carries (renamed, and mapped by {@link
+     * #valueOf}), or null for a label made up from others or a constant.
+     */
+    public String from() {
+      return from;
+    }
+
+    /** The target value of a source value of {@link #from} ("" where the label is left out). */
+    public String valueOf(String sourceValue) {
+      if (values == null) {
+        return sourceValue;
+      }
+      String v = values.get(sourceValue);
+      return v != null ? v : sourceValue;
+    }
+
+    /** The constant value of a constant label, else null. */
+    public String constant() {
+      return constant;
     }
 
     /** Where the value comes from, for the docs' tables. */
@@ -47,8 +84,12 @@ public final class Rule {
   final double[] bounds;
   final double scale;
   final String sameCount;
+  final String onlyLabel;
+  final String onlyValue;
 
   private Rule(Builder b) {
+    this.onlyLabel = b.onlyLabel;
+    this.onlyValue = b.onlyValue;
     this.sameCount = b.sameCount;
     this.source = b.source;
     this.target = b.target;
@@ -72,6 +113,15 @@ public final class Rule {
 
   public List<Label> labels() {
     return labels;
+  }
+
+  /** The label of the series this rule alone reads (with {@link #onlyValue}), or null. */
+  public String onlyLabel() {
+    return onlyLabel;
+  }
+
+  public String onlyValue() {
+    return onlyValue;
   }
 
   /** Which of the source's series the rule reads, for the docs ("" for all of them). */
@@ -115,6 +165,8 @@ public final class Rule {
     private double[] bounds;
     private double scale = 1;
     private String sameCount;
+    private String onlyLabel;
+    private String onlyValue;
 
     private Builder(String source, String target, String help) {
       this.source = source;
@@ -124,12 +176,33 @@ public final class Rule {
 
     /** The source label {@code from}, renamed; left out where empty. */
     Builder copy(String from, String name) {
-      labels.add(new Label(name, l -> l.get(from), "`" + from + "`"));
+      labels.add(new Label(name, l -> l.get(from), "`" + from + "`", from, null));
+      return this;
+    }
+
+    /**
+     * The source label {@code from} under {@code name}, its values mapped by {@code values}
+     * (others kept; a value mapped to "" leaves the label out).
+     */
+    Builder mapped(String from, String name, Map<String, String> values, String doc) {
+      labels.add(
+          new Label(
+              name,
+              l -> {
+                String v = l.get(from);
+                String m = v == null ? null : values.get(v);
+                return m != null ? m : v;
+              },
+              doc,
+              from,
+              values));
       return this;
     }
 
     Builder constant(String name, String value) {
-      labels.add(new Label(name, l -> value, "`\"" + value + "\"`"));
+      Label l = new Label(name, x -> value, "`\"" + value + "\"`");
+      l.constant = value;
+      labels.add(l);
       return this;
     }
 
@@ -139,9 +212,12 @@ public final class Rule {
       return this;
     }
 
-    Builder only(Predicate<Labels> filter, String doc) {
-      this.filter = filter;
-      this.filterDoc = doc;
+    /** Reads only the source's series whose {@code label} is {@code value}. */
+    Builder only(String label, String value) {
+      this.filter = l -> value.equals(l.get(label));
+      this.filterDoc = "series with `" + label + "=\"" + value + "\"`";
+      this.onlyLabel = label;
+      this.onlyValue = value;
       return this;
     }
 
