@@ -56,6 +56,28 @@ public final class NamingPreset {
     return rules;
   }
 
+  /**
+   * The first rule that maps {@code source} to a metric of the preset (not a filtered one), or
+   * null.
+   */
+  public Rule mapping(String source) {
+    List<Rule> all = bySource.get(source);
+    if (all != null) {
+      for (Rule r : all) {
+        if (r.target != null && r.onlyLabel == null) {
+          return r;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Every rule that reads {@code source}, or an empty list. */
+  public List<Rule> rulesOf(String source) {
+    List<Rule> all = bySource.get(source);
+    return all == null ? Collections.<Rule>emptyList() : all;
+  }
+
   /** True for the default preset, which exposes Weft's metrics as they are recorded. */
   public boolean isIdentity() {
     return rules.isEmpty();

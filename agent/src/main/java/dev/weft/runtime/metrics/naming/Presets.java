@@ -54,7 +54,7 @@ public final class Presets {
         "otel",
         Arrays.asList(
             // HTTP server: the count is the histogram's _count.
-            Rule.drop("http_requests_total", "http_server_request_duration_seconds_count"),
+            Rule.drop("http_requests_total", "http_request_duration_seconds"),
             Rule.map(
                     "http_request_duration_seconds",
                     "http_server_request_duration_seconds",
@@ -70,9 +70,12 @@ public final class Presets {
                     "http_server_active_requests",
                     "Number of active HTTP server requests.")
                 .copy("method", "http_request_method")
+                // Not among the conventions' attributes of this metric; kept so that a route's
+                // active requests can still be told apart (a sum over it gives theirs).
+                .copy("endpoint", "http_route")
                 .build(),
             // HTTP client.
-            Rule.drop("http_client_requests_total", "http_client_request_duration_seconds_count"),
+            Rule.drop("http_client_requests_total", "http_client_request_duration_seconds"),
             Rule.map(
                     "http_client_request_duration_seconds",
                     "http_client_request_duration_seconds",
@@ -86,7 +89,7 @@ public final class Presets {
                         + " or more")
                 .build(),
             // Database client operations, SQL and Redis alike.
-            Rule.drop("db_client_operations_total", "db_client_operation_duration_seconds_count"),
+            Rule.drop("db_client_operations_total", "db_client_operation_duration_seconds"),
             Rule.map(
                     "db_client_operation_duration_seconds",
                     "db_client_operation_duration_seconds",
@@ -97,7 +100,7 @@ public final class Presets {
                 .copy("error_type", "error_type")
                 .bounds(OTEL_DB_BOUNDS)
                 .build(),
-            Rule.drop("redis_client_commands_total", "db_client_operation_duration_seconds_count"),
+            Rule.drop("redis_client_commands_total", "redis_client_command_duration_seconds"),
             Rule.map(
                     "redis_client_command_duration_seconds",
                     "db_client_operation_duration_seconds",
@@ -182,9 +185,9 @@ public final class Presets {
             // RPC: the conventions' call duration in seconds (the upstream agent's older
             // rpc_server_duration_milliseconds is not a base unit, which promtool rejects), with
             // the attributes the upstream agent sets.
-            Rule.drop("rpc_server_requests_total", "rpc_server_call_duration_seconds_count"),
+            Rule.drop("rpc_server_requests_total", "rpc_server_request_duration_seconds"),
             rpcOtel("server"),
-            Rule.drop("rpc_client_requests_total", "rpc_client_call_duration_seconds_count"),
+            Rule.drop("rpc_client_requests_total", "rpc_client_request_duration_seconds"),
             rpcOtel("client")));
   }
 
@@ -206,7 +209,7 @@ public final class Presets {
         "micrometer",
         Arrays.asList(
             // HTTP server (Spring MVC and WebFlux observations).
-            Rule.drop("http_requests_total", "http_server_requests_seconds_count"),
+            Rule.drop("http_requests_total", "http_request_duration_seconds"),
             Rule.map(
                     "http_request_duration_seconds",
                     "http_server_requests_seconds",
@@ -220,7 +223,7 @@ public final class Presets {
                 .constant("error", "none")
                 .build(),
             // HTTP client (RestTemplate, RestClient, WebClient observations).
-            Rule.drop("http_client_requests_total", "http_client_requests_seconds_count"),
+            Rule.drop("http_client_requests_total", "http_client_request_duration_seconds"),
             Rule.map(
                     "http_client_request_duration_seconds",
                     "http_client_requests_seconds",
@@ -293,19 +296,9 @@ public final class Presets {
                 .mapped("status", "result", RESULT, "`success`, or `failure` when the send failed")
                 .mapped("error_type", "exception", EMPTY_NONE, "`error_type`, or `none`")
                 .build(),
-            Rule.map(
-                    "kafka_producer_records_total",
-                    "kafka_producer_topic_record_send_total",
-                    "The total number of records sent for a topic.")
-                .copy("topic", "topic")
-                .build(),
-            Rule.map(
-                    "kafka_producer_records_total",
-                    "kafka_producer_topic_record_error_total",
-                    "The total number of record sends that resulted in errors for a topic")
-                .copy("topic", "topic")
-                .only("status", "error")
-                .build(),
+            // The template timer counts every send with its result: the producer counter's
+            // place (Kafka's own record-send-total cannot tell sent from failed by a label).
+            Rule.drop("kafka_producer_records_total", "kafka_producer_send_duration_seconds"),
             Rule.map(
                     "kafka_consumer_records_total",
                     "kafka_consumer_fetch_manager_records_consumed_total",

@@ -134,8 +134,8 @@ public final class Rule {
     return bounds == null ? null : bounds.clone();
   }
 
-  /** For a dropped counter: the preset's series with the same count (a histogram's _count). */
-  public String sameCount() {
+  /** For a dropped counter: Weft's histogram whose {@code _count} counts the same calls. */
+  public String sameCountAs() {
     return sameCount;
   }
 
@@ -148,10 +148,13 @@ public final class Rule {
     return new Builder(source, target, help);
   }
 
-  /** Leaves {@code source} out; {@code sameCount}: the preset's series that counts the same. */
-  static Rule drop(String source, String sameCount) {
+  /**
+   * Leaves the counter {@code source} out; {@code histogram}: Weft's histogram that counts the
+   * same calls, whose {@code _count} under the preset takes the counter's place.
+   */
+  static Rule drop(String source, String histogram) {
     Builder b = new Builder(source, null, null);
-    b.sameCount = sameCount;
+    b.sameCount = histogram;
     return b.build();
   }
 

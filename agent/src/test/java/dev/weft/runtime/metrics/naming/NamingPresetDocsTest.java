@@ -71,7 +71,9 @@ class NamingPresetDocsTest {
     for (Rule r : preset.rules()) {
       b.append("| `").append(r.source()).append("` | ");
       if (r.target() == null) {
-        b.append("left out: `").append(r.sameCount()).append("` counts the same | | |\n");
+        b.append("left out: `")
+            .append(preset.mapping(r.sameCountAs()).target())
+            .append("_count` counts the same | | |\n");
         continue;
       }
       b.append('`').append(r.target()).append("` | ");
