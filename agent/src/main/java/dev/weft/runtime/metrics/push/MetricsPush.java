@@ -58,7 +58,7 @@ public final class MetricsPush {
   private MetricExporter exporter;
   private PushgatewayPush pushgateway;
 
-  private MetricsPush(
+  MetricsPush(
       WeftConfig config,
       String version,
       Supplier<MetricSnapshots> scrape,
