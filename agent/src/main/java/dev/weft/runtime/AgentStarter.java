@@ -13,6 +13,7 @@ import dev.weft.runtime.install.ModuleRegistry;
 import dev.weft.runtime.kafka.FailedRecords;
 import dev.weft.runtime.log.LogEnricher;
 import dev.weft.runtime.metrics.MetricsRuntime;
+import dev.weft.runtime.metrics.push.MetricsPush;
 import dev.weft.runtime.operation.Families;
 import dev.weft.runtime.operation.OperationPipeline;
 import dev.weft.runtime.trace.Tracing;
@@ -125,6 +126,14 @@ public final class AgentStarter {
             "start-up on the application's thread: metrics %d ms, modules %d ms, weaving %d ms",
             (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
 
+    // Its shutdown hook now, so that even a JVM that exits at once pushes its last counts.
+    MetricsPush push =
+        metrics == null
+            ? null
+            : MetricsPush.create(
+                config, AgentVersion.get(), metrics.exposedRegistry()::scrape, errors,
+                Tracing::unrecorded);
+
     // What is not needed before the application's first class loads (JVM metrics read MXBeans,
     // the /metrics server binds a socket) runs on a daemon thread, in parallel with the
     // application's own start-up.
@@ -140,7 +149,12 @@ public final class AgentStarter {
                 if (started != null) {
                   started.startScheduler();
                   started.registerJvmMetrics();
-                  url = started.startServer();
+                  if (config.metricsPush().serverEnabled) {
+                    url = started.startServer();
+                  }
+                }
+                if (push != null) {
+                  push.start();
                 }
                 WeftLog.info(
                     "Weft "
@@ -150,6 +164,7 @@ public final class AgentStarter {
                         + config.serviceName()
                         + "': metrics "
                         + (url == null ? "not served" : "at " + url)
+                        + (push == null ? "" : ", " + push.describe())
                         + "; traces "
                         + TracingStarter.describe(config)
                         + "; modules applied: "

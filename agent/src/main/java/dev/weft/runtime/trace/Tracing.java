@@ -193,7 +193,23 @@ public final class Tracing {
 
   /** True inside Weft's own export: its traffic is never recorded. */
   public boolean suppressed() {
-    return tracer != null && Context.current().get(SUPPRESS) != null;
+    return (tracer != null || unrecordedInUse) && Context.current().get(SUPPRESS) != null;
+  }
+
+  /** Set once {@link #unrecorded} is used: then even without a tracer the mark is looked for. */
+  private static volatile boolean unrecordedInUse;
+
+  /**
+   * {@code task} run as Weft's own traffic (the metrics push's HTTP calls): the calls it makes
+   * through instrumented clients are neither counted nor traced, with or without tracing.
+   */
+  public static Runnable unrecorded(Runnable task) {
+    unrecordedInUse = true;
+    return () -> {
+      try (Scope ignored = Context.root().with(SUPPRESS, Boolean.TRUE).makeCurrent()) {
+        task.run();
+      }
+    };
   }
 
   /**

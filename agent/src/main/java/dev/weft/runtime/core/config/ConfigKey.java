@@ -145,6 +145,65 @@ public enum ConfigKey {
       "30000",
       "milliseconds, an integer 1-600000",
       "Longest wait for one export before its spans count as dropped."),
+  // Metrics push (docs/metrics.md, "Pushing metrics"): what /metrics serves, sent to an OTLP
+  // receiver and/or a Prometheus Pushgateway.
+  METRICS_SERVER_ENABLED(
+      "weft.metrics.server.enabled",
+      "true",
+      "true, false",
+      "Serves /metrics; false leaves only the push exporters (metrics are still recorded)."),
+  METRICS_EXPORTER(
+      "otel.metrics.exporter",
+      "prometheus",
+      "comma-separated prometheus, otlp; or none",
+      "otlp pushes the metrics /metrics serves to an OTLP receiver as well; prometheus (the"
+          + " /metrics endpoint) is always on unless weft.metrics.server.enabled=false."),
+  OTLP_METRICS_ENDPOINT(
+      "otel.exporter.otlp.metrics.endpoint",
+      "(from otel.exporter.otlp.endpoint)",
+      "an http:// or https:// URL",
+      "The full URL metrics are pushed to; /v1/metrics is appended to otel.exporter.otlp.endpoint"
+          + " for http/protobuf."),
+  OTLP_METRICS_PROTOCOL(
+      "otel.exporter.otlp.metrics.protocol",
+      "(from otel.exporter.otlp.protocol)",
+      "http/protobuf, grpc",
+      "The OTLP transport for metrics."),
+  OTLP_METRICS_HEADERS(
+      "otel.exporter.otlp.metrics.headers",
+      "(from otel.exporter.otlp.headers)",
+      "comma-separated key=value pairs",
+      "Headers sent with every metrics export; win over otel.exporter.otlp.headers."),
+  OTLP_METRICS_TIMEOUT(
+      "otel.exporter.otlp.metrics.timeout",
+      "(from otel.exporter.otlp.timeout)",
+      "milliseconds, an integer 1-600000",
+      "How long one metrics export may take, also the final one at JVM exit."),
+  OTLP_METRICS_COMPRESSION(
+      "otel.exporter.otlp.metrics.compression",
+      "(from otel.exporter.otlp.compression)",
+      "none, gzip",
+      "Compression of OTLP metrics exports."),
+  METRIC_EXPORT_INTERVAL(
+      "otel.metric.export.interval",
+      "60000",
+      "milliseconds, an integer 100-86400000",
+      "Time between two OTLP metrics pushes; one more is sent at JVM exit."),
+  PUSHGATEWAY_URL(
+      "weft.metrics.pushgateway.url",
+      "(none: no push)",
+      "an http:// or https:// URL, e.g. http://pushgateway:9091",
+      "A Prometheus Pushgateway that receives what /metrics serves at JVM exit (for batch jobs)."),
+  PUSHGATEWAY_JOB(
+      "weft.metrics.pushgateway.job",
+      "the service name",
+      "any non-empty text",
+      "The job label of the pushed group (grouping key job=<job>, instance=<host name>)."),
+  PUSHGATEWAY_INTERVAL(
+      "weft.metrics.pushgateway.interval",
+      "0",
+      "milliseconds, an integer 0-86400000 (0: only at JVM exit)",
+      "Time between two Pushgateway pushes while the JVM runs; one more is sent at exit."),
   DLQ_ENABLED(
       "weft.dlq.enabled",
       "true",

@@ -53,6 +53,7 @@ public final class WeftConfig {
   private final TracingSettings tracing;
   private final DlqSettings dlq;
   private final LogSettings logs;
+  private final MetricsPushSettings metricsPush;
 
   private WeftConfig(ConfigSources s) throws ConfigException {
     this.enabled = s.bool(ConfigKey.ENABLED, true);
@@ -72,6 +73,7 @@ public final class WeftConfig {
     this.tracing = TracingSettings.from(s);
     this.dlq = DlqSettings.from(s, serviceName);
     this.logs = LogSettings.from(s);
+    this.metricsPush = MetricsPushSettings.from(s, serviceName);
     this.warnings = Collections.unmodifiableList(new ArrayList<>(s.warnings()));
   }
 
@@ -85,6 +87,11 @@ public final class WeftConfig {
 
   public LogSettings logs() {
     return logs;
+  }
+
+  /** /metrics on or off, OTLP metrics push, Pushgateway. */
+  public MetricsPushSettings metricsPush() {
+    return metricsPush;
   }
 
   /** Reads the real sources: agent arguments, system properties, environment, file. */

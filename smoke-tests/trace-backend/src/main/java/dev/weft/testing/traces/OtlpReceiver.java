@@ -16,6 +16,8 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -44,7 +46,7 @@ import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 
 /**
- * An OTLP trace receiver in the test JVM, listening on a free loopback port: what a collector,
+ * An OTLP trace and metrics receiver in the test JVM, listening on a free loopback port: what a collector,
  * Tempo or Jaeger would be to the service under test, minus the storage.
  *
  * <ul>
@@ -58,7 +60,9 @@ import java.util.zip.GZIPInputStream;
  * </ul>
  *
  * <p>Every request is decoded with the official {@code opentelemetry-proto} classes and every
- * span kept, with its resource, until {@link #clear()}. Use {@link #endpoint()} for {@code
+ * span kept, with its resource, until {@link #clear()}. Metrics exports ({@code POST /v1/metrics},
+ * gRPC {@code MetricsService/Export}) are kept whole, in order of arrival ({@link
+ * #metricExports()}). Use {@link #endpoint()} for {@code
  * otel.exporter.otlp.endpoint}.
  */
 public final class OtlpReceiver implements AutoCloseable {
@@ -94,6 +98,9 @@ public final class OtlpReceiver implements AutoCloseable {
 
   static final String TRACES_PATH = "/v1/traces";
   static final String GRPC_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService";
+  static final String METRICS_PATH = "/v1/metrics";
+  static final String GRPC_METRICS_SERVICE =
+      "opentelemetry.proto.collector.metrics.v1.MetricsService";
   private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
 
   private final Protocol protocol;
@@ -101,6 +108,7 @@ public final class OtlpReceiver implements AutoCloseable {
   private final List<ReceivedSpan> spans = new ArrayList<>();
   private final List<Request> requests = new ArrayList<>();
   private final List<String> failures = new ArrayList<>();
+  private final List<ExportMetricsServiceRequest> metricExports = new ArrayList<>();
   private HttpServer httpServer;
   private ExecutorService httpExecutor;
   private Server grpcServer;
@@ -195,6 +203,44 @@ public final class OtlpReceiver implements AutoCloseable {
     }
   }
 
+  /** Every metrics export request received, decoded, in order of arrival. */
+  public List<ExportMetricsServiceRequest> metricExports() {
+    synchronized (lock) {
+      return List.copyOf(metricExports);
+    }
+  }
+
+  /**
+   * Waits until a metrics export arrives that {@code accept} accepts, and returns it (the first
+   * such, counting from the newest received when the call starts).
+   *
+   * @throws AssertionError at the deadline, naming how many exports did arrive
+   */
+  public ExportMetricsServiceRequest awaitMetricExport(
+      Predicate<? super ExportMetricsServiceRequest> accept, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<ExportMetricsServiceRequest> exports = metricExports();
+      for (int i = exports.size() - 1; i >= 0; i--) {
+        if (accept.test(exports.get(i))) {
+          return exports.get(i);
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(
+            "OTLP receiver (" + protocol.configValue() + ", " + endpoint() + "): no accepted"
+                + " metrics export after " + timeout.toMillis() + " ms; " + exports.size()
+                + " export(s) arrived; " + describe());
+      }
+      try {
+        Thread.sleep(POLL_INTERVAL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for metrics", e);
+      }
+    }
+  }
+
   /** Requests that could not be decoded, with why. */
   public List<String> failures() {
     synchronized (lock) {
@@ -206,6 +252,7 @@ public final class OtlpReceiver implements AutoCloseable {
   public void clear() {
     synchronized (lock) {
       spans.clear();
+      metricExports.clear();
       requests.clear();
       failures.clear();
     }
@@ -245,6 +292,7 @@ public final class OtlpReceiver implements AutoCloseable {
     synchronized (lock) {
       StringBuilder s = new StringBuilder();
       s.append(requests.size()).append(" request(s), ").append(spans.size()).append(" span(s)");
+      s.append(", ").append(metricExports.size()).append(" metrics export(s)");
       s.append(", content types ").append(contentTypes());
       if (!failures.isEmpty()) {
         s.append(", ").append(failures.size()).append(" undecodable: ").append(failures.get(0));
@@ -303,6 +351,13 @@ public final class OtlpReceiver implements AutoCloseable {
     }
   }
 
+  private void recordMetrics(Request request, ExportMetricsServiceRequest export) {
+    synchronized (lock) {
+      requests.add(request);
+      metricExports.add(export);
+    }
+  }
+
   private void recordFailure(Request request, String why) {
     synchronized (lock) {
       requests.add(request);
@@ -322,6 +377,7 @@ public final class OtlpReceiver implements AutoCloseable {
             });
     httpServer.setExecutor(httpExecutor);
     httpServer.createContext(TRACES_PATH, this::handleHttp);
+    httpServer.createContext(METRICS_PATH, this::handleHttp);
     httpServer.start();
     port = httpServer.getAddress().getPort();
   }
@@ -340,13 +396,15 @@ public final class OtlpReceiver implements AutoCloseable {
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
+      String path = exchange.getRequestURI().getPath();
       if (!"POST".equals(exchange.getRequestMethod())
-          || !TRACES_PATH.equals(exchange.getRequestURI().getPath())) {
+          || !(TRACES_PATH.equals(path) || METRICS_PATH.equals(path))) {
         recordFailure(request, exchange.getRequestMethod() + " " + exchange.getRequestURI());
         exchange.sendResponseHeaders(404, -1);
         return;
       }
-      ExportTraceServiceRequest export;
+      ExportTraceServiceRequest export = null;
+      ExportMetricsServiceRequest metrics = null;
       try {
         String encoding = headers.getOrDefault("content-encoding", "").trim();
         if (encoding.equalsIgnoreCase("gzip")) {
@@ -360,7 +418,11 @@ public final class OtlpReceiver implements AutoCloseable {
           throw new IOException("Content-Type " + request.contentType()
               + " is not application/x-protobuf (this receiver decodes protobuf only)");
         }
-        export = ExportTraceServiceRequest.parseFrom(body);
+        if (METRICS_PATH.equals(path)) {
+          metrics = ExportMetricsServiceRequest.parseFrom(body);
+        } else {
+          export = ExportTraceServiceRequest.parseFrom(body);
+        }
       } catch (IOException e) {
         recordFailure(request, e.toString());
         byte[] message = e.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -370,8 +432,14 @@ public final class OtlpReceiver implements AutoCloseable {
         }
         return;
       }
-      record(request, export);
-      byte[] response = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+      byte[] response;
+      if (metrics != null) {
+        recordMetrics(request, metrics);
+        response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+      } else {
+        record(request, export);
+        response = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+      }
       exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
       exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
       if (response.length > 0) {
@@ -392,6 +460,16 @@ public final class OtlpReceiver implements AutoCloseable {
           .setRequestMarshaller(new ProtoMarshaller<>(ExportTraceServiceRequest.parser()))
           .setResponseMarshaller(new ProtoMarshaller<>(ExportTraceServiceResponse.parser()))
           .build();
+
+  static final MethodDescriptor<ExportMetricsServiceRequest, ExportMetricsServiceResponse>
+      EXPORT_METRICS =
+          MethodDescriptor.<ExportMetricsServiceRequest, ExportMetricsServiceResponse>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(
+                  MethodDescriptor.generateFullMethodName(GRPC_METRICS_SERVICE, "Export"))
+              .setRequestMarshaller(new ProtoMarshaller<>(ExportMetricsServiceRequest.parser()))
+              .setResponseMarshaller(new ProtoMarshaller<>(ExportMetricsServiceResponse.parser()))
+              .build();
 
   private static final io.grpc.Context.Key<Map<String, String>> HEADERS =
       io.grpc.Context.key("otlp-receiver-headers");
@@ -415,9 +493,28 @@ public final class OtlpReceiver implements AutoCloseable {
                       responses.onCompleted();
                     }))
             .build();
+    ServerServiceDefinition metricsService =
+        ServerServiceDefinition.builder(GRPC_METRICS_SERVICE)
+            .addMethod(
+                EXPORT_METRICS,
+                ServerCalls.asyncUnaryCall(
+                    (export, responses) -> {
+                      Map<String, String> headers = HEADERS.get();
+                      recordMetrics(
+                          new Request(
+                              Protocol.GRPC,
+                              "/" + EXPORT_METRICS.getFullMethodName(),
+                              headers == null ? Map.of() : headers,
+                              0),
+                          export);
+                      responses.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+                      responses.onCompleted();
+                    }))
+            .build();
     grpcServer =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(ServerInterceptors.intercept(service, new HeaderCapture()))
+            .addService(ServerInterceptors.intercept(metricsService, new HeaderCapture()))
             .build()
             .start();
     port = grpcServer.getPort();
