@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every PromQL expression of deploy/ runs on a real Prometheus after real traffic, parses and
@@ -91,23 +93,31 @@ class DeployQueriesEndToEndTest {
     }
   }
 
-  @Test
-  void everyDashboardAndRecordingRuleExpressionReturnsData() throws Exception {
+  /** deploy/ itself for the default preset, deploy/presets/NAME for the others. */
+  static Path deployDir(String naming) {
+    return naming.equals("prometheus")
+        ? DeployMetricNamesTest.root().resolve("deploy") : DeployPresetFiles.dir(naming);
+  }
+
+  @ParameterizedTest(name = "weft.metrics.naming={0}")
+  @ValueSource(strings = {"prometheus", "otel", "micrometer"})
+  void everyDashboardAndRecordingRuleExpressionReturnsData(String naming) throws Exception {
     long started = System.nanoTime();
-    List<Query> queries = dashboardQueries();
-    assertFalse(queries.isEmpty(), "no dashboard expression found in deploy/grafana");
+    List<Query> queries = dashboardQueries(deployDir(naming).resolve("grafana"));
+    assertFalse(queries.isEmpty(), "no dashboard expression found in " + deployDir(naming));
     Path recordingRules =
-        DeployMetricNamesTest.root().resolve("deploy/prometheus/weft-recording-rules.yml");
+        deployDir(naming).resolve("prometheus/weft-recording-rules.yml");
     Set<String> records = new TreeSet<>();
     DeployMetricNamesTest.readRules(recordingRules, new TreeMap<>(), records);
     assertFalse(records.isEmpty(), "no record: in " + recordingRules);
 
-    try (DeployTraffic traffic = DeployTraffic.start(tmp.resolve("services"))) {
+    try (DeployTraffic traffic = DeployTraffic.start(tmp.resolve("services"), naming)) {
       traffic.drive();
       traffic.awaitFamilies(Duration.ofSeconds(90));
       log(started, "services started, first traffic round done");
 
-      List<Path> rules = PrometheusServer.shippedRules(tmp.resolve("rules"));
+      List<Path> rules = PrometheusServer.shippedRules(tmp.resolve("rules"),
+          deployDir(naming).resolve("prometheus"));
       try (PrometheusServer prometheus = PrometheusServer.start(tmp.resolve("prometheus"),
           traffic.targets(), Map.of("region", REGION), rules, null)) {
         log(started, "Prometheus ready at " + prometheus.url());
@@ -133,7 +143,7 @@ class DeployQueriesEndToEndTest {
                       + "\n      " + e.getValue())
                   .collect(Collectors.joining("\n")));
         }
-        awaitLagSeen(prometheus);
+        awaitLagSeen(prometheus, naming);
         log(started, "the consumer's lag was above 0");
         reportNaN(prometheus, queries, records);
       }
@@ -311,9 +321,12 @@ class DeployQueriesEndToEndTest {
    * The traffic's burst of records gave the consumer's lag panels a value above 0 (polled: the
    * consumer works through the burst for a few seconds after the second round).
    */
-  private static void awaitLagSeen(PrometheusServer prometheus) {
-    String promql = "max(max_over_time(kafka_consumer_lag{job=\"" + PrometheusServer.JOB
+  private static void awaitLagSeen(PrometheusServer prometheus, String naming) {
+    String weft = "max(max_over_time(kafka_consumer_lag{job=\"" + PrometheusServer.JOB
         + "\"}[5m]))";
+    String promql = naming.equals("prometheus") ? weft
+        : new PresetQueries(dev.weft.runtime.metrics.naming.Presets.named(naming))
+            .translate(weft, "the lag query").text();
     Poll.untilValue(Poll.deadline(Duration.ofSeconds(30)),
         () -> prometheus.query(promql),
         answer -> result(answer).path(0).path("value").path(1).asDouble(0) > 0,
@@ -330,9 +343,14 @@ class DeployQueriesEndToEndTest {
   // The dashboards' expressions
 
   /** Every panel target and every label_values variable query of every dashboard, substituted. */
-  static List<Query> dashboardQueries() throws IOException {
+  static List<Query> dashboardQueries(Path dir) throws IOException {
     List<Query> queries = new ArrayList<>();
-    for (Path file : DeployMetricNamesTest.dashboards()) {
+    List<Path> files;
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+      files = s.filter(f -> f.toString().endsWith(".json")).sorted()
+          .collect(Collectors.toList());
+    }
+    for (Path file : files) {
       JsonNode d = JSON.readTree(file.toFile());
       String f = file.getFileName().toString();
       for (JsonNode v : d.path("templating").path("list")) {

@@ -70,7 +70,7 @@ final class DeployTraffic implements AutoCloseable {
 
     Source(String what, List<String> awaited) {
       this.what = what;
-      this.awaited = awaited;
+      this.awaited = new ArrayList<>(awaited);
     }
 
     /** {@code 127.0.0.1:<metrics port>}, a scrape target. */
@@ -79,33 +79,49 @@ final class DeployTraffic implements AutoCloseable {
     }
   }
 
-  final Source demo = new Source("jdk-http-service --demo",
-      List.of("http_requests_total", "http_requests_active", "http_client_requests_total",
+  final Source demo = new Source("jdk-http-service --demo", List.of("http_requests_total", "http_requests_active", "http_client_requests_total",
           "weft_spans_dropped_total", "jvm_memory_used_bytes"));
-  final Source jdbc = new Source("jdbc-service h2 + HikariCP",
-      List.of("db_client_operations_total", "db_client_connections_max",
+  final Source jdbc = new Source("jdbc-service h2 + HikariCP", List.of("db_client_operations_total", "db_client_connections_max",
           "db_client_connection_acquire_duration_seconds_count"));
   final Source redis = new Source("redis-service Jedis 5", List.of("redis_client_commands_total"));
-  final Source grpc = new Source("grpc-service gRPC 1.85.1",
-      List.of("rpc_server_requests_total", "rpc_client_requests_total"));
+  final Source grpc = new Source("grpc-service gRPC 1.85.1", List.of("rpc_server_requests_total", "rpc_client_requests_total"));
   final Source producer =
       new Source("kafka-service producer", List.of("kafka_producer_records_total"));
-  final Source consumer = new Source("dead-letter consumer service",
-      List.of("kafka_consumer_records_total", "kafka_consumer_lag", "kafka_dlq_records_total"));
+  final Source consumer = new Source("dead-letter consumer service", List.of("kafka_consumer_records_total", "kafka_consumer_lag", "kafka_dlq_records_total"));
 
   private final List<ServiceProcess> processes = new ArrayList<>();
+  /** The naming preset every service runs with ({@code weft.metrics.naming}). */
+  private final String naming;
   private final HttpClient client = Http.newClient();
   private TestKafka kafka;
   private int rounds;
 
-  private DeployTraffic() {}
+  private DeployTraffic(String naming) {
+    this.naming = naming;
+    if (!naming.equals("prometheus")) {
+      // The families each service is awaited for, under the preset's names.
+      PresetQueries names = new PresetQueries(
+          dev.weft.runtime.metrics.naming.Presets.named(naming));
+      for (Source s : sources()) {
+        s.awaited.replaceAll(n -> {
+          String t = names.translate(n, "DeployTraffic").text();
+          return t.contains("{") ? t.substring(0, t.indexOf('{')) : t;
+        });
+      }
+    }
+  }
 
   /**
    * Starts the broker and the six services (all JVMs at once) in {@code dir}, and returns once
    * each printed its listening line. No traffic yet beyond the demo's own.
    */
   static DeployTraffic start(Path dir) throws Exception {
-    DeployTraffic traffic = new DeployTraffic();
+    return start(dir, "prometheus");
+  }
+
+  /** As {@link #start(Path)}, every service with {@code weft.metrics.naming=naming}. */
+  static DeployTraffic start(Path dir, String naming) throws Exception {
+    DeployTraffic traffic = new DeployTraffic(naming);
     try {
       traffic.startAll(dir);
       return traffic;
@@ -298,8 +314,11 @@ final class DeployTraffic implements AutoCloseable {
     }
   }
 
-  private static ServiceProcess.Builder withAgent(String name) {
-    return ServiceProcess.builder(name).java(SmokeEnv.currentJava()).agent(SmokeEnv.agentJar());
+  private ServiceProcess.Builder withAgent(String name) {
+    return ServiceProcess.builder(name + (naming.equals("prometheus") ? "" : "-" + naming))
+        .java(SmokeEnv.currentJava())
+        .agent(SmokeEnv.agentJar())
+        .jvmArgs("-Dweft.metrics.naming=" + naming);
   }
 
   private ServiceProcess start(ServiceProcess.Builder builder) {

@@ -143,7 +143,11 @@ public final class PrometheusServer implements AutoCloseable {
    * Returns both copies, recording rules first, for {@link #start}.
    */
   public static List<Path> shippedRules(Path dir) throws IOException {
-    Path shipped = DeployMetricNamesTest.root().resolve("deploy").resolve("prometheus");
+    return shippedRules(dir, DeployMetricNamesTest.root().resolve("deploy").resolve("prometheus"));
+  }
+
+  /** As {@link #shippedRules(Path)}, from {@code shipped} (a naming preset's rules folder). */
+  public static List<Path> shippedRules(Path dir, Path shipped) throws IOException {
     Files.createDirectories(dir);
     Path recording = dir.resolve("weft-recording-rules.yml");
     Files.copy(shipped.resolve("weft-recording-rules.yml"), recording);
