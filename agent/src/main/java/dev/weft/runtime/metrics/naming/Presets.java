@@ -110,40 +110,44 @@ public final class Presets {
                 .copy("error_type", "error_type")
                 .bounds(OTEL_DB_BOUNDS)
                 .build(),
-            // Connection pools.
+            // Connection pools, as the upstream agent's HikariCP instrumentation emits them by
+            // default (the older conventions: the newer db_client_connection_count is a gauge
+            // ending in _count, which promtool rejects); the acquire time in seconds under the
+            // newer name (the upstream's is in milliseconds, not a base unit).
             Rule.map(
                     "db_client_connections_active",
-                    "db_client_connection_count",
-                    "The number of connections that are currently in the state described by"
-                        + " the state attribute.")
-                .copy("pool", "db_client_connection_pool_name")
-                .constant("db_client_connection_state", "used")
+                    "db_client_connections_usage",
+                    "The number of connections that are currently in state described by the state"
+                        + " attribute.")
+                .copy("pool", "pool_name")
+                .constant("state", "used")
                 .build(),
             Rule.map(
                     "db_client_connections_idle",
-                    "db_client_connection_count",
-                    "The number of connections that are currently in the state described by"
-                        + " the state attribute.")
-                .copy("pool", "db_client_connection_pool_name")
-                .constant("db_client_connection_state", "idle")
+                    "db_client_connections_usage",
+                    "The number of connections that are currently in state described by the state"
+                        + " attribute.")
+                .copy("pool", "pool_name")
+                .constant("state", "idle")
                 .build(),
             Rule.map(
                     "db_client_connections_pending",
-                    "db_client_connection_pending_requests",
-                    "The number of current pending requests for an open connection.")
-                .copy("pool", "db_client_connection_pool_name")
+                    "db_client_connections_pending_requests",
+                    "The number of pending requests for an open connection, cumulative for the"
+                        + " entire pool.")
+                .copy("pool", "pool_name")
                 .build(),
             Rule.map(
                     "db_client_connections_max",
-                    "db_client_connection_max",
+                    "db_client_connections_max",
                     "The maximum number of open connections allowed.")
-                .copy("pool", "db_client_connection_pool_name")
+                .copy("pool", "pool_name")
                 .build(),
             Rule.map(
                     "db_client_connection_acquire_duration_seconds",
                     "db_client_connection_wait_time_seconds",
                     "The time it took to obtain an open connection from the pool.")
-                .copy("pool", "db_client_connection_pool_name")
+                .copy("pool", "pool_name")
                 .copy("status", "status")
                 .build(),
             // Messaging (Kafka).

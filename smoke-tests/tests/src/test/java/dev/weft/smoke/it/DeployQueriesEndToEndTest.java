@@ -126,8 +126,12 @@ class DeployQueriesEndToEndTest {
         assertRulesLoaded(prometheus, records);
 
         // Counters rise between two scrapes: rates above 0, increases above 0.
+        Map<DeployTraffic.Source, MetricsScrape> before = traffic.scrapeAll();
         traffic.drive();
         log(started, "second traffic round done");
+        assertExactCounts(traffic, naming, before);
+        log(started, "every family counted one round exactly, under " + naming + " names");
+        assertEveryPresetMetricExposedAndLintClean(traffic, naming);
 
         awaitRecords(prometheus, records);
         log(started, "every recording rule has a result");
@@ -151,6 +155,106 @@ class DeployQueriesEndToEndTest {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Every family moved by exactly one round of traffic ({@link DeployTraffic#expectedPerRound},
+   * written in Weft's names and translated into the preset's): the synchronous services by the
+   * round's counts since {@code before}, the dead-letter consumer to its total of the rounds.
+   */
+  private static void assertExactCounts(DeployTraffic traffic, String naming,
+      Map<DeployTraffic.Source, MetricsScrape> before) {
+    PresetQueries names = naming.equals("prometheus") ? null
+        : new PresetQueries(dev.weft.runtime.metrics.naming.Presets.named(naming));
+    List<DeployTraffic.Expected> expected = traffic.expectedPerRound();
+    Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)),
+        () -> {
+          traffic.requireAlive("the exact counts");
+          Map<DeployTraffic.Source, MetricsScrape> now = traffic.scrapeAll();
+          List<String> wrong = new ArrayList<>();
+          for (DeployTraffic.Expected e : expected) {
+            String selector = names == null ? e.selector()
+                : names.translate(e.selector(), "expected count " + e.selector()).text();
+            double value = sum(now.get(e.source()), selector)
+                - (e.total() ? 0 : sum(before.get(e.source()), selector));
+            double want = e.total() ? (double) e.perRound() * traffic.rounds() : e.perRound();
+            if (value != want) {
+              wrong.add(e.source().what + ": " + selector + (e.total() ? " is " : " moved by ")
+                  + value + ", expected " + want + (selector.equals(e.selector()) ? ""
+                  : " (" + e.selector() + " in Weft's names)"));
+            }
+          }
+          return wrong;
+        },
+        List::isEmpty,
+        wrong -> "not exactly one round of traffic under weft.metrics.naming=" + naming + ":\n  "
+            + (wrong == null ? "no scrape" : String.join("\n  ", wrong)));
+  }
+
+  /** The sum of the samples a selector ({@code name{l="v", l=~"re", ...}}) picks. */
+  static double sum(MetricsScrape scrape, String selector) {
+    Matcher m = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})?$").matcher(selector.trim());
+    assertTrue(m.matches(), "not a selector: " + selector);
+    List<String[]> matchers = new ArrayList<>();
+    if (m.group(2) != null && !m.group(2).isBlank()) {
+      Matcher one = Pattern.compile(
+          "\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*,?")
+          .matcher(m.group(2));
+      while (one.find()) {
+        matchers.add(new String[] {one.group(1), one.group(2), one.group(3)});
+      }
+    }
+    return scrape.sum(m.group(1), labels -> {
+      for (String[] x : matchers) {
+        String v = labels.getOrDefault(x[0], "");
+        boolean ok = switch (x[1]) {
+          case "=" -> v.equals(x[2]);
+          case "!=" -> !v.equals(x[2]);
+          case "=~" -> v.matches(x[2]);
+          default -> !v.matches(x[2]);
+        };
+        if (!ok) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Every metric of the preset's table is exposed by one of the services, and promtool's lint
+   * reports nothing on any service's scrape.
+   */
+  private static void assertEveryPresetMetricExposedAndLintClean(DeployTraffic traffic,
+      String naming) throws Exception {
+    Map<DeployTraffic.Source, MetricsScrape> scrapes = traffic.scrapeAll();
+    Set<String> exposed = new TreeSet<>();
+    for (Map.Entry<DeployTraffic.Source, MetricsScrape> e : scrapes.entrySet()) {
+      exposed.addAll(DeployTraffic.namesOf(e.getValue().text()));
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("weft-scrape", ".prom");
+      try {
+        java.nio.file.Files.writeString(file, e.getValue().text());
+        Process p = new ProcessBuilder("promtool", "check", "metrics")
+            .redirectInput(file.toFile()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool check metrics did not finish");
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.exitValue(), e.getKey().what + " under " + naming
+            + ": promtool check metrics:\n" + out);
+        assertEquals("", out.strip(), e.getKey().what + " under " + naming
+            + ": promtool check metrics:\n" + out);
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (dev.weft.runtime.metrics.naming.Rule r
+        : dev.weft.runtime.metrics.naming.Presets.named(naming).rules()) {
+      if (r.target() != null && !exposed.contains(r.target())) {
+        missing.add(r.target() + " (from " + r.source() + ")");
+      }
+    }
+    assertEquals(List.of(), missing, "metrics of the " + naming + " preset's table no service"
+        + " exposes");
+  }
 
   private static void awaitTargetsUp(PrometheusServer prometheus, DeployTraffic traffic) {
     int expected = traffic.targets().size();

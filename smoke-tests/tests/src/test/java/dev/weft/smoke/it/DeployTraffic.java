@@ -258,6 +258,57 @@ final class DeployTraffic implements AutoCloseable {
   }
 
   /**
+   * What one round of {@link #drive} moves, exactly, in Weft's own names (PromQL selectors); a
+   * naming preset's test translates them with {@link PresetQueries}. The dead-letter consumer
+   * works through its records after {@link #drive} returns: its counts are checked as totals
+   * ({@link Expected#total}), the others as the move of one round.
+   */
+  record Expected(Source source, String selector, int perRound, boolean total) {}
+
+  List<Expected> expectedPerRound() {
+    return List.of(
+        // /hello twice, /users/N and /fail from the test, /call three times, and the /hello,
+        // /fail and /boom those calls make, /boom twice: the JDK's HttpClient sends a GET again
+        // once when the connection closes without an answer (one call for the client, two
+        // requests for the server). 11 requests, /fail twice and /boom twice answered 500.
+        new Expected(demo, "http_requests_total", 11, false),
+        new Expected(demo, "http_requests_total{status=~\"5..\"}", 4, false),
+        new Expected(demo, "http_client_requests_total", 3, false),
+        new Expected(demo, "http_client_requests_total{status=~\"5..|error\"}", 2, false),
+        // /run?n=3&k=1: plain, prepared, callable and batch, 3 each, the first of each failing.
+        new Expected(jdbc, "db_client_operations_total", 12, false),
+        new Expected(jdbc, "db_client_operations_total{status=\"error\"}", 4, false),
+        // /run?n=3&k=1: SET, GET, INCR and LPUSH 3 each, the first INCR and LPUSH failing.
+        new Expected(redis, "redis_client_commands_total", 12, false),
+        new Expected(redis, "redis_client_commands_total{status=\"error\"}", 2, false),
+        // SayHello 4 times and one ListGreetings stream, on each side.
+        new Expected(grpc, "rpc_server_requests_total", 5, false),
+        new Expected(grpc, "rpc_client_requests_total", 5, false),
+        // 3 records, 1 to the missing topic, the burst.
+        new Expected(producer, "kafka_producer_records_total", 4 + LAG_BURST, false),
+        new Expected(producer, "kafka_producer_records_total{status=\"error\"}", 1, false),
+        // The producer's 3 and burst, and the test's two records, one of which throws.
+        new Expected(consumer, "kafka_consumer_records_total", 5 + LAG_BURST, true),
+        new Expected(consumer, "kafka_consumer_process_duration_seconds_count", 5 + LAG_BURST, true),
+        new Expected(consumer, "kafka_consumer_process_duration_seconds_count{status=\"error\"}",
+            1, true));
+  }
+
+  /** Every service's scrape now, by source. */
+  Map<Source, MetricsScrape> scrapeAll() throws Exception {
+    Map<Source, MetricsScrape> scrapes = new LinkedHashMap<>();
+    for (Source s : sources()) {
+      scrapes.put(s, MetricsScrape.parse(Http.get(client, Http.url(s.metricsPort, "/metrics")).body()));
+    }
+    return scrapes;
+  }
+
+  /** The rounds {@link #drive} ran. */
+  int rounds() {
+    return rounds;
+  }
+
+  /**
    * Polls each service's /metrics until it shows the families it is there for (so a slow start
    * is not mistaken for a missing family), and returns the last scrape of each, by source.
    */
