@@ -224,11 +224,15 @@ class DeployMetricNamesTest {
     assertFalse(used.isEmpty(), "found no metric name at all: is " + root() + " the repository?");
 
     Set<String> exposed = scrapeWhatWeftExposes();
+    // The names and labels of the naming presets (docs/metrics.md's tables): exposed under their
+    // preset, which DeployQueriesEndToEndTest proves on real services.
+    Set<String> presetNames = presetNames();
 
     Map<String, Set<String>> unknown = new TreeMap<>();
     for (Map.Entry<String, Set<String>> e : used.entrySet()) {
       String name = e.getKey();
       boolean known = exposed.contains(name) || PROMETHEUS_SERIES.contains(name)
+          || presetNames.contains(name)
           || recorded.contains(name) || name.contains(":");
       if (!known) {
         unknown.put(name, e.getValue());
@@ -270,6 +274,27 @@ class DeployMetricNamesTest {
           + ": run the test from smoke-tests/tests (mvn -pl smoke-tests/tests verify)");
     }
     return root;
+  }
+
+  /** Every metric (with its series suffixes) and label name of every naming preset's table. */
+  static Set<String> presetNames() {
+    Set<String> names = new TreeSet<>();
+    for (String preset : dev.weft.runtime.metrics.naming.Presets.names()) {
+      for (dev.weft.runtime.metrics.naming.Rule r
+          : dev.weft.runtime.metrics.naming.Presets.named(preset).rules()) {
+        if (r.target() == null) {
+          continue;
+        }
+        names.add(r.target());
+        for (String suffix : List.of("_count", "_sum", "_bucket")) {
+          names.add(r.target() + suffix);
+        }
+        for (dev.weft.runtime.metrics.naming.Rule.Label l : r.labels()) {
+          names.add(l.name());
+        }
+      }
+    }
+    return names;
   }
 
   static List<Path> dashboards() throws IOException {
