@@ -174,11 +174,13 @@ class DeployQueriesEndToEndTest {
           for (DeployTraffic.Expected e : expected) {
             String selector = names == null ? e.selector()
                 : names.translate(e.selector(), "expected count " + e.selector()).text();
+            boolean round = e.kind() == DeployTraffic.Expected.Kind.ROUND;
             double value = sum(now.get(e.source()), selector)
-                - (e.total() ? 0 : sum(before.get(e.source()), selector));
-            double want = e.total() ? (double) e.perRound() * traffic.rounds() : e.perRound();
+                - (round ? sum(before.get(e.source()), selector) : 0);
+            double want = e.kind() == DeployTraffic.Expected.Kind.TOTAL
+                ? (double) e.count() * traffic.rounds() : e.count();
             if (value != want) {
-              wrong.add(e.source().what + ": " + selector + (e.total() ? " is " : " moved by ")
+              wrong.add(e.source().what + ": " + selector + (round ? " moved by " : " is ")
                   + value + ", expected " + want + (selector.equals(e.selector()) ? ""
                   : " (" + e.selector() + " in Weft's names)"));
             }

@@ -260,10 +260,19 @@ final class DeployTraffic implements AutoCloseable {
   /**
    * What one round of {@link #drive} moves, exactly, in Weft's own names (PromQL selectors); a
    * naming preset's test translates them with {@link PresetQueries}. The dead-letter consumer
-   * works through its records after {@link #drive} returns: its counts are checked as totals
-   * ({@link Expected#total}), the others as the move of one round.
+   * works through its records after {@link #drive} returns: its counts are checked as totals,
+   * the others as the move of one round; the pool's gauges by their value.
    */
-  record Expected(Source source, String selector, int perRound, boolean total) {}
+  record Expected(Source source, String selector, int count, Kind kind) {
+    enum Kind {
+      /** Moved by {@code count} in one round (a synchronous service). */
+      ROUND,
+      /** {@code count} per round in total (the consumer, which works after drive returns). */
+      TOTAL,
+      /** A gauge's value after the traffic, whatever the rounds. */
+      VALUE
+    }
+  }
 
   List<Expected> expectedPerRound() {
     return List.of(
@@ -271,27 +280,38 @@ final class DeployTraffic implements AutoCloseable {
         // /fail and /boom those calls make, /boom twice: the JDK's HttpClient sends a GET again
         // once when the connection closes without an answer (one call for the client, two
         // requests for the server). 11 requests, /fail twice and /boom twice answered 500.
-        new Expected(demo, "http_requests_total", 11, false),
-        new Expected(demo, "http_requests_total{status=~\"5..\"}", 4, false),
-        new Expected(demo, "http_client_requests_total", 3, false),
-        new Expected(demo, "http_client_requests_total{status=~\"5..|error\"}", 2, false),
+        new Expected(demo, "http_requests_total", 11, Expected.Kind.ROUND),
+        new Expected(demo, "http_requests_total{status=~\"5..\"}", 4, Expected.Kind.ROUND),
+        new Expected(demo, "http_client_requests_total", 3, Expected.Kind.ROUND),
+        new Expected(demo, "http_client_requests_total{status=~\"5..|error\"}", 2,
+            Expected.Kind.ROUND),
         // /run?n=3&k=1: plain, prepared, callable and batch, 3 each, the first of each failing.
-        new Expected(jdbc, "db_client_operations_total", 12, false),
-        new Expected(jdbc, "db_client_operations_total{status=\"error\"}", 4, false),
+        new Expected(jdbc, "db_client_operations_total", 12, Expected.Kind.ROUND),
+        new Expected(jdbc, "db_client_operations_total{status=\"error\"}", 4, Expected.Kind.ROUND),
+        // The HikariCP pool: at most 4 connections, 4 kept idle, none held after the traffic.
+        new Expected(jdbc, "db_client_connections_max", 4, Expected.Kind.VALUE),
+        new Expected(jdbc, "db_client_connections_idle", 4, Expected.Kind.VALUE),
+        new Expected(jdbc, "db_client_connections_active", 0, Expected.Kind.VALUE),
+        new Expected(jdbc, "db_client_connections_pending", 0, Expected.Kind.VALUE),
         // /run?n=3&k=1: SET, GET, INCR and LPUSH 3 each, the first INCR and LPUSH failing.
-        new Expected(redis, "redis_client_commands_total", 12, false),
-        new Expected(redis, "redis_client_commands_total{status=\"error\"}", 2, false),
+        new Expected(redis, "redis_client_commands_total", 12, Expected.Kind.ROUND),
+        new Expected(redis, "redis_client_commands_total{status=\"error\"}", 2,
+            Expected.Kind.ROUND),
         // SayHello 4 times and one ListGreetings stream, on each side.
-        new Expected(grpc, "rpc_server_requests_total", 5, false),
-        new Expected(grpc, "rpc_client_requests_total", 5, false),
+        new Expected(grpc, "rpc_server_requests_total", 5, Expected.Kind.ROUND),
+        new Expected(grpc, "rpc_client_requests_total", 5, Expected.Kind.ROUND),
         // 3 records, 1 to the missing topic, the burst.
-        new Expected(producer, "kafka_producer_records_total", 4 + LAG_BURST, false),
-        new Expected(producer, "kafka_producer_records_total{status=\"error\"}", 1, false),
+        new Expected(producer, "kafka_producer_records_total", 4 + LAG_BURST, Expected.Kind.ROUND),
+        new Expected(producer, "kafka_producer_records_total{status=\"error\"}", 1,
+            Expected.Kind.ROUND),
         // The producer's 3 and burst, and the test's two records, one of which throws.
-        new Expected(consumer, "kafka_consumer_records_total", 5 + LAG_BURST, true),
-        new Expected(consumer, "kafka_consumer_process_duration_seconds_count", 5 + LAG_BURST, true),
+        new Expected(consumer, "kafka_consumer_records_total", 5 + LAG_BURST, Expected.Kind.TOTAL),
+        new Expected(consumer, "kafka_consumer_process_duration_seconds_count", 5 + LAG_BURST,
+            Expected.Kind.TOTAL),
         new Expected(consumer, "kafka_consumer_process_duration_seconds_count{status=\"error\"}",
-            1, true));
+            1, Expected.Kind.TOTAL),
+        // Caught up: no lag left on any partition.
+        new Expected(consumer, "kafka_consumer_lag", 0, Expected.Kind.VALUE));
   }
 
   /** Every service's scrape now, by source. */
