@@ -33,7 +33,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The records of the dead-letter tests and the checks of their copies. 5,000 records, of which
+ * The records of the dead-letter tests and the checks of their copies. {@link #RECORDS} records
+ * (2,000 in CI, 5,000 in the long form), of which
  * exactly 137 make the consumer's processing throw (their value starts with 0xEE, or, for a null
  * value, their key does): binary values of 0-300 bytes, null keys, null values, headers with
  * binary and null values and repeated names. Each record's bytes are kept, so that a dead letter
@@ -41,7 +42,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class DeadLetterData {
 
-  static final int RECORDS = 5_000;
+  /** 2,000 in CI, 5,000 in the long form (SmokeEnv#longRun). */
+  static final int RECORDS = SmokeEnv.sized(2_000, 5_000);
   static final int FAILING = 137;
   static final byte MARK = (byte) 0xEE;
 
@@ -92,7 +94,7 @@ final class DeadLetterData {
 
   private DeadLetterData() {}
 
-  /** Produces the 5,000 records to {@code topic} (3 partitions), in order, and returns them. */
+  /** Produces the {@link #RECORDS} records to {@code topic} (3 partitions), in order, and returns them. */
   static List<Original> produce(String bootstrap, String topic, long seed) throws Exception {
     return produce(bootstrap, topic, seed, RECORDS, FAILING);
   }

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dead letters against a real KRaft broker (topics are never created automatically: Weft creates
- * each dead-letter topic itself). Each case produces 5,000 records, 137 of which make the
- * consumer service's processing throw ({@link DeadLetterData}), and reads the dead-letter topic
+ * each dead-letter topic itself). Each case produces 2,000 records (5,000 in the long form), 137
+ * of which make the consumer service's processing throw ({@link DeadLetterData}), and reads the dead-letter topic
  * back byte for byte. The consumer services run in their own JVMs with the agent and no code
  * written for Weft.
  */
@@ -185,7 +185,7 @@ class DeadLetterSmokeTest {
   }
 
   /**
-   * A run on a broker of its own (the case stops and restarts it): 5,000 records, a consumer
+   * A run on a broker of its own (the case stops and restarts it): the records, a consumer
    * that takes 5 ms per record, the broker stopped once 1,000 went through.
    */
   private record Stopped(

@@ -361,6 +361,19 @@ public final class SmokeEnv {
   }
 
   /** A port that was free on the loopback interface a moment ago. */
+  /**
+   * True when the long form of the load and fault tests runs ({@code -Dweft.smoke.long=true},
+   * tools/run-long-tests): CI runs the short form, the same code with smaller sizes.
+   */
+  public static boolean longRun() {
+    return Boolean.getBoolean("weft.smoke.long");
+  }
+
+  /** {@code ci} in CI, {@code longForm} in the long form (see {@link #longRun}). */
+  public static int sized(int ci, int longForm) {
+    return longRun() ? longForm : ci;
+  }
+
   public static int freePort() {
     return dev.weft.testing.FreePorts.next(); // never the Kafka broker's nor another service's
   }
