@@ -157,6 +157,14 @@ final class ConfigSources {
     return v == null || v.text.trim().isEmpty() ? null : v;
   }
 
+  /**
+   * The value exactly as given (not trimmed), or null. For secrets: never hand a secret's value to
+   * {@link #invalid}, whose line shows it.
+   */
+  Value raw(ConfigKey key) {
+    return values.get(key.key());
+  }
+
   String choice(ConfigKey key, String fallback, String... accepted) throws ConfigException {
     Value v = standard(key);
     if (v == null) {
