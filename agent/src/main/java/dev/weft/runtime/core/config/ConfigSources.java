@@ -121,9 +121,10 @@ final class ConfigSources {
       }
       int eq = part.indexOf('=');
       if (eq <= 0) {
+        // Only the part that is wrong: the others may carry a password.
         throw new ConfigException(
-            "bad agent arguments '"
-                + agentArgs
+            "bad agent argument '"
+                + printable(part.trim())
                 + "': accepted values: key=value pairs separated by ';', e.g."
                 + " weft.metrics.port=9465;weft.debug=true. Weft is not started; the"
                 + " application runs without it.");

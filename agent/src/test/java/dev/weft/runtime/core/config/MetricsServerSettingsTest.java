@@ -160,6 +160,21 @@ class MetricsServerSettingsTest {
   }
 
   @Test
+  void aBadAgentArgumentIsShownWithoutTheOtherArgumentsSecrets() {
+    String line =
+        assertThrows(
+                ConfigException.class,
+                () ->
+                    WeftConfig.load(
+                        "weft.metrics.auth.username=u;weft.metrics.auth.password=" + SECRET + ";oops",
+                        props,
+                        env))
+            .getMessage();
+    assertTrue(line.startsWith("bad agent argument 'oops': accepted values:"), line);
+    assertFalse(line.contains(SECRET.trim()), line);
+  }
+
+  @Test
   void anUnknownKeystoreTypeNamesTheAcceptedOnes() {
     props.setProperty("weft.metrics.tls.keystore.type", "pem");
     assertTrue(
