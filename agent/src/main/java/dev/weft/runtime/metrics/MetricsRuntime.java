@@ -1,30 +1,18 @@
 package dev.weft.runtime.metrics;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.weft.runtime.core.AgentErrors;
-import dev.weft.runtime.core.WeftLog;
 import dev.weft.runtime.core.config.WeftConfig;
 import dev.weft.runtime.metrics.naming.Presets;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.util.Scheduler;
-import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
-import io.prometheus.metrics.exporter.httpserver.HealthyHandler;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
-import java.io.IOException;
-import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Weft's metrics: its own {@link PrometheusRegistry} (never the default one, which belongs to
@@ -38,6 +26,7 @@ public final class MetricsRuntime {
   private final Labels constLabels;
   private final AgentErrors errors;
   private final Counter labelOverflow;
+  private final CounterDataPoint scrapesRejected;
   private final HttpServerMetrics httpServer;
   private final HttpClientMetrics httpClient;
   private final JdbcMetrics jdbc;
@@ -46,7 +35,7 @@ public final class MetricsRuntime {
   private final DlqMetrics dlq;
   private final RpcMetrics rpcServer;
   private final RpcMetrics rpcClient;
-  private volatile HttpServer server;
+  private volatile MetricsServer server;
 
   public MetricsRuntime(WeftConfig config, String version, AgentErrors errors) {
     this.config = config;
@@ -85,6 +74,20 @@ public final class MetricsRuntime {
             .constLabels(constLabels)
             .withoutExemplars()
             .register(registry);
+
+    // At 0 from the start, authentication on or off: rate() and alerts work without a gap, and
+    // every agent exposes the same Weft families.
+    this.scrapesRejected =
+        Counter.builder()
+            .name("weft_metrics_scrapes_rejected_total")
+            .help(
+                "Requests to Weft's /metrics server answered 401: without the user name and"
+                    + " password of weft.metrics.auth.*.")
+            .labelNames("reason")
+            .constLabels(constLabels)
+            .withoutExemplars()
+            .register(registry)
+            .labelValues("unauthorized");
 
     this.httpServer =
         new HttpServerMetrics(
@@ -210,105 +213,35 @@ public final class MetricsRuntime {
     return errors;
   }
 
+  /** weft_metrics_scrapes_rejected_total{reason="unauthorized"}. */
+  CounterDataPoint scrapesRejected() {
+    return scrapesRejected;
+  }
+
   private CounterDataPoint overflowOf(String metric) {
     return labelOverflow.labelValues(metric);
   }
 
   /**
-   * Starts the /metrics server. A taken port or a bad host is one line in the log; the
-   * application and the rest of Weft go on.
+   * Starts the /metrics server ({@link MetricsServer}): one line in the log and null if it cannot
+   * be served.
    *
    * @return the URL served, or null
    */
   public String startServer() {
-    String host = config.metricsHost();
-    int port = config.metricsPort();
-    try {
-      // What Prometheus client_java's HTTPServer set up, less its protobuf answer: the same
-      // three paths, /metrics through TextFormatScrapes (HTTPServer takes no other handler for
-      // it), the same request and response time limits, and started from a daemon thread of its
-      // executor so that the JDK server's dispatcher thread is a daemon too.
-      requestTimeLimitsDefault();
-      HttpServer started = HttpServer.create(new InetSocketAddress(host, port), 3);
-      started.createContext("/", new DefaultHandler("/metrics"));
-      started.createContext("/metrics", new TextFormatScrapes(exposedRegistry()));
-      started.createContext("/-/healthy", new HealthyHandler());
-      ExecutorService executor = serverExecutor();
-      started.setExecutor(executor);
-      try {
-        executor.submit(started::start).get();
-      } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-        started.stop(0);
-        executor.shutdown();
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        throw new IOException("starting the /metrics server", e.getCause() != null ? e.getCause() : e);
-      }
+    MetricsServer started = new MetricsServer(config, this);
+    String url = started.start();
+    if (url != null) {
       server = started;
-      return "http://" + host + ":" + started.getAddress().getPort() + "/metrics";
-    } catch (BindException e) {
-      WeftLog.warn(
-          "cannot serve /metrics on "
-              + host
-              + ":"
-              + port
-              + ": port "
-              + port
-              + " is in use or the address is not local ("
-              + e.getMessage()
-              + "); the application runs on, set weft.metrics.port to a free port");
-    } catch (IOException | RuntimeException e) {
-      WeftLog.warn(
-          "cannot serve /metrics on "
-              + host
-              + ":"
-              + port
-              + " ("
-              + e
-              + "); the application runs on, check weft.metrics.host and weft.metrics.port");
     }
-    return null;
+    return url;
   }
 
   public void stopServer() {
-    HttpServer s = server;
+    MetricsServer s = server;
     if (s != null) {
-      s.stop(0);
-      ((ExecutorService) s.getExecutor()).shutdown();
+      s.stop();
     }
-  }
-
-  /**
-   * The limits client_java's HTTPServer sets (when not set already) on the JDK's HTTP server: 60 s
-   * to read a request, 600 s to write a response.
-   */
-  private static void requestTimeLimitsDefault() {
-    if (!System.getProperties().containsKey("sun.net.httpserver.maxReqTime")) {
-      System.setProperty("sun.net.httpserver.maxReqTime", "60");
-    }
-    if (!System.getProperties().containsKey("sun.net.httpserver.maxRspTime")) {
-      System.setProperty("sun.net.httpserver.maxRspTime", "600");
-    }
-  }
-
-  /** Two daemon threads: scrapes never keep the JVM alive nor compete with the app's pools. */
-  private static ExecutorService serverExecutor() {
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(
-            2,
-            2,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "weft-metrics-http-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    executor.allowCoreThreadTimeOut(true);
-    return executor;
   }
 
   private static Labels toLabels(Map<String, String> labels) {

@@ -21,12 +21,52 @@ public enum ConfigKey {
       "weft.metrics.host",
       "0.0.0.0",
       "a host name or IP address of this machine",
-      "Interface the /metrics server listens on."),
+      "Interface the /metrics server listens on: 0.0.0.0 is every interface of the machine or"
+          + " pod, 127.0.0.1 only local scrapers (docs/operating.md, \"Who can read /metrics\")."),
   METRICS_PORT(
       "weft.metrics.port",
       "9464",
       "an integer 0-65535 (0 picks a free port)",
       "Port of the /metrics server. If it is taken, Weft logs one line and the app runs on."),
+  METRICS_AUTH_USERNAME(
+      "weft.metrics.auth.username",
+      "(none: no authentication)",
+      "any non-empty text without ':'; set together with a password",
+      "User name a scraper must send (HTTP basic authentication) to read /metrics, /-/healthy"
+          + " and /; other requests get 401 and count in weft_metrics_scrapes_rejected_total."),
+  METRICS_AUTH_PASSWORD(
+      "weft.metrics.auth.password",
+      "(none)",
+      "any non-empty text; set together with weft.metrics.auth.username, or use the .file key",
+      "Password of weft.metrics.auth.username. Never logged."),
+  METRICS_AUTH_PASSWORD_FILE(
+      "weft.metrics.auth.password.file",
+      "(none)",
+      "the path of a readable file holding the password (one trailing line break is dropped)",
+      "Reads the password from a file (a mounted secret), so it is not on the command line."),
+  METRICS_TLS_KEYSTORE(
+      "weft.metrics.tls.keystore",
+      "(none: plain HTTP)",
+      "the path of a PKCS12 (or JKS) keystore holding one private key and its certificate chain",
+      "Serves /metrics over HTTPS with this key. If it cannot be read, /metrics is not served at"
+          + " all (one line in the log) and the app runs on."),
+  METRICS_TLS_KEYSTORE_PASSWORD(
+      "weft.metrics.tls.keystore.password",
+      "(none)",
+      "the keystore's password (also its key's); required with weft.metrics.tls.keystore, or use"
+          + " the .file key",
+      "Password of the keystore. Never logged."),
+  METRICS_TLS_KEYSTORE_PASSWORD_FILE(
+      "weft.metrics.tls.keystore.password.file",
+      "(none)",
+      "the path of a readable file holding the keystore password (one trailing line break is"
+          + " dropped)",
+      "Reads the keystore password from a file, so it is not on the command line."),
+  METRICS_TLS_KEYSTORE_TYPE(
+      "weft.metrics.tls.keystore.type",
+      "pkcs12",
+      "pkcs12, jks",
+      "Format of weft.metrics.tls.keystore."),
   METRICS_LABELS(
       "weft.metrics.labels",
       "(none)",

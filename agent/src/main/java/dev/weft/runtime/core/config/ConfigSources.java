@@ -121,9 +121,10 @@ final class ConfigSources {
       }
       int eq = part.indexOf('=');
       if (eq <= 0) {
+        // Only the part that is wrong: the others may carry a password.
         throw new ConfigException(
-            "bad agent arguments '"
-                + agentArgs
+            "bad agent argument '"
+                + printable(part.trim())
                 + "': accepted values: key=value pairs separated by ';', e.g."
                 + " weft.metrics.port=9465;weft.debug=true. Weft is not started; the"
                 + " application runs without it.");
@@ -155,6 +156,14 @@ final class ConfigSources {
     }
     Value v = otel(key.key());
     return v == null || v.text.trim().isEmpty() ? null : v;
+  }
+
+  /**
+   * The value exactly as given (not trimmed), or null. For secrets: never hand a secret's value to
+   * {@link #invalid}, whose line shows it.
+   */
+  Value raw(ConfigKey key) {
+    return values.get(key.key());
   }
 
   String choice(ConfigKey key, String fallback, String... accepted) throws ConfigException {

@@ -54,6 +54,7 @@ public final class WeftConfig {
   private final DlqSettings dlq;
   private final LogSettings logs;
   private final MetricsPushSettings metricsPush;
+  private final MetricsServerSettings metricsServer;
 
   private WeftConfig(ConfigSources s) throws ConfigException {
     this.enabled = s.bool(ConfigKey.ENABLED, true);
@@ -74,6 +75,7 @@ public final class WeftConfig {
     this.dlq = DlqSettings.from(s, serviceName);
     this.logs = LogSettings.from(s);
     this.metricsPush = MetricsPushSettings.from(s, serviceName);
+    this.metricsServer = MetricsServerSettings.from(s);
     this.warnings = Collections.unmodifiableList(new ArrayList<>(s.warnings()));
   }
 
@@ -92,6 +94,11 @@ public final class WeftConfig {
   /** /metrics on or off, OTLP metrics push, Pushgateway. */
   public MetricsPushSettings metricsPush() {
     return metricsPush;
+  }
+
+  /** Who can read /metrics: basic authentication and TLS. */
+  public MetricsServerSettings metricsServer() {
+    return metricsServer;
   }
 
   /** Reads the real sources: agent arguments, system properties, environment, file. */

@@ -90,6 +90,18 @@ public final class PrometheusServer implements AutoCloseable {
    */
   public static PrometheusServer start(Path dir, List<String> targets,
       Map<String, String> targetLabels, List<Path> ruleFiles, String alertmanagerUrlOrNull) {
+    return start(dir, targets, targetLabels, ruleFiles, alertmanagerUrlOrNull, "");
+  }
+
+  /**
+   * As {@link #start(Path, List, Map, List, String)}, with {@code moreScrapeConfigs} appended to
+   * {@code scrape_configs:} as it is: YAML list items indented by two spaces
+   * ({@code "  - job_name: ...\n"}), e.g. jobs with their own scheme, {@code basic_auth} and
+   * {@code tls_config}; empty for none.
+   */
+  public static PrometheusServer start(Path dir, List<String> targets,
+      Map<String, String> targetLabels, List<Path> ruleFiles, String alertmanagerUrlOrNull,
+      String moreScrapeConfigs) {
     Path binary = Paths.get(BINARY);
     if (!Files.isExecutable(binary)) {
       fail(BINARY + " is missing: install Debian's prometheus package (apt-get install"
@@ -108,8 +120,8 @@ public final class PrometheusServer implements AutoCloseable {
         Files.copy(rules, copy);
         copies.add(copy.toAbsolutePath());
       }
-      Files.writeString(config, config(targets, targetLabels, copies, alertmanagerUrlOrNull),
-          StandardCharsets.UTF_8);
+      Files.writeString(config, config(targets, targetLabels, copies, alertmanagerUrlOrNull)
+          + moreScrapeConfigs, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the Prometheus configuration in " + dir, e);
     }
