@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -68,25 +63,7 @@ final class AlertmanagerServer implements AutoCloseable {
               .redirectOutput(log.toFile())
               .start();
       AlertmanagerServer server = new AlertmanagerServer(process, port, log);
-      HttpClient client = HttpClient.newHttpClient();
-      Poll.until(
-          Poll.deadline(Duration.ofSeconds(30)),
-          () -> {
-            if (!process.isAlive()) {
-              throw Poll.failFast("alertmanager exited:\n" + server.log());
-            }
-            try {
-              return client
-                      .send(
-                          HttpRequest.newBuilder(URI.create(server.url() + "/-/ready")).build(),
-                          HttpResponse.BodyHandlers.ofString())
-                      .statusCode()
-                  == 200;
-            } catch (IOException e) {
-              return false;
-            }
-          },
-          "alertmanager not ready in 30 s:\n" + server.log());
+      Http.awaitReady(process, server.url(), "alertmanager", server::log);
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -20,6 +20,31 @@ import org.opentest4j.AssertionFailedError;
 /** The real client the tests drive services with: {@link java.net.http.HttpClient}, HTTP/1.1. */
 public final class Http {
 
+  /**
+   * Waits up to 30 s until a server process of the Prometheus family (Alertmanager,
+   * Pushgateway) answers {@code url + "/-/ready"} with 200; fails at once if it exits.
+   * {@code log} gives its output for the failure message.
+   */
+  public static void awaitReady(Process process, String url, String what,
+      java.util.function.Supplier<String> log) {
+    HttpClient client = HttpClient.newHttpClient();
+    Poll.until(
+        Poll.deadline(Duration.ofSeconds(30)),
+        () -> {
+          if (!process.isAlive()) {
+            throw Poll.failFast(what + " exited:\n" + log.get());
+          }
+          try {
+            return client.send(HttpRequest.newBuilder(URI.create(url + "/-/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode() == 200;
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        what + " not ready in 30 s:\n" + log.get());
+  }
+
   public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   private Http() {}

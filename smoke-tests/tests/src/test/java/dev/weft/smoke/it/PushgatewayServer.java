@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,25 +42,7 @@ final class PushgatewayServer implements AutoCloseable {
               .redirectOutput(log.toFile())
               .start();
       PushgatewayServer server = new PushgatewayServer(process, port, log);
-      HttpClient client = HttpClient.newHttpClient();
-      Poll.until(
-          Poll.deadline(Duration.ofSeconds(30)),
-          () -> {
-            if (!process.isAlive()) {
-              throw Poll.failFast("prometheus-pushgateway exited:\n" + server.log());
-            }
-            try {
-              return client
-                      .send(
-                          HttpRequest.newBuilder(URI.create(server.url() + "/-/ready")).build(),
-                          HttpResponse.BodyHandlers.discarding())
-                      .statusCode()
-                  == 200;
-            } catch (IOException e) {
-              return false;
-            }
-          },
-          "prometheus-pushgateway not ready in 30 s:\n" + server.log());
+      Http.awaitReady(process, server.url(), "prometheus-pushgateway", server::log);
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
