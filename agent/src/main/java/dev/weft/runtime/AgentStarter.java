@@ -127,8 +127,9 @@ public final class AgentStarter {
             (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
 
     // Its shutdown hook now, so that even a JVM that exits at once pushes its last counts.
+    // Checked here so that without a push the class is not even loaded on the start-up path.
     MetricsPush push =
-        metrics == null
+        metrics == null || !config.metricsPush().pushing()
             ? null
             : MetricsPush.create(
                 config, AgentVersion.get(), metrics.exposedRegistry()::scrape, errors,

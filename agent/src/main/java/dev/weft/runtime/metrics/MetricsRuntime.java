@@ -41,8 +41,11 @@ public final class MetricsRuntime {
     this.config = config;
     this.errors = errors;
     this.constLabels = toLabels(config.constantLabels());
+    // The default preset is the registry itself: no preset classes loaded at start-up.
     this.exposed =
-        Presets.named(config.metricsNaming()).view(registry, config.constantLabels().keySet());
+        config.metricsNaming().equals("prometheus")
+            ? registry
+            : Presets.named(config.metricsNaming()).view(registry, config.constantLabels().keySet());
 
     Info.builder()
         .name("weft_agent_info")

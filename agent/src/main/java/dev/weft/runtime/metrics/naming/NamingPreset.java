@@ -57,14 +57,13 @@ public final class NamingPreset {
   }
 
   /**
-   * The first rule that maps {@code source} to a metric of the preset (not a filtered one), or
-   * null.
+   * The first rule that maps {@code source} to a metric of the preset, or null.
    */
   public Rule mapping(String source) {
     List<Rule> all = bySource.get(source);
     if (all != null) {
       for (Rule r : all) {
-        if (r.target != null && r.onlyLabel == null) {
+        if (r.target != null) {
           return r;
         }
       }
@@ -144,11 +143,8 @@ public final class NamingPreset {
     return s instanceof CounterSnapshot ? base + "_total" : base;
   }
 
-  /** The target labels of one source series, or null when the rule does not read it. */
+  /** The target labels of one source series. */
   private static Labels relabel(Rule r, Labels source, Set<String> constantLabels) {
-    if (!r.filter.test(source)) {
-      return null;
-    }
     List<String> names = new ArrayList<>(r.labels.size() + constantLabels.size());
     List<String> values = new ArrayList<>(r.labels.size() + constantLabels.size());
     for (String c : constantLabels) {
@@ -191,9 +187,6 @@ public final class NamingPreset {
       }
       for (DataPointSnapshot p : s.getDataPoints()) {
         Labels labels = relabel(r, p.getLabels(), constantLabels);
-        if (labels == null) {
-          continue;
-        }
         series.computeIfAbsent(labels, l -> new Acc()).add(r, p);
       }
     }
@@ -286,29 +279,25 @@ public final class NamingPreset {
         created = Math.min(created, p.getCreatedTimestampMillis());
       }
       if (p instanceof CounterDataPointSnapshot) {
-        value += ((CounterDataPointSnapshot) p).getValue() * r.scale;
+        value += ((CounterDataPointSnapshot) p).getValue();
       } else if (p instanceof GaugeDataPointSnapshot) {
-        value += ((GaugeDataPointSnapshot) p).getValue() * r.scale;
+        value += ((GaugeDataPointSnapshot) p).getValue();
       } else {
         HistogramDataPointSnapshot h = (HistogramDataPointSnapshot) p;
         ClassicHistogramBuckets b = h.getClassicBuckets();
         double[] wanted = r.bounds != null ? withInfinity(r.bounds) : bounds(b);
         long[] perBucket = perBucketAt(b, wanted, r);
         if (bounds == null) {
-          bounds = new double[wanted.length];
-          for (int i = 0; i < wanted.length; i++) {
-            bounds[i] = wanted[i] * r.scale;
-          }
+          bounds = wanted;
           counts = new long[wanted.length];
-          // Exemplars keep their seconds: left out where values are scaled.
-          exemplars = r.scale == 1 ? h.getExemplars() : null;
+          exemplars = h.getExemplars();
         } else if (bounds.length != wanted.length) {
           throw new IllegalStateException(r.target + ": series with different buckets meet");
         }
         for (int i = 0; i < wanted.length; i++) {
           counts[i] += perBucket[i];
         }
-        value += (h.hasSum() ? h.getSum() : 0) * r.scale;
+        value += h.hasSum() ? h.getSum() : 0;
       }
     }
 

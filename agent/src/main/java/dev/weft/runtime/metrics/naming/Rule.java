@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * One line of a naming preset: which of Weft's metrics ({@link #source}, as exposed: counters
@@ -79,26 +78,16 @@ public final class Rule {
   final String target;
   final String help;
   final List<Label> labels;
-  final Predicate<Labels> filter;
-  final String filterDoc;
   final double[] bounds;
-  final double scale;
   final String sameCount;
-  final String onlyLabel;
-  final String onlyValue;
 
   private Rule(Builder b) {
-    this.onlyLabel = b.onlyLabel;
-    this.onlyValue = b.onlyValue;
     this.sameCount = b.sameCount;
     this.source = b.source;
     this.target = b.target;
     this.help = b.help;
     this.labels = Collections.unmodifiableList(new ArrayList<>(b.labels));
-    this.filter = b.filter;
-    this.filterDoc = b.filterDoc;
     this.bounds = b.bounds;
-    this.scale = b.scale;
   }
 
   /** Weft's metric this rule reads, as exposed ({@code http_requests_total}). */
@@ -115,20 +104,6 @@ public final class Rule {
     return labels;
   }
 
-  /** The label of the series this rule alone reads (with {@link #onlyValue}), or null. */
-  public String onlyLabel() {
-    return onlyLabel;
-  }
-
-  public String onlyValue() {
-    return onlyValue;
-  }
-
-  /** Which of the source's series the rule reads, for the docs ("" for all of them). */
-  public String filterDoc() {
-    return filterDoc;
-  }
-
   /** The preset's bucket bounds (a subset of the source's), or null for the source's own. */
   public double[] bounds() {
     return bounds == null ? null : bounds.clone();
@@ -137,11 +112,6 @@ public final class Rule {
   /** For a dropped counter: Weft's histogram whose {@code _count} counts the same calls. */
   public String sameCountAs() {
     return sameCount;
-  }
-
-  /** Values are multiplied by this (1000 for seconds to milliseconds). */
-  public double scale() {
-    return scale;
   }
 
   static Builder map(String source, String target, String help) {
@@ -163,13 +133,8 @@ public final class Rule {
     private final String target;
     private final String help;
     private final List<Label> labels = new ArrayList<>();
-    private Predicate<Labels> filter = l -> true;
-    private String filterDoc = "";
     private double[] bounds;
-    private double scale = 1;
     private String sameCount;
-    private String onlyLabel;
-    private String onlyValue;
 
     private Builder(String source, String target, String help) {
       this.source = source;
@@ -215,22 +180,8 @@ public final class Rule {
       return this;
     }
 
-    /** Reads only the source's series whose {@code label} is {@code value}. */
-    Builder only(String label, String value) {
-      this.filter = l -> value.equals(l.get(label));
-      this.filterDoc = "series with `" + label + "=\"" + value + "\"`";
-      this.onlyLabel = label;
-      this.onlyValue = value;
-      return this;
-    }
-
     Builder bounds(double... bounds) {
       this.bounds = bounds.clone();
-      return this;
-    }
-
-    Builder scale(double scale) {
-      this.scale = scale;
       return this;
     }
 

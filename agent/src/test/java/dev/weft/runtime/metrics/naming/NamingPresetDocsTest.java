@@ -83,9 +83,6 @@ class NamingPresetDocsTest {
       }
       b.append(String.join("; ", labels)).append(" |");
       List<String> notes = new ArrayList<>();
-      if (!r.filterDoc().isEmpty()) {
-        notes.add("only " + r.filterDoc());
-      }
       double[] bounds = r.bounds();
       if (bounds != null) {
         List<String> le = new ArrayList<>();
@@ -93,9 +90,6 @@ class NamingPresetDocsTest {
           le.add(String.format(Locale.ROOT, "%s", trim(x)));
         }
         notes.add("buckets " + String.join(", ", le) + " s");
-      }
-      if (r.scale() != 1) {
-        notes.add("values × " + trim(r.scale()));
       }
       b.append(notes.isEmpty() ? "" : " " + String.join("; ", notes)).append(" |\n");
     }

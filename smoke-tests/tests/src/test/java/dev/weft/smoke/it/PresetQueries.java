@@ -124,37 +124,19 @@ final class PresetQueries {
       return null;
     }
     List<String[]> parsed = parse(matchers, where);
-    Rule rule = null;
-    for (Rule r : rules) {
-      if (r.onlyLabel() != null) {
-        for (String[] x : parsed) {
-          if (x[0].equals(r.onlyLabel()) && x[1].equals("=") && x[2].equals(r.onlyValue())) {
-            rule = r;
-            parsed.remove(x);
-            break;
-          }
-        }
-      }
-      if (rule != null) {
-        break;
-      }
-    }
+    Rule rule = preset.mapping(base);
     String target;
-    if (rule == null) {
-      rule = preset.mapping(base);
-      if (rule == null) {
-        Rule dropped = rules.get(0);
-        if (dropped.target() != null || dropped.sameCountAs() == null) {
-          throw new IllegalStateException(where + ": " + name + " has no counterpart under "
-              + preset.name());
-        }
-        rule = preset.mapping(dropped.sameCountAs());
-        target = rule.target() + "_count";
-      } else {
-        target = rule.target() + suffix;
-      }
-    } else {
+    if (rule != null) {
       target = rule.target() + suffix;
+    } else {
+      // A counter the preset leaves out: the _count of the histogram that counts the same.
+      Rule dropped = rules.get(0);
+      if (dropped.sameCountAs() == null) {
+        throw new IllegalStateException(where + ": " + name + " has no counterpart under "
+            + preset.name());
+      }
+      rule = preset.mapping(dropped.sameCountAs());
+      target = rule.target() + "_count";
     }
     Map<String, String> map = new LinkedHashMap<>();
     for (Rule.Label l : rule.labels()) {
