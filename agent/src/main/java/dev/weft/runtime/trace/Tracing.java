@@ -13,7 +13,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
@@ -54,7 +53,6 @@ public final class Tracing {
   static final AttributeKey<String> DB_COLLECTION = AttributeKey.stringKey("db.collection.name");
   static final AttributeKey<String> DB_QUERY_TEXT = AttributeKey.stringKey("db.query.text");
   static final AttributeKey<String> DB_NAMESPACE = AttributeKey.stringKey("db.namespace");
-  /** Longest header value Weft reads; longer traceparent/tracestate/baggage are ignored. */
   static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
   static final AttributeKey<String> MESSAGING_DESTINATION =
       AttributeKey.stringKey("messaging.destination.name");
@@ -70,6 +68,7 @@ public final class Tracing {
   static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
   static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
 
+  /** Longest header value Weft reads; longer traceparent/tracestate/baggage are ignored. */
   static final int MAX_HEADER = 8192;
 
   private static final Tracing DISABLED = new Tracing(null, null, null, null);
@@ -77,7 +76,7 @@ public final class Tracing {
   private final SdkTracerProvider provider; // null unless spans are recorded
   private final Tracer tracer; // null when tracing is off
   private final boolean recording;
-  private final TextMapPropagator propagator;
+  private final TextMapPropagator baggagePropagator = W3CBaggagePropagator.getInstance();
   private final ExportPipeline pipeline;
   private final ContextBridge contextBridge;
 
@@ -87,9 +86,6 @@ public final class Tracing {
     this.pipeline = pipeline;
     this.tracer = tracer;
     this.recording = provider != null;
-    this.propagator =
-        TextMapPropagator.composite(
-            W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
     this.contextBridge = tracer == null ? ContextBridge.NOOP : new OtelContextBridge(errors);
     if (tracer != null) {
       loadPropagationClasses();
@@ -117,14 +113,8 @@ public final class Tracing {
   private void loadPropagationClasses() {
     try {
       String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-      Span.fromContext(
-              propagator.extract(
-                  Context.root(), new Headers(traceparent, "weft=1", "weft=1"), Headers.GETTER))
-          .getSpanContext();
-      Span.fromContext(
-              propagator.extract(
-                  Context.root(), new Headers(traceparent, null, null), Headers.GETTER))
-          .getSpanContext();
+      inject(incoming(traceparent, "weft=1", "weft=1"));
+      inject(incoming(traceparent, null, null));
     } catch (Throwable t) {
       // Only an early class load was missed: the first requests load them instead.
     }
@@ -220,8 +210,15 @@ public final class Tracing {
     if (traceparent == null && baggage == null) {
       return Context.root();
     }
-    return propagator.extract(
-        Context.root(), new Headers(traceparent, tracestate, baggage), Headers.GETTER);
+    Context context = Context.root();
+    W3cParent parent = W3cParent.parse(traceparent, tracestate);
+    if (parent != null) {
+      context = context.with(Span.wrap(parent.spanContext())).with(W3cParent.KEY, parent);
+    }
+    if (baggage != null && baggage.length() <= MAX_HEADER) {
+      context = baggagePropagator.extract(context, baggage, BAGGAGE);
+    }
+    return context;
   }
 
   public ServerSpan startServer(
@@ -476,9 +473,28 @@ public final class Tracing {
     return tracer == null ? null : inject(Context.current());
   }
 
+  /**
+   * The W3C headers that carry {@code context} on: {@code traceparent} of its span, with the
+   * caller's {@code tracestate} and random flag while the caller's trace goes on (a trace Weft
+   * starts has a random id, so the flag is set), then {@code baggage}.
+   */
   String[] inject(Context context) {
-    List<String> out = new ArrayList<>(4);
-    propagator.inject(
+    List<String> out = new ArrayList<>(6);
+    SpanContext span = Span.fromContext(context).getSpanContext();
+    if (span.isValid()) {
+      W3cParent parent = context.get(W3cParent.KEY);
+      boolean continued = parent != null && parent.traceId.equals(span.getTraceId());
+      boolean random = continued ? parent.random() : !span.isRemote();
+      out.add("traceparent");
+      out.add(
+          W3cParent.traceparent(
+              span, (span.isSampled() ? W3cParent.SAMPLED : 0) | (random ? W3cParent.RANDOM : 0)));
+      if (continued && parent.tracestate != null) {
+        out.add("tracestate");
+        out.add(parent.tracestate);
+      }
+    }
+    baggagePropagator.inject(
         context,
         out,
         (carrier, key, value) -> {
@@ -529,48 +545,19 @@ public final class Tracing {
     }
   }
 
-  /** The three propagation headers a server module hands over. */
-  private static final class Headers {
-    static final TextMapGetter<Headers> GETTER =
-        new TextMapGetter<Headers>() {
-          @Override
-          public Iterable<String> keys(Headers carrier) {
-            return Collections.emptyList();
-          }
+  /** A received {@code baggage} value as the baggage propagator reads it. */
+  private static final TextMapGetter<String> BAGGAGE =
+      new TextMapGetter<String>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+          return Collections.emptyList();
+        }
 
-          @Override
-          public String get(Headers carrier, String key) {
-            if (carrier == null || key == null) {
-              return null;
-            }
-            String v;
-            switch (key) {
-              case "traceparent":
-                v = carrier.traceparent;
-                break;
-              case "tracestate":
-                v = carrier.tracestate;
-                break;
-              case "baggage":
-                v = carrier.baggage;
-                break;
-              default:
-                return null;
-            }
-            return v == null || v.length() > MAX_HEADER ? null : v;
-          }
-        };
-
-    final String traceparent;
-    final String tracestate;
-    final String baggage;
-
-    Headers(String traceparent, String tracestate, String baggage) {
-      this.traceparent = traceparent;
-      this.tracestate = tracestate;
-      this.baggage = baggage;
-    }
-  }
+        @Override
+        public String get(String carrier, String key) {
+          return "baggage".equals(key) ? carrier : null;
+        }
+      };
 
   /** The context bridge over OpenTelemetry's Context. */
   private static final class OtelContextBridge extends ContextBridge {

@@ -2,6 +2,7 @@ package dev.weft.instrumentation.grpc.v1;
 
 import dev.weft.bootstrap.ContextBridge;
 import dev.weft.bootstrap.Operations;
+import dev.weft.bootstrap.WeakIdentityMap;
 import dev.weft.bootstrap.WeftBridge;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -19,10 +20,43 @@ import io.grpc.Status;
  * exceeded, a cancellation, an unavailable server). Its span's W3C headers go into the call's
  * metadata unless the application set a {@code traceparent} itself, and the caller's context is
  * current in the listener's callbacks (an asynchronous stub's observer runs on another thread).
+ *
+ * <p>Weft's interceptor runs first, so an interceptor of the application may set its own
+ * {@code traceparent} after Weft's: the call would then carry two, which W3C Trace Context reads
+ * as none. The transport's call, last before the wire, takes Weft's headers out again then
+ * ({@link #beforeSend}): the application's own context goes, as it does when set before.
  */
 public final class GrpcClientInterceptor implements ClientInterceptor {
 
   static final GrpcClientInterceptor INSTANCE = new GrpcClientInterceptor();
+
+  /** The headers Weft put into a call's metadata (name, value pairs), until the call starts. */
+  private static final WeakIdentityMap<String[]> PUT = new WeakIdentityMap<>();
+
+  /**
+   * Called by the transport's call as it starts, with the metadata it sends: when the
+   * application's interceptors added a {@code traceparent} of their own after Weft's, Weft's
+   * headers are taken out, so that one {@code traceparent} goes.
+   */
+  public static void beforeSend(Metadata headers) {
+    String[] put = PUT.remove(headers);
+    if (put == null) {
+      return;
+    }
+    Iterable<String> traceparents = headers.getAll(GrpcServerInterceptor.TRACEPARENT);
+    if (traceparents == null) {
+      return;
+    }
+    int n = 0;
+    for (String ignored : traceparents) {
+      n++;
+    }
+    if (n > 1) {
+      for (int i = 0; i + 1 < put.length; i += 2) {
+        headers.remove(RecordingCall.key(put[i]), put[i + 1]);
+      }
+    }
+  }
 
   private GrpcClientInterceptor() {}
 
@@ -58,6 +92,9 @@ public final class GrpcClientInterceptor implements ClientInterceptor {
             String[] h = operations.propagationHeaders(started);
             for (int i = 0; i + 1 < h.length; i += 2) {
               headers.put(key(h[i]), h[i + 1]);
+            }
+            if (h.length > 0) {
+              PUT.put(headers, h);
             }
           }
           listener =

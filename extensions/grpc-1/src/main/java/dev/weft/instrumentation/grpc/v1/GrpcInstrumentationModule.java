@@ -17,7 +17,10 @@ public final class GrpcInstrumentationModule extends InstrumentationModule {
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Arrays.asList(new ServerBuilderInstrumentation(), new ChannelBuilderInstrumentation());
+    return Arrays.asList(
+        new ServerBuilderInstrumentation(),
+        new ChannelBuilderInstrumentation(),
+        new ClientCallStartInstrumentation());
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.weft.instrumentation.grpc.v1;
 
 import dev.weft.bootstrap.ContextBridge;
+import dev.weft.bootstrap.HeaderFields;
 import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
@@ -58,9 +59,9 @@ public final class GrpcServerInterceptor implements ServerInterceptor {
           operations.startRpcServer(
               KIND,
               call.getMethodDescriptor().getFullMethodName(),
-              headers.get(TRACEPARENT),
-              headers.get(TRACESTATE),
-              headers.get(BAGGAGE));
+              HeaderFields.join(headers.getAll(TRACEPARENT)),
+              HeaderFields.join(headers.getAll(TRACESTATE)),
+              HeaderFields.join(headers.getAll(BAGGAGE)));
       if (op != null) {
         context = operations.context(op);
         callContext = Context.current(); // gRPC's own context of this call

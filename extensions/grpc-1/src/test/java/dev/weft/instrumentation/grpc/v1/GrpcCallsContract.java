@@ -401,6 +401,72 @@ abstract class GrpcCallsContract {
     assertEquals("b7ad6b7169203331", served.getParentSpanId());
   }
 
+  /**
+   * Metadata entries of one name are one value on the server: two {@code tracestate} entries are
+   * one list in order, two {@code traceparent} entries are no caller's context. The application's
+   * interceptor sets them after Weft's ran: Weft's own headers are then left out, so what arrives
+   * is exactly the application's.
+   */
+  @Test
+  void severalEntriesOfOneNameAreOneValue() throws Exception {
+    String trace = "0af7651916cd43dd8448eb211c80319c";
+    String traceparent = "00-" + trace + "-b7ad6b7169203331-01";
+    io.grpc.Metadata.Key<String> tp =
+        io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    io.grpc.Metadata.Key<String> ts =
+        io.grpc.Metadata.Key.of("tracestate", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    assertEquals("hello a", unaryWith("a", h -> {
+      h.put(tp, traceparent);
+      h.put(ts, "foo=1,bar=2");
+      h.put(ts, "baz=3");
+    }));
+    SpanData continued = find(weft.awaitSpans(2), SpanKind.SERVER);
+    assertEquals(trace, continued.getTraceId());
+    assertEquals("b7ad6b7169203331", continued.getParentSpanId());
+    List<String> keys = new ArrayList<>();
+    continued.getSpanContext().getTraceState().forEach((k, v) -> keys.add(k));
+    assertEquals(List.of("foo", "bar", "baz"), keys);
+
+    assertEquals("hello b", unaryWith("b", h -> {
+      h.put(tp, traceparent);
+      h.put(tp, traceparent);
+    }));
+    SpanData restarted =
+        weft.awaitSpans(4).stream()
+            .filter(s -> s.getKind() == SpanKind.SERVER && s != continued && !s.getTraceId().equals(trace))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no server span of a trace of its own"));
+    assertTrue(!restarted.getParentSpanContext().isValid(), restarted.toString());
+  }
+
+  /** A unary call on a channel whose own interceptor edits the call's metadata. */
+  private String unaryWith(String request, java.util.function.Consumer<io.grpc.Metadata> edit)
+      throws InterruptedException {
+    ManagedChannel own =
+        channelBuilder(port)
+            .intercept(
+                new io.grpc.ClientInterceptor() {
+                  @Override
+                  public <Q, R> ClientCall<Q, R> interceptCall(
+                      io.grpc.MethodDescriptor<Q, R> method, CallOptions options, io.grpc.Channel next) {
+                    return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<Q, R>(
+                        next.newCall(method, options)) {
+                      @Override
+                      public void start(Listener<R> listener, io.grpc.Metadata headers) {
+                        edit.accept(headers);
+                        super.start(listener, headers);
+                      }
+                    };
+                  }
+                })
+            .build();
+    try {
+      return ClientCalls.blockingUnaryCall(own, Greeter.SAY_HELLO, CallOptions.DEFAULT, request);
+    } finally {
+      own.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static SpanData find(List<SpanData> spans, SpanKind kind) {
     return spans.stream()
         .filter(s -> s.getKind() == kind)

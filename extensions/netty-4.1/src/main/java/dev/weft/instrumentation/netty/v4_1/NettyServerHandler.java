@@ -1,6 +1,7 @@
 package dev.weft.instrumentation.netty.v4_1;
 
 import dev.weft.bootstrap.ContextBridge;
+import dev.weft.bootstrap.HeaderFields;
 import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
@@ -210,13 +211,15 @@ public final class NettyServerHandler extends ChannelDuplexHandler
       return UNRECORDED;
     }
     HttpHeaders headers = request.headers();
-    String traceparent = headers.get("traceparent");
-    String tracestate = headers.get("tracestate");
-    String baggage = headers.get("baggage");
+    Operations operations = WeftBridge.operations();
+    // getAll builds a list: the fields are only read when spans are started.
+    boolean traced = operations.tracing();
+    String traceparent = traced ? HeaderFields.join(headers.getAll("traceparent")) : null;
+    String tracestate = traced ? HeaderFields.join(headers.getAll("tracestate")) : null;
+    String baggage = traced ? HeaderFields.join(headers.getAll("baggage")) : null;
     String path = path(request.uri());
     String method = request.method().name();
     String scheme = scheme(ctx);
-    Operations operations = WeftBridge.operations();
     Object handle =
         operations.startRequest(
             KIND, null, method, endpoint, scheme, path, traceparent, tracestate, baggage);

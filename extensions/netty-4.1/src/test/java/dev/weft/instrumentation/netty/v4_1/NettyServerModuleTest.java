@@ -218,6 +218,25 @@ class NettyServerModuleTest {
     assertEquals(1, ended("GET", "/orders/42", 200, 1));
   }
 
+  /** Two tracestate fields are one list in order; two traceparent fields are no parent at all. */
+  @Test
+  void severalFieldsOfOneNameAreOneValue() throws Exception {
+    String parent = "00f067aa0ba902b7";
+    assertEquals(200, get(Shape.AGGREGATED, "/orders/1", "traceparent", traceparent(parent),
+        "tracestate", "foo=1,bar=2", "tracestate", "baz=3"));
+    SpanData continued = weft.awaitSpans(1).get(0);
+    assertEquals(TRACE, continued.getTraceId());
+    List<String> keys = new java.util.ArrayList<>();
+    continued.getSpanContext().getTraceState().forEach((k, v) -> keys.add(k));
+    assertEquals(List.of("foo", "bar", "baz"), keys);
+    assertEquals(200, get(Shape.AGGREGATED, "/orders/2", "traceparent", traceparent(parent),
+        "traceparent", traceparent(parent)));
+    SpanData restarted = weft.awaitSpans(2).get(1);
+    assertNotEquals(TRACE, restarted.getTraceId());
+    assertFalse(restarted.getParentSpanContext().isValid());
+    assertEquals(1, ended("GET", "/orders/2", 200, 1));
+  }
+
   @ParameterizedTest
   @EnumSource(
       value = Shape.class,

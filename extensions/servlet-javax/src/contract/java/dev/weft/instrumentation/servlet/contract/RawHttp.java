@@ -20,7 +20,15 @@ final class RawHttp {
 
   /** Sends the request and returns the status the server answered with. */
   static int send(int port, String method, String path, String traceparent) throws IOException {
-    String response = exchange(port, method, path, traceparent);
+    return traceparent == null
+        ? sendFields(port, method, path)
+        : sendFields(port, method, path, "traceparent", traceparent);
+  }
+
+  /** As {@link #send}, with these header fields (name, value pairs), each a line of its own. */
+  static int sendFields(int port, String method, String path, String... fields)
+      throws IOException {
+    String response = exchange(port, method, path, fields);
     return Integer.parseInt(response.substring(9, 12));
   }
 
@@ -28,14 +36,14 @@ final class RawHttp {
    * Sends the request and returns the whole response (status line, headers and body; a chunked
    * body as it came).
    */
-  static String exchange(int port, String method, String path, String traceparent)
+  static String exchange(int port, String method, String path, String... fields)
       throws IOException {
     StringBuilder request = new StringBuilder();
     request.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
     request.append("Host: 127.0.0.1:").append(port).append("\r\n");
     request.append("Connection: close\r\n");
-    if (traceparent != null) {
-      request.append("traceparent: ").append(traceparent).append("\r\n");
+    for (int i = 0; i < fields.length; i += 2) {
+      request.append(fields[i]).append(": ").append(fields[i + 1]).append("\r\n");
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {
       request.append("Content-Length: 0\r\n");

@@ -1,6 +1,8 @@
 package dev.weft.instrumentation.servlet.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -278,6 +280,31 @@ public abstract class ServletContainerContract {
     assertEquals(1, weft().awaitCounter("http_request_duration_seconds", 1, asyncOk));
     assertEquals(3, weft().changedSeries("http_requests_total").size());
     assertEquals(0, weft().counter("weft_agent_errors_total", "module", module()));
+  }
+
+  /**
+   * Several header fields of one name are one value: two {@code tracestate} fields are one list in
+   * the order received, and two {@code traceparent} fields are no caller's context at all.
+   */
+  @Test
+  void severalFieldsOfOneNameAreOneValue() throws Exception {
+    String trace = "0af7651916cd43dd8448eb211c80319c";
+    String traceparent = "00-" + trace + "-b7ad6b7169203331-01";
+    int port = container.port();
+    assertEquals(200, RawHttp.sendFields(port, "GET", "/api/items/1", "traceparent", traceparent,
+        "tracestate", "foo=1,bar=2", "TraceState", "baz=3"));
+    SpanData continued = weft().awaitSpans(1).get(0);
+    assertEquals(trace, continued.getTraceId());
+    List<String> keys = new ArrayList<>();
+    continued.getSpanContext().getTraceState().forEach((k, v) -> keys.add(k));
+    assertEquals(List.of("foo", "bar", "baz"), keys);
+    assertEquals(200, RawHttp.sendFields(port, "GET", "/api/items/2", "traceparent", traceparent,
+        "traceparent", traceparent));
+    SpanData restarted = weft().awaitSpans(2).get(1);
+    assertNotEquals(trace, restarted.getTraceId());
+    assertFalse(restarted.getParentSpanContext().isValid());
+    assertEquals(2, weft().awaitCounter("http_requests_total", 2,
+        "method", "GET", "endpoint", "/api/*", "status", "200"));
   }
 
   /**

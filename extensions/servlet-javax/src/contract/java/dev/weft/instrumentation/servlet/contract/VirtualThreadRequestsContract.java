@@ -81,7 +81,7 @@ public abstract class VirtualThreadRequestsContract {
       for (int i = 0; i < REQUESTS; i++) {
         String path = "/ids/r" + i;
         String traceparent = "00-" + traceId(i) + "-" + parentId(i) + "-01";
-        sent.add(pool.submit(() -> RawHttp.exchange(container.port(), "GET", path, traceparent)));
+        sent.add(pool.submit(() -> RawHttp.exchange(container.port(), "GET", path, "traceparent", traceparent)));
       }
       for (Future<String> answer : sent) {
         answers.add(answer.get(60, TimeUnit.SECONDS));

@@ -1,6 +1,8 @@
 package dev.weft.instrumentation.servlet.javax;
 
+import dev.weft.bootstrap.HeaderFields;
 import dev.weft.bootstrap.OperationKind;
+import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +58,10 @@ public final class ServletAdvice {
     }
     // The recorder's start is the last call: once it has returned a handle, nothing may throw
     // before the exit advice gets it.
-    return WeftBridge.operations()
+    Operations operations = WeftBridge.operations();
+    // Each getHeaders enumeration is an allocation: only read when spans are started.
+    boolean traced = operations.tracing();
+    return operations
         .startRequest(
             OperationKind.named("http-server"),
             owner,
@@ -64,9 +69,9 @@ public final class ServletAdvice {
             routes.endpoint(request.getServletPath(), request.getPathInfo()),
             request.getScheme(),
             ServletDispatch.path(request.getRequestURI()),
-            request.getHeader("traceparent"),
-            request.getHeader("tracestate"),
-            request.getHeader("baggage"));
+            traced ? HeaderFields.join(request.getHeaders("traceparent")) : null,
+            traced ? HeaderFields.join(request.getHeaders("tracestate")) : null,
+            traced ? HeaderFields.join(request.getHeaders("baggage")) : null);
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

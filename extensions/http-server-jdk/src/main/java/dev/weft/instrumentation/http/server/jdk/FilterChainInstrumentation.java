@@ -9,6 +9,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsServer;
+import dev.weft.bootstrap.HeaderFields;
 import dev.weft.bootstrap.OperationKind;
 import dev.weft.bootstrap.Operations;
 import dev.weft.bootstrap.WeftBridge;
@@ -62,9 +63,9 @@ public final class FilterChainInstrumentation implements TypeInstrumentation {
               context.getPath(),
               context.getServer() instanceof HttpsServer ? "https" : "http",
               exchange.getRequestURI().getRawPath(),
-              headers == null ? null : headers.getFirst("traceparent"),
-              headers == null ? null : headers.getFirst("tracestate"),
-              headers == null ? null : headers.getFirst("baggage"));
+              headers == null ? null : HeaderFields.join(headers.get("traceparent")),
+              headers == null ? null : HeaderFields.join(headers.get("tracestate")),
+              headers == null ? null : HeaderFields.join(headers.get("baggage")));
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

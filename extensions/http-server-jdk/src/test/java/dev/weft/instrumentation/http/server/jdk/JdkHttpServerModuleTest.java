@@ -1,6 +1,8 @@
 package dev.weft.instrumentation.http.server.jdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -73,12 +75,13 @@ class JdkHttpServerModuleTest {
     server.stop(0);
   }
 
-  private static int get(String path, String traceparent) {
+  /** A GET with these header fields, each sent as a field of its own (name, value pairs). */
+  private static int get(String path, String... fields) {
     try {
       HttpURLConnection c =
           (HttpURLConnection) new URL("http://127.0.0.1:" + port + path).openConnection();
-      if (traceparent != null) {
-        c.setRequestProperty("traceparent", traceparent);
+      for (int i = 0; i < fields.length; i += 2) {
+        c.addRequestProperty(fields[i], fields[i + 1]);
       }
       int status = c.getResponseCode();
       try (InputStream in = c.getInputStream()) {
@@ -113,7 +116,7 @@ class JdkHttpServerModuleTest {
     int n = 6;
     int k = 2;
     for (int i = 0; i < n - k; i++) {
-      assertEquals(200, get("/users/" + i, null));
+      assertEquals(200, get("/users/" + i));
     }
     for (int i = 0; i < k; i++) {
       getOnce("/users/boom");
@@ -133,7 +136,7 @@ class JdkHttpServerModuleTest {
   void aRequestIsOneServerSpanInTheCallersTrace() throws InterruptedException {
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     String parentId = "00f067aa0ba902b7";
-    assertEquals(200, get("/users/42", "00-" + traceId + "-" + parentId + "-01"));
+    assertEquals(200, get("/users/42", "traceparent", "00-" + traceId + "-" + parentId + "-01"));
     List<SpanData> spans = weft.awaitSpans(1);
     assertEquals(1, spans.size(), spans.toString());
     SpanData span = spans.get(0);
@@ -150,5 +153,30 @@ class JdkHttpServerModuleTest {
         1,
         weft.awaitCounter(
             "http_requests_total", 1, "method", "GET", "endpoint", "/users/", "status", "200"));
+  }
+
+  @Test
+  void severalFieldsOfOneNameAreOneValue() throws InterruptedException {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String parentId = "00f067aa0ba902b7";
+    String traceparent = "00-" + traceId + "-" + parentId + "-01";
+    assertEquals(
+        200,
+        get("/users/1", "traceparent", traceparent, "tracestate", "foo=1,bar=2", "tracestate", "baz=3"));
+    SpanData span = weft.awaitSpans(1).get(0);
+    assertEquals(traceId, span.getTraceId());
+    assertEquals(List.of("foo", "bar", "baz"), keys(span));
+    // Two traceparent fields are not a caller's context: the request starts a trace of its own.
+    assertEquals(200, get("/users/2", "traceparent", traceparent, "traceparent", traceparent));
+    span = weft.awaitSpans(2).get(1);
+    assertNotEquals(traceId, span.getTraceId());
+    assertFalse(span.getParentSpanContext().isValid());
+    weft.awaitCounter("http_requests_total", 2, "method", "GET", "endpoint", "/users/", "status", "200");
+  }
+
+  private static List<String> keys(SpanData span) {
+    List<String> keys = new java.util.ArrayList<>();
+    span.getSpanContext().getTraceState().forEach((k, v) -> keys.add(k));
+    return keys;
   }
 }
