@@ -240,7 +240,7 @@ public final class Tracing {
       }
       serverAttributes(span, method, scheme, path, endpoint);
     }
-    Scope scope = parent.with(span).makeCurrent();
+    Scope scope = child(parent, span).makeCurrent();
     return new ServerSpan(span, scope, method);
   }
 
@@ -252,6 +252,21 @@ public final class Tracing {
    */
   private Span begin(String name, Context parent, SpanKind kind) {
     return tracer.spanBuilder(name).setParent(parent).setSpanKind(kind).startSpan();
+  }
+
+  /**
+   * The context of {@code span}, started under {@code parent}. A span with no parent starts a
+   * trace: its id is random (the SDK's generator), which the W3C random flag says downstream.
+   */
+  private static Context child(Context parent, Span span) {
+    Context context = parent.with(span);
+    if (!Span.fromContext(parent).getSpanContext().isValid()) {
+      SpanContext started = span.getSpanContext();
+      if (started.isValid()) {
+        context = context.with(W3cParent.KEY, W3cParent.startedHere(started.getTraceId()));
+      }
+    }
+    return context;
   }
 
   private static void serverAttributes(
@@ -277,7 +292,7 @@ public final class Tracing {
     Context parent = Context.current();
     Span span = begin(method == null ? "HTTP" : method, parent, SpanKind.CLIENT);
     if (!span.isRecording()) {
-      return new ClientSpan(span, parent.with(span), this);
+      return new ClientSpan(span, child(parent, span), this);
     }
     if (method != null) {
       span.setAttribute(METHOD, method);
@@ -293,7 +308,7 @@ public final class Tracing {
             scheme + "://" + host + (port > 0 ? ":" + port : "") + (path == null ? "" : path));
       }
     }
-    return new ClientSpan(span, parent.with(span), this);
+    return new ClientSpan(span, child(parent, span), this);
   }
 
   /**
@@ -321,7 +336,7 @@ public final class Tracing {
       span.setAttribute(RPC_SERVICE, service);
       span.setAttribute(RPC_METHOD, method);
     }
-    return new RpcSpan(span, parent.with(span), this, true);
+    return new RpcSpan(span, child(parent, span), this, true);
   }
 
   /**
@@ -346,7 +361,7 @@ public final class Tracing {
         }
       }
     }
-    return new RpcSpan(span, parent.with(span), this, false);
+    return new RpcSpan(span, child(parent, span), this, false);
   }
 
   /**
@@ -415,7 +430,7 @@ public final class Tracing {
       span.setAttribute(MESSAGING_DESTINATION, topic);
       span.setAttribute(MESSAGING_OPERATION_TYPE, "publish");
     }
-    return new MessagingSpan(span, parent.with(span), null, this);
+    return new MessagingSpan(span, child(parent, span), null, this);
   }
 
   /**
@@ -436,7 +451,7 @@ public final class Tracing {
     Context parent = incoming(traceparent, tracestate, null);
     Span span = begin("process", parent, SpanKind.CONSUMER);
     if (!span.isRecording()) {
-      Context context = parent.with(span);
+      Context context = child(parent, span);
       return new MessagingSpan(span, context, context.makeCurrent(), this);
     }
     span.updateName(topic + " process");
@@ -448,7 +463,7 @@ public final class Tracing {
     if (group != null && !group.isEmpty()) {
       span.setAttribute(MESSAGING_GROUP, group);
     }
-    Context context = parent.with(span);
+    Context context = child(parent, span);
     return new MessagingSpan(span, context, context.makeCurrent(), this);
   }
 
@@ -476,7 +491,7 @@ public final class Tracing {
   /**
    * The W3C headers that carry {@code context} on: {@code traceparent} of its span, with the
    * caller's {@code tracestate} and random flag while the caller's trace goes on (a trace Weft
-   * starts has a random id, so the flag is set), then {@code baggage}.
+   * started has a random id, so the flag is set), then {@code baggage}.
    */
   String[] inject(Context context) {
     List<String> out = new ArrayList<>(6);
@@ -484,7 +499,7 @@ public final class Tracing {
     if (span.isValid()) {
       W3cParent parent = context.get(W3cParent.KEY);
       boolean continued = parent != null && parent.traceId.equals(span.getTraceId());
-      boolean random = continued ? parent.random() : !span.isRemote();
+      boolean random = continued && parent.random();
       out.add("traceparent");
       out.add(
           W3cParent.traceparent(

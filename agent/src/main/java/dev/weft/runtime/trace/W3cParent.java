@@ -34,7 +34,10 @@ final class W3cParent {
   private static final int LONG_MEMBER = 128;
   private static final int TRACEPARENT_LENGTH = 55;
 
-  /** Where a received parent is kept in the context its request or record runs in. */
+  /**
+   * Where a received parent is kept in the context its request or record runs in (or, for a
+   * trace Weft started, {@link #startedHere}).
+   */
   static final ContextKey<W3cParent> KEY = ContextKey.named("weft-w3c-parent");
 
   final String traceId;
@@ -47,6 +50,11 @@ final class W3cParent {
     this.spanId = spanId;
     this.flags = flags;
     this.tracestate = tracestate;
+  }
+
+  /** A trace Weft started, with its random id: no caller, no tracestate. */
+  static W3cParent startedHere(String traceId) {
+    return new W3cParent(traceId, null, RANDOM, null);
   }
 
   boolean random() {

@@ -240,7 +240,7 @@ class VirtualThreadContextTest {
       assertEquals(caller.getTraceId(), span.getTraceId(), id);
       assertEquals(caller.getSpanId(), span.getParentSpanId(), id);
       assertEquals(
-          "00-" + span.getTraceId() + "-" + span.getSpanId() + "-03", received.get(id), id);
+          "00-" + span.getTraceId() + "-" + span.getSpanId() + "-01", received.get(id), id);
     }
     assertEquals(threads, received.size());
     assertEquals(0, weft.counter("weft_agent_errors_total", "module", "executors"));

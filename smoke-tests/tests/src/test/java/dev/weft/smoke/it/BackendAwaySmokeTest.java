@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.weft.testing.traces.OtlpReceiver;
 import dev.weft.testing.traces.ZipkinServer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -169,6 +170,75 @@ class BackendAwaySmokeTest extends ServiceSmokeTest {
         "Weft says that export fails: " + service.weftLines());
     assertNothingButWeftOnStderr();
     assertTrue(service.isAlive());
+  }
+
+  /**
+   * The backend hangs (it accepts each connection, reads the export and never answers), then
+   * answers again. While it hangs the application is answered and counted as always and its spans
+   * are dropped and counted; once it answers, spans arrive again, Weft says so once, and the
+   * spans stored plus the spans dropped are every span, exactly.
+   */
+  @Test
+  void otlpBackendThatHangsThenAnswersAgain() throws Exception {
+    String serviceName = "checkout-hang";
+    HttpClient client = Http.newClient();
+    int appPort = SmokeEnv.freePort();
+    int metricsPort = SmokeEnv.freePort();
+    try (OtlpReceiver backend = OtlpReceiver.startHttp()) {
+      backend.hang();
+      service = startService("BackendAway-hang", appPort, metricsPort,
+          "-Dotel.service.name=" + serviceName,
+          "-Dotel.exporter.otlp.endpoint=" + backend.endpoint());
+      Http.awaitMetrics(service, client, metricsPort, Services.STARTUP);
+      MetricsScrape before = sendAndCount(client, appPort, metricsPort, "warm-", WARMUP, 0);
+      long baseline = heapAfterGc(client, metricsPort);
+      sendAndCount(client, appPort, metricsPort, "", REQUESTS / 2,
+          TraceTestSupport.requestsTotal(before, "/users/"));
+
+      // Nothing is delivered while it hangs: each export gives up after its timeout.
+      double hungSpans = spansSoFar();
+      MetricsScrape hung = Poll.untilValue(
+          Poll.deadline(Duration.ofSeconds(90)),
+          () -> Http.scrape(client, metricsPort),
+          s -> TraceTestSupport.droppedTotal(s) >= hungSpans,
+          s -> "weft_spans_dropped_total did not reach " + hungSpans + ": "
+              + (s == null ? "" : s.series("weft_spans_dropped_total")));
+      assertEquals(hungSpans, TraceTestSupport.droppedTotal(hung),
+          "every span dropped exactly once: " + hung.series("weft_spans_dropped_total"));
+      assertTrue(TraceTestSupport.dropped(hung, "export_failed") > 0,
+          "exports to a backend that never answers time out: "
+              + hung.series("weft_spans_dropped_total"));
+      assertEquals(0, backend.spans().size());
+
+      backend.answer();
+      sendAndCount(client, appPort, metricsPort, "after-", REQUESTS / 2,
+          TraceTestSupport.requestsTotal(Http.scrape(client, metricsPort), "/users/"));
+      double spans = spansSoFar();
+      long[] accounted = Poll.untilValue(
+          Poll.deadline(Duration.ofSeconds(90)),
+          () -> new long[] {
+              backend.spans(sp -> serviceName.equals(sp.resourceAttribute("service.name"))).size(),
+              (long) TraceTestSupport.droppedTotal(Http.scrape(client, metricsPort))},
+          a -> a[0] + a[1] >= spans,
+          a -> "stored + dropped never reached " + spans
+              + (a == null ? "" : ": stored " + a[0] + ", dropped " + a[1]));
+      assertEquals(spans, accounted[0] + accounted[1],
+          "every span stored or dropped, exactly once: stored " + accounted[0]
+              + ", dropped " + accounted[1]);
+      assertTrue(accounted[0] > 0, "spans arrive once the backend answers");
+
+      assertHeapBounded(baseline, heapAfterGc(client, metricsPort));
+      List<String> problems = TraceTestSupport.weftProblems(service);
+      assertEquals(1, problems.size(), "one line says export fails: " + problems);
+      assertTrue(problems.get(0).startsWith("[weft] WARN span export to http://127.0.0.1:" + backend.port()),
+          problems.get(0));
+      List<String> recovered = service.weftLines().stream()
+          .filter(l -> l.contains("span export to") && l.endsWith("works again"))
+          .collect(Collectors.toList());
+      assertEquals(1, recovered.size(), "recovery is logged once: " + service.weftLines());
+      assertNothingButWeftOnStderr();
+      assertTrue(service.isAlive());
+    }
   }
 
   // -------------------------------------------------------------------------------------------

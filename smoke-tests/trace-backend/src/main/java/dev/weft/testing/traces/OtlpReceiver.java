@@ -109,6 +109,8 @@ public final class OtlpReceiver implements AutoCloseable {
   private final List<Request> requests = new ArrayList<>();
   private final List<String> failures = new ArrayList<>();
   private final List<ExportMetricsServiceRequest> metricExports = new ArrayList<>();
+  /** While set, OTLP/HTTP requests are read and never answered (see {@link #hang}). */
+  private volatile java.util.concurrent.CountDownLatch hanging;
   private HttpServer httpServer;
   private ExecutorService httpExecutor;
   private Server grpcServer;
@@ -305,8 +307,27 @@ public final class OtlpReceiver implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on the receiver hangs, as a backend that accepts connections and never answers:
+   * each OTLP/HTTP request is held, unanswered and not stored, until {@link #answer} (which
+   * closes the held ones, still unanswered: their senders have given up on them by then).
+   */
+  public void hang() {
+    hanging = new java.util.concurrent.CountDownLatch(1);
+  }
+
+  /** Ends {@link #hang}: requests are answered and stored again. */
+  public void answer() {
+    java.util.concurrent.CountDownLatch held = hanging;
+    hanging = null;
+    if (held != null) {
+      held.countDown();
+    }
+  }
+
   @Override
   public void close() {
+    answer();
     if (httpServer != null) {
       httpServer.stop(0);
       httpServer = null;
@@ -383,6 +404,15 @@ public final class OtlpReceiver implements AutoCloseable {
   }
 
   private void handleHttp(HttpExchange exchange) throws IOException {
+    java.util.concurrent.CountDownLatch held = hanging;
+    if (held != null) {
+      try (exchange) {
+        held.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
     try (exchange) {
       Map<String, String> headers = new LinkedHashMap<>();
       exchange

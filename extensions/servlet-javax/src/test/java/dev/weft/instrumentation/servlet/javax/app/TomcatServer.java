@@ -11,6 +11,7 @@ import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.util.ServerInfo;
+import org.apache.catalina.webresources.TomcatURLStreamHandlerFactory;
 
 /**
  * Embedded Tomcat serving {@link TestApp} on 127.0.0.1 and a free port, started by the
@@ -25,6 +26,9 @@ public final class TomcatServer implements IntSupplier, AutoCloseable {
 
   public TomcatServer() throws Exception {
     base = Files.createTempDirectory("weft-tomcat");
+    // The JVM takes one URL stream handler factory, for its whole life: a Tomcat that set it
+    // could never be unloaded, and the next one in another loader would fail to start.
+    TomcatURLStreamHandlerFactory.disable();
     tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
     connector = new Connector("HTTP/1.1");

@@ -1,0 +1,94 @@
+package dev.weft.instrumentation.servlet.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.weft.testing.WeftAgentExtension;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A web application deployed, served and undeployed again and again leaks nothing through Weft:
+ * each round starts the container and the application in a class loader of their own, serves
+ * requests Weft records (routes, metrics, spans), stops them and lets the loader go. Every one of
+ * those loaders must be collected: anything of the application that Weft kept (a servlet context
+ * as a map key, a class, a thread's context loader) would keep its whole loader, and so its
+ * classes and metaspace, alive.
+ *
+ * <p>{@value #ROUNDS} rounds per container in CI; {@code -Dweft.test.redeploys=50} (the long form
+ * of tools/run-long-tests) for more.
+ */
+public abstract class RedeployContract {
+
+  static final int ROUNDS = 5;
+  static final int REQUESTS_PER_ROUND = 20;
+
+  protected abstract WeftAgentExtension weft();
+
+  protected abstract String containerName();
+
+  protected abstract String launcher();
+
+  @Test
+  void undeployedApplicationsAreCollected() throws Exception {
+    int rounds = Integer.getInteger("weft.test.redeploys", ROUNDS);
+    List<WeakReference<ClassLoader>> loaders = new ArrayList<>();
+    long unloadedBefore = ManagementFactory.getClassLoadingMXBean().getUnloadedClassCount();
+    long metaspaceBefore = metaspaceAfterGc();
+    String[] ok = {"method", "GET", "endpoint", "/api/*", "status", "200"};
+    double counted = weft().counter("http_requests_total", ok);
+    for (int round = 0; round < rounds; round++) {
+      loaders.add(new WeakReference<>(serveOneRound()));
+      counted += REQUESTS_PER_ROUND;
+      assertEquals(counted, weft().awaitCounter("http_requests_total", counted, ok), "round " + round);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int alive;
+    do {
+      System.gc();
+      Thread.sleep(50);
+      alive = 0;
+      for (WeakReference<ClassLoader> loader : loaders) {
+        if (loader.get() != null) {
+          alive++;
+        }
+      }
+    } while (alive > 0 && System.nanoTime() < deadline);
+    long metaspaceAfter = metaspaceAfterGc();
+    System.out.printf(
+        "%s: %d redeploys, %d loaders still reachable, %d classes unloaded, metaspace %.1f -> %.1f MB%n",
+        containerName(), rounds, alive,
+        ManagementFactory.getClassLoadingMXBean().getUnloadedClassCount() - unloadedBefore,
+        metaspaceBefore / 1048576.0, metaspaceAfter / 1048576.0);
+    assertEquals(0, alive, alive + " of " + rounds + " undeployed applications' loaders are still reachable");
+    assertEquals(0, weft().counter("weft_agent_errors_total", "module", module()));
+  }
+
+  protected abstract String module();
+
+  /** One deployment: started, served, stopped; returns its loader, no longer used. */
+  private ClassLoader serveOneRound() throws Exception {
+    try (Container container = Container.start(containerName(), launcher())) {
+      for (int i = 0; i < REQUESTS_PER_ROUND; i++) {
+        String traceparent = i % 2 == 0 ? null : "00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333" + (i % 10) + "-01";
+        assertEquals(200, RawHttp.send(container.port(), "GET", "/api/items/" + i, traceparent));
+      }
+      return container.loader();
+    }
+  }
+
+  private static long metaspaceAfterGc() {
+    System.gc();
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getName().equals("Metaspace")) {
+        used = pool.getUsage().getUsed();
+      }
+    }
+    return used;
+  }
+}
