@@ -8,7 +8,9 @@ import java.util.function.Function;
  * The cardinality guard for one open-ended label of one metric: up to {@code limit} distinct
  * values get their own entry; every further value shares the {@value #OTHER} entry, and each
  * observation that lands there is counted (weft_label_overflow_total). Admission is sticky, so a
- * value is either always itself or always {@value #OTHER}: start and end of a call agree.
+ * value is either always itself or always {@value #OTHER}, for every thread from its first
+ * observation on: start and end of a call agree, and a value's own series plus {@value #OTHER}
+ * hold exactly what was observed.
  *
  * <p>The hot path is one {@link ConcurrentHashMap#get}: no allocation once a value is known.
  */
@@ -41,20 +43,41 @@ public final class BoundedLabelMap<V> {
     return admit(value);
   }
 
+  /**
+   * A value not seen yet: admitted while places are left, else {@value #OTHER}. Decided inside
+   * the map's own atomic {@code computeIfAbsent}, so that whoever asks for a value while another
+   * thread is admitting it waits for that entry instead of counting it under {@value #OTHER}
+   * (the last place taken by a value that two requests brought at once). Only values that were
+   * not admitted come here again; they wait at most for an entry being created in the same bin
+   * of the map, and cost one small node of the map's for the duration of the call.
+   */
   private V admit(String value) {
-    if (admitted.incrementAndGet() > limit) {
-      admitted.decrementAndGet();
-      onOverflow.run();
-      return other();
+    V entry = entries.computeIfAbsent(value, this::createIfRoom);
+    if (entry != null) {
+      return entry;
+    }
+    onOverflow.run();
+    return other();
+  }
+
+  /** The entry of a new value if a place is left (taking it), else null (nothing is stored). */
+  private V createIfRoom(String value) {
+    while (true) {
+      int n = admitted.get();
+      if (n >= limit) {
+        return null;
+      }
+      if (admitted.compareAndSet(n, n + 1)) {
+        break;
+      }
     }
     String label = value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) : value;
-    V created = factory.apply(label);
-    V raced = entries.putIfAbsent(value, created);
-    if (raced != null) {
-      admitted.decrementAndGet();
-      return raced;
+    try {
+      return factory.apply(label);
+    } catch (RuntimeException | Error e) {
+      admitted.decrementAndGet(); // nothing was stored: the place is free again
+      throw e;
     }
-    return created;
   }
 
   private V other() {

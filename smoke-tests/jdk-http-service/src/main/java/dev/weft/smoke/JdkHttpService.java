@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code fail}) ({@link HopHandler})
  *   <li>{@code /pin-once}: 200; the first request pins its virtual thread once, on purpose
  *       ({@link PinnedOnce}: a control for the smoke tests' JFR pinning check)
+ *   <li>{@code /r/<n>/} for n below {@code --routes N} (default 0: none): one context per route,
+ *       each answering the status its query asks for ({@code ?s=404}, default 200) ({@link
+ *       RoutesHandler}): many route templates with statuses chosen by the client
  *   <li>{@code /call?path=/hello}: calls this service's {@code path} with the JDK's HttpClient (an
  *       outgoing call, for Weft's HTTP client metrics) and answers 200 with the status it got, or
  *       with "error &lt;exception&gt;" when no response came (as for /boom)
@@ -61,6 +64,7 @@ public final class JdkHttpService {
     int port = DEFAULT_PORT;
     boolean demo = false;
     boolean virtualThreads = false;
+    int routes = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port":
@@ -68,6 +72,12 @@ public final class JdkHttpService {
             usage("--port needs a value");
           }
           port = parsePort(args[++i]);
+          break;
+        case "--routes":
+          if (i + 1 >= args.length) {
+            usage("--routes needs a value");
+          }
+          routes = Integer.parseInt(args[++i]);
           break;
         case "--demo":
           demo = true;
@@ -95,6 +105,7 @@ public final class JdkHttpService {
       executor = newExecutor();
     }
     HttpServer server = start(port, executor);
+    RoutesHandler.register(server, routes);
     int actualPort = server.getAddress().getPort();
     if (virtualThreads) {
       System.out.println("jdk-http-service runs requests on virtual threads");
@@ -393,7 +404,8 @@ public final class JdkHttpService {
       System.err.println("jdk-http-service: " + problem);
     }
     System.err.println("usage: java [-javaagent:weft-agent.jar] -jar jdk-http-service.jar"
-        + " [--port N (default " + DEFAULT_PORT + ")] [--demo] [--virtual-threads (JDK 21+)]");
+        + " [--port N (default " + DEFAULT_PORT + ")] [--demo] [--virtual-threads (JDK 21+)]"
+        + " [--routes N]");
     System.exit(problem == null ? 0 : 2);
   }
 }

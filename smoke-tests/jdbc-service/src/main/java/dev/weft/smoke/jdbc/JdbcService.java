@@ -31,6 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *                      first K of which fail with an SQL error; answers kind=ExceptionClass lines
  *                      (the simple name of what the application caught)
  * GET /three           three statements with literals in one request
+ * GET /distinct?from=A&amp;to=B   one statement per n in [A, B), each a text never run before: even n
+ *                      select from weft_orders with n inlined (succeeds), odd n from the table
+ *                      weft_gone_n, which does not exist (fails); answers ok=, error= and the
+ *                      simple name of what the failures threw
  * GET /hold?n=H        borrows H connections from the pool and keeps them; /release gives back
  * GET /pool            what HikariCP's own MXBean says: active, idle, pending, total, max
  * </pre>
@@ -96,6 +100,7 @@ public final class JdbcService {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
     server.createContext("/run", SmokeHttp.handler(service::run));
     server.createContext("/three", SmokeHttp.handler(q -> service.three()));
+    server.createContext("/distinct", SmokeHttp.handler(service::distinct));
     server.createContext("/hold", SmokeHttp.handler(service::hold));
     server.createContext("/release", SmokeHttp.handler(q -> service.release()));
     server.createContext("/pool", SmokeHttp.handler(q -> service.poolState()));
@@ -146,6 +151,30 @@ public final class JdbcService {
       throw new IllegalArgumentException("negative");
     }
     return x;
+  }
+
+  private String distinct(Map<String, String> query) throws SQLException {
+    int from = Integer.parseInt(query.get("from"));
+    int to = Integer.parseInt(query.get("to"));
+    int ok = 0;
+    int error = 0;
+    String thrown = "";
+    try (Connection c = borrow(); Statement s = c.createStatement()) {
+      for (int n = from; n < to; n++) {
+        try {
+          if (n % 2 == 0) {
+            s.execute("SELECT note FROM weft_orders WHERE id = " + n);
+          } else {
+            s.execute("SELECT note FROM weft_gone_" + n);
+          }
+          ok++;
+        } catch (SQLException e) {
+          error++;
+          thrown = e.getClass().getSimpleName();
+        }
+      }
+    }
+    return "ok=" + ok + "\nerror=" + error + "\nthrown=" + thrown + "\n";
   }
 
   private String run(Map<String, String> query) throws SQLException {

@@ -31,6 +31,9 @@ import javax.servlet.http.HttpServletResponse;
  *       another thread: {@code /async/ok} 200, {@code /async/fail} 502, {@code /async/dispatch}
  *       dispatches back to {@code /hello} (200).
  *   <li>{@code /} (default servlet): everything else, 404.
+ *   <li>{@code /r/<n>} for n below the system property {@code smoke.servlet.routes} (default 0:
+ *       none): one exact mapping per route, so that each is a route template of its own, all of
+ *       one servlet answering the status its query asks for ({@code ?s=503}; 200 without one).
  *   <li>{@code /served}: how many requests the default servlet has served (the server's own
  *       count, to tell a client's silent retry from a double count).
  * </ul>
@@ -59,6 +62,14 @@ public final class ServletApp {
     async.setAsyncSupported(true);
     context.addServlet("fallback", new NotFoundServlet()).addMapping("/");
     context.addServlet("served", new ServedServlet()).addMapping("/served");
+    int routes = Integer.getInteger("smoke.servlet.routes", 0);
+    if (routes > 0) {
+      String[] mappings = new String[routes];
+      for (int n = 0; n < routes; n++) {
+        mappings[n] = "/r/" + n;
+      }
+      context.addServlet("routes", new StatusServlet()).addMapping(mappings);
+    }
     javax.servlet.FilterRegistration.Dynamic guard = context.addFilter("guard", new GuardFilter());
     guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
     guard.setAsyncSupported(true);
@@ -87,6 +98,21 @@ public final class ServletApp {
       } else {
         resp.sendError(404);
       }
+    }
+  }
+
+  /** Answers the status the query asks for ({@code ?s=503}), 200 without one. */
+  static final class StatusServlet extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      String query = req.getQueryString();
+      int status =
+          query != null && query.startsWith("s=") ? Integer.parseInt(query.substring(2)) : 200;
+      byte[] body = ("status " + status + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      resp.setStatus(status);
+      resp.setContentType("text/plain");
+      resp.setContentLength(body.length);
+      resp.getOutputStream().write(body);
     }
   }
 
