@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class RedeployContract {
 
-  static final int ROUNDS = 5;
+  static final int ROUNDS = 3;
   static final int REQUESTS_PER_ROUND = 20;
 
   protected abstract WeftAgentExtension weft();
