@@ -47,7 +47,7 @@ public final class BoundedLabelMap<V> {
       onOverflow.run();
       return other();
     }
-    String label = value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) : value;
+    String label = value.length() > MAX_VALUE_LENGTH ? cut(value) : value;
     V created = factory.apply(label);
     V raced = entries.putIfAbsent(value, created);
     if (raced != null) {
@@ -55,6 +55,16 @@ public final class BoundedLabelMap<V> {
       return raced;
     }
     return created;
+  }
+
+  /** The first {@value #MAX_VALUE_LENGTH} chars, less half a surrogate pair at the cut. */
+  private static String cut(String value) {
+    int end = MAX_VALUE_LENGTH;
+    if (Character.isHighSurrogate(value.charAt(end - 1))
+        && Character.isLowSurrogate(value.charAt(end))) {
+      end--;
+    }
+    return value.substring(0, end);
   }
 
   private V other() {
