@@ -7,6 +7,9 @@ public final class Texts {
 
   /** Whether {@code s} holds half a surrogate pair: not valid UTF-16, so not valid UTF-8 either. */
   public static boolean hasLoneSurrogate(String s) {
+    if (s == null) {
+      return false;
+    }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c)) {
