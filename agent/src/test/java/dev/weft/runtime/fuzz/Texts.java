@@ -26,6 +26,19 @@ public final class Texts {
     return false;
   }
 
+  /**
+   * A text of {@code length} chars or one more (a pair is never split) made of {@code parts},
+   * picked by {@code seed}: cheaper for jqwik than a list of a few hundred generated parts.
+   */
+  public static String wide(long seed, int length, String... parts) {
+    java.util.Random random = new java.util.Random(seed);
+    StringBuilder out = new StringBuilder(length + 2);
+    while (out.length() < length) {
+      out.append(parts[random.nextInt(parts.length)]);
+    }
+    return out.toString();
+  }
+
   /** {@code s} with everything outside printable ASCII as {@code \\uXXXX}, cut at 400 chars. */
   public static String escape(String s) {
     StringBuilder out = new StringBuilder();
