@@ -105,7 +105,7 @@ class PipelineHostileInputTest {
             errors);
   }
 
-  @Property(tries = 250)
+  @Property(tries = 150)
   void serverRequestsOfAnyShapeAreRecordedWithinBounds(
       @ForAll("texts") String method,
       @ForAll("texts") String endpoint,
@@ -121,7 +121,7 @@ class PipelineHostileInputTest {
     assertEquals(spansBefore + 1, spansEnded.get(), "one span per request");
   }
 
-  @Property(tries = 150)
+  @Property(tries = 100)
   void clientCallsCommandsSendsAndRpcsOfAnyShapeAreRecordedWithinBounds(
       @ForAll("texts") String method,
       @ForAll("texts") String host,
