@@ -27,6 +27,8 @@ final class SqlLexer {
   private final SanitizedSql out;
   private final SqlSummariser summary;
   private int lastToken = TOK_NONE;
+  /** Block comments end at their first end mark: MySQL's, or nesting already failed once. */
+  private boolean flatComments;
 
   /** A backslash before a quote was read as an escape: the other reading may be the right one. */
   boolean ambiguousBackslash;
@@ -41,6 +43,7 @@ final class SqlLexer {
     this.backslashEscapes = backslashEscapes;
     this.out = new SanitizedSql(sql);
     this.summary = new SqlSummariser(sql);
+    this.flatComments = doubleQuotedStrings;
   }
 
   void run() {
@@ -346,10 +349,11 @@ final class SqlLexer {
   /**
    * The end of a block comment whose body starts at {@code i}. MySQL's end at the first end mark.
    * PostgreSQL's (and the standard's) nest: the text after an inner comment's end is still
-   * comment. When the nesting never closes, the text after the first end mark was code after all.
+   * comment. When the nesting never closes, the text after the first end mark was code after all,
+   * and the later comments are not read nested either: each such read goes to the end of the text.
    */
   private int blockCommentEnd(int i) {
-    if (doubleQuotedStrings) {
+    if (flatComments) {
       int end = sql.indexOf("*/", i);
       return end < 0 ? len : end + 2;
     }
@@ -374,6 +378,7 @@ final class SqlLexer {
       }
       i++;
     }
+    flatComments = true;
     return firstEnd >= 0 ? firstEnd : len;
   }
 

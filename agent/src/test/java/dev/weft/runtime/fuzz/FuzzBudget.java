@@ -1,6 +1,7 @@
 package dev.weft.runtime.fuzz;
 
 import net.jqwik.api.lifecycle.AroundPropertyHook;
+import net.jqwik.api.lifecycle.PropagationMode;
 import net.jqwik.api.lifecycle.PropertyAttributes;
 import net.jqwik.api.lifecycle.PropertyExecutionResult;
 import net.jqwik.api.lifecycle.PropertyExecutor;
@@ -31,9 +32,16 @@ public final class FuzzBudget implements AroundPropertyHook {
     PropertyAttributes attributes = context.attributes();
     int factor = factor();
     if (factor > 1) {
-      attributes.tries().ifPresent(tries -> attributes.setTries(tries * factor));
+      // Not an @Example (one try): it gives the same input every time.
+      attributes.tries().filter(tries -> tries > 1).ifPresent(t -> attributes.setTries(t * factor));
     }
     return property.execute();
+  }
+
+  @Override
+  public PropagationMode propagateTo() {
+    // Registered on a test class, it is meant for every property in it.
+    return PropagationMode.ALL_DESCENDANTS;
   }
 
   @Override
