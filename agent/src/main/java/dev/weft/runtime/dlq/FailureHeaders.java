@@ -84,7 +84,11 @@ public final class FailureHeaders {
     }
     String s = out.toString();
     if (s.length() > STACK_TRACE_LIMIT) {
-      s = s.substring(0, STACK_TRACE_LIMIT) + "\n\t... (cut by Weft at " + STACK_TRACE_LIMIT + " characters)";
+      // Never between the two halves of a surrogate pair: UTF-8 would carry a '?' there.
+      int cut = Character.isHighSurrogate(s.charAt(STACK_TRACE_LIMIT - 1))
+          ? STACK_TRACE_LIMIT - 1
+          : STACK_TRACE_LIMIT;
+      s = s.substring(0, cut) + "\n\t... (cut by Weft at " + STACK_TRACE_LIMIT + " characters)";
     }
     return s;
   }

@@ -71,13 +71,23 @@ public final class BoundedLabelMap<V> {
         break;
       }
     }
-    String label = value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) : value;
+    String label = value.length() > MAX_VALUE_LENGTH ? cut(value) : value;
     try {
       return factory.apply(label);
     } catch (RuntimeException | Error e) {
       admitted.decrementAndGet(); // nothing was stored: the place is free again
       throw e;
     }
+  }
+
+  /** The first {@value #MAX_VALUE_LENGTH} chars, less half a surrogate pair at the cut. */
+  private static String cut(String value) {
+    int end = MAX_VALUE_LENGTH;
+    if (Character.isHighSurrogate(value.charAt(end - 1))
+        && Character.isLowSurrogate(value.charAt(end))) {
+      end--;
+    }
+    return value.substring(0, end);
   }
 
   private V other() {

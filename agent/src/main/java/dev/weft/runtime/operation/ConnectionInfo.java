@@ -47,6 +47,15 @@ final class ConnectionInfo {
       while (stop < url.length() && "/;?,".indexOf(url.charAt(stop)) < 0) {
         stop++;
       }
+      int pathStart = stop;
+      while (pathStart < url.length() && "/?#".indexOf(url.charAt(pathStart)) < 0) {
+        pathStart++;
+      }
+      if (url.lastIndexOf('@', pathStart - 1) >= stop) {
+        // A user-info may hold ';' and ',' (alice:pa;ss@db): an '@' after the cut means the cut
+        // may sit inside a credential, so no address is taken rather than a piece of one.
+        return new ConnectionInfo(system, null, -1);
+      }
       String authority = url.substring(start, stop);
       int userInfo = authority.lastIndexOf('@');
       if (userInfo >= 0) {

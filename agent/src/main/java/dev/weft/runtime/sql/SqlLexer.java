@@ -27,11 +27,13 @@ final class SqlLexer {
   private final SanitizedSql out;
   private final SqlSummariser summary;
   private int lastToken = TOK_NONE;
+  /** Block comments end at their first end mark: MySQL's, or nesting already failed once. */
+  private boolean flatComments;
 
   /** A backslash before a quote was read as an escape: the other reading may be the right one. */
   boolean ambiguousBackslash;
 
-  /** A string or dollar-quoted literal ran to the end of the text. */
+  /** A string, dollar-quoted literal or quoted name ran to the end of the text. */
   boolean unterminatedString;
 
   SqlLexer(String sql, boolean backslashEscapes, boolean doubleQuotedStrings) {
@@ -41,6 +43,7 @@ final class SqlLexer {
     this.backslashEscapes = backslashEscapes;
     this.out = new SanitizedSql(sql);
     this.summary = new SqlSummariser(sql);
+    this.flatComments = doubleQuotedStrings;
   }
 
   void run() {
@@ -61,6 +64,14 @@ final class SqlLexer {
         case '-':
           if (next(i) == '-') {
             i = lineCommentEnd(i + 2);
+            out.space();
+            continue;
+          }
+          break;
+        case '#':
+          if (doubleQuotedStrings) {
+            // MySQL's other line comment; elsewhere '#' is an operator or part of a name.
+            i = lineCommentEnd(i + 1);
             out.space();
             continue;
           }
@@ -205,7 +216,9 @@ final class SqlLexer {
       }
       i++;
     }
-    // An unclosed quote may well be a MySQL "string": hide the rest like an open literal.
+    // An unclosed quote may well be a MySQL "string": hide the rest like an open literal, and
+    // say so, as for one: it is as much a sign of a misread backslash.
+    unterminatedString = true;
     literal();
     return len;
   }
@@ -333,14 +346,40 @@ final class SqlLexer {
     return len;
   }
 
+  /**
+   * The end of a block comment whose body starts at {@code i}. MySQL's end at the first end mark.
+   * PostgreSQL's (and the standard's) nest: the text after an inner comment's end is still
+   * comment. When the nesting never closes, the text after the first end mark was code after all,
+   * and the later comments are not read nested either: each such read goes to the end of the text.
+   */
   private int blockCommentEnd(int i) {
+    if (flatComments) {
+      int end = sql.indexOf("*/", i);
+      return end < 0 ? len : end + 2;
+    }
+    int depth = 1;
+    int firstEnd = -1;
     while (i + 1 < len) {
-      if (sql.charAt(i) == '*' && sql.charAt(i + 1) == '/') {
-        return i + 2;
+      char c = sql.charAt(i);
+      if (c == '*' && sql.charAt(i + 1) == '/') {
+        i += 2;
+        if (--depth == 0) {
+          return i;
+        }
+        if (firstEnd < 0) {
+          firstEnd = i;
+        }
+        continue;
+      }
+      if (c == '/' && sql.charAt(i + 1) == '*') {
+        depth++;
+        i += 2;
+        continue;
       }
       i++;
     }
-    return len;
+    flatComments = true;
+    return firstEnd >= 0 ? firstEnd : len;
   }
 
   private char next(int i) {

@@ -102,16 +102,22 @@ public final class SqlStatementParser {
     try {
       SqlLexer scanner = new SqlLexer(sql, true, doubleQuotedStrings);
       scanner.run();
-      if (scanner.ambiguousBackslash && scanner.unterminatedString) {
+      if (scanner.ambiguousBackslash) {
         // Whether a backslash escapes the next quote depends on the server (MySQL: yes;
         // PostgreSQL, H2 and MySQL in NO_BACKSLASH_ESCAPES: no). Reading a PostgreSQL 'C:\' the
         // MySQL way shifts every later string boundary by one quote, which would expose the text
-        // of the following literals. That mistake shows as a string left open at the end, so
-        // then, and only then, the other reading is tried.
+        // of the following literals. That mistake mostly shows as a string left open at the end,
+        // and then the other reading is taken.
         SqlLexer standard = new SqlLexer(sql, false, doubleQuotedStrings);
         standard.run();
-        if (!standard.unterminatedString) {
-          scanner = standard;
+        if (scanner.unterminatedString) {
+          return (standard.unterminatedString ? scanner : standard).result();
+        }
+        if (!doubleQuotedStrings && !standard.unterminatedString) {
+          // Both readings close every string (a quote in a later comment or literal can close
+          // the shifted one: 'C:\' 'secret' -- it's), and outside the MySQL dialect either may
+          // be the server's. Only what both show is shown.
+          return common(scanner.result(), standard.result());
         }
       }
       return scanner.result();
@@ -120,5 +126,30 @@ public final class SqlStatementParser {
       // label, never the application's query. No text is returned, as it could not be trusted.
       return new SqlStatement(SqlStatement.OTHER, "", "");
     }
+  }
+
+  /**
+   * What two readings of one text agree on: the sanitized text up to where they part (then one
+   * {@code ?} for the rest), and the operation and the table where they are the same.
+   */
+  private static SqlStatement common(SqlStatement a, SqlStatement b) {
+    if (a.equals(b)) {
+      return a;
+    }
+    String x = a.sanitized();
+    String y = b.sanitized();
+    int n = 0;
+    int max = Math.min(x.length(), y.length());
+    while (n < max && x.charAt(n) == y.charAt(n)) {
+      n++;
+    }
+    if (n > 0 && Character.isHighSurrogate(x.charAt(n - 1))) {
+      n--;
+    }
+    String sanitized = n == x.length() ? x : x.substring(0, n) + '?';
+    return new SqlStatement(
+        a.operation().equals(b.operation()) ? a.operation() : SqlStatement.OTHER,
+        a.table().equals(b.table()) ? a.table() : "",
+        sanitized);
   }
 }

@@ -44,6 +44,11 @@ final class TableName {
 
   @Override
   public String toString() {
+    int n = name.length();
+    if (n == MAX && Character.isHighSurrogate(name.charAt(n - 1))) {
+      // The cap cut a character in two; half a surrogate pair is not valid text downstream.
+      return name.substring(0, n - 1);
+    }
     return name.toString();
   }
 }

@@ -404,12 +404,15 @@ class SqlStatementParserTest {
         "NEW",
         "20",
         "10");
+    // MySQL's escapes outside the MySQL dialect: read the standard way too, 'Bob \' is a string
+    // and "The Builder\" code, and both readings close every string; only what both show is shown
+    // (the MySQL dialect shows it whole: SqlHostileInputTest).
     row(
         "INSERT INTO users (email, name) VALUES ('bob@example.com', 'Bob \\'The Builder\\'')"
             + " ON DUPLICATE KEY UPDATE name = VALUES(name)",
         "INSERT",
         "users",
-        "INSERT INTO users (email, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name)",
+        "INSERT INTO users (email, name) VALUES (?, ??",
         "bob@example.com",
         "Bob",
         "Builder");
