@@ -88,8 +88,24 @@ public final class Tracing {
     this.recording = provider != null;
     this.contextBridge = tracer == null ? ContextBridge.NOOP : new OtelContextBridge(errors);
     if (tracer != null) {
+      quietBaggageParser();
       loadPropagationClasses();
     }
+  }
+
+  /** Held so that the level set on it stays (java.util.logging keeps loggers weakly). */
+  private static volatile java.util.logging.Logger baggageParserLogger;
+
+  /**
+   * OpenTelemetry's baggage parser logs a warning with a stack trace for each badly encoded
+   * member it reads: any client could write one into the application's console per request. A
+   * {@code baggage} value Weft cannot read is ignored quietly, as bad input is.
+   */
+  private static void quietBaggageParser() {
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(W3CBaggagePropagator.class.getPackage().getName());
+    logger.setLevel(java.util.logging.Level.OFF);
+    baggageParserLogger = logger;
   }
 
   private Tracing(SdkTracerProvider provider, ExportPipeline pipeline, AgentErrors errors) {

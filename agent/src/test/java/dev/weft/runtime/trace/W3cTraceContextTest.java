@@ -326,6 +326,37 @@ class W3cTraceContextTest {
     assertEquals("a=1,b=2", out.get("tracestate"));
   }
 
+  /** Badly encoded baggage is ignored quietly: no log record per request for a client to cause. */
+  @Test
+  void badBaggageWritesNothingToTheApplicationsLog() {
+    List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            records.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.addHandler(capture);
+    try {
+      for (String bad : List.of("k=%zz", "k=%", "k=%e9%", "k=v%2", "%zz=1", "k=\u00e9%ff")) {
+        ServerSpan server = tracing.startServer("GET", "/", "http", "/", VALID, null, bad);
+        server.end(200, null, null);
+      }
+    } finally {
+      root.removeHandler(capture);
+    }
+    assertEquals(List.of(), records.stream().map(r -> r.getLoggerName() + ": " + r.getMessage())
+        .collect(java.util.stream.Collectors.toList()));
+  }
+
   @Test
   void headerFieldsJoinsFieldsInOrder() {
     assertNull(HeaderFields.join((Iterable<String>) null));
