@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <pre>
  * java -cp kafka-service.jar:&lt;kafka-clients&gt; dev.weft.smoke.kafka.DeadLetterService \
  *     --port P --bootstrap HOST:PORT --topic T --group G --shape record|handler|seek [--delay-ms D]
- *     [--exit-after N]
+ *     [--exit-after N] [--session-timeout-ms T]
  *
  *   record   the poll loop hands each record to RecordProcessor.process(ConsumerRecord)
  *   handler  the poll loop hands each record's value and key to Orders.handle(byte[], byte[])
@@ -43,6 +43,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@code --delay-ms} makes each record take that long, so a test can stop the broker while the
  * consumer still works through what it fetched. {@code --exit-after N} ends the JVM normally
  * ({@code System.exit(0)}, shutdown hooks run) once N records were processed or failed.
+ * {@code --session-timeout-ms T} sets the consumer's {@code session.timeout.ms} (and its
+ * heartbeat to a third of it), for a test whose process dies or exits without leaving its group
+ * and whose next process joins that group: the broker waits for the dead member only that long
+ * (45 s by default).
  *
  * <p>In the {@code seek} shape a record whose value is the text {@code fail-times=N;...} also
  * fails, at its first N attempts, and every failure's message ends with {@code at attempt K}.
@@ -66,6 +70,12 @@ public final class DeadLetterService {
     p.put("enable.auto.commit", "true");
     p.put("auto.commit.interval.ms", "1000");
     p.put("max.poll.records", "100");
+    String sessionTimeout = options.get("session-timeout-ms");
+    if (sessionTimeout != null) {
+      // A member that dies without leaving holds up the group's next rebalance this long.
+      p.put("session.timeout.ms", sessionTimeout);
+      p.put("heartbeat.interval.ms", Long.toString(Long.parseLong(sessionTimeout) / 3));
+    }
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     consumer.subscribe(Collections.singletonList(options.get("topic")));

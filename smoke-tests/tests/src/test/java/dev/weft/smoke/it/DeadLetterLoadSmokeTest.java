@@ -13,13 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Dead letters under load and faults, against a real KRaft broker of each case's own: a storm
+ * Dead letters under load and faults, against a real KRaft broker (one shared by the cases that
+ * keep it running, one of its own for the case that stops it): a storm
  * of failures, spooled entries that can never be sent, a normal exit with dead letters pending,
  * and two processes sharing one spool setting through a broker outage. The consumer services
  * run in their own JVMs with the agent and no code written for Weft.
@@ -31,19 +33,39 @@ class DeadLetterLoadSmokeTest {
 
   @TempDir Path dir;
 
-  private TestKafka kafka;
+  @TempDir static Path sharedDir;
+
+  /**
+   * The broker of the cases that keep theirs running, started on first use and shared by them
+   * (each has its own topics and group); the outage case starts one of its own.
+   */
+  private static TestKafka shared;
+
   private DeadLetterHarness harness;
 
   @BeforeEach
   void start() {
-    kafka = TestKafka.start(dir.resolve("broker"));
     harness = new DeadLetterHarness(dir);
   }
 
   @AfterEach
   void stop() {
     harness.close();
-    kafka.close();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (shared != null) {
+      shared.close();
+      shared = null;
+    }
+  }
+
+  private static TestKafka kafka() {
+    if (shared == null) {
+      shared = TestKafka.start(sharedDir.resolve("broker"));
+    }
+    return shared;
   }
 
   private double scrape(int metricsPort, String topic, String group, String outcome) throws Exception {
@@ -62,12 +84,12 @@ class DeadLetterLoadSmokeTest {
     String group = "billing-storm";
     int records = SmokeEnv.sized(8_000, 20_000);
     int failing = records / 4;
-    kafka.createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 11, records, failing);
+    kafka().createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, 11, records, failing);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
     long started = System.nanoTime();
-    ServiceProcess consumer = harness.startConsumer(kafka.broker, "storm", CLIENTS, "record", topic, group,
+    ServiceProcess consumer = harness.startConsumer(kafka().broker, "storm", CLIENTS, "record", topic, group,
         dir.resolve("spool"), port, metrics, null, 0);
     // Published counts sampled as they rise: the rate is taken between the first and the last.
     long[] first = {0};
@@ -82,7 +104,7 @@ class DeadLetterLoadSmokeTest {
         published -> "dead letters published: " + published + " of " + failing + "; " + consumer.describe());
     long done = System.nanoTime();
     harness.awaitProcessed(consumer, port, records - failing, failing, Duration.ofSeconds(60));
-    List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq");
+    List<Read> deadLetters = DeadLetterData.readAll(kafka().bootstrap(), topic + ".dlq");
     DeadLetterData.assertDeadLetters(originals, deadLetters, topic, group, EXCEPTION, null);
     MetricsScrape scrape = Http.scrape(harness.client, metrics);
     assertEquals(failing, scrape.valueOrZero("kafka_dlq_records_total",
@@ -105,29 +127,31 @@ class DeadLetterLoadSmokeTest {
     String fresh = "orders-fresh";
     String group = "billing-lost";
     Path spool = dir.resolve("spool");
-    kafka.createTopic(gone);
-    DeadLetterData.produce(kafka.bootstrap(), gone, 21, 400, 100);
+    kafka().createTopic(gone);
+    DeadLetterData.produce(kafka().bootstrap(), gone, 21, 400, 100);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
     // No dead-letter topic may be created: the first process's dead letters stay in its spool.
-    ServiceProcess first = harness.startConsumer(kafka.broker, "lost-1", CLIENTS, "record", gone, group,
-        spool, port, metrics, null, 0, "-Dweft.dlq.create.topics=false");
+    // Closed without leaving its group (SIGTERM, no consumer.close()): the broker holds the next
+    // process's join until this member's session times out (10 s here instead of the default 45 s).
+    ServiceProcess first = harness.startConsumer(kafka().broker, "lost-1", CLIENTS, "record", gone, group,
+        spool, port, metrics, null, 0, "-Dweft.dlq.create.topics=false", "--session-timeout-ms=10000");
     harness.awaitProcessed(first, port, 300, 100, Duration.ofSeconds(60));
     Poll.untilValue(Poll.deadline(Duration.ofSeconds(30)), () -> Http.scrape(harness.client, metrics),
         m -> m.value("kafka_dlq_spooled_records", Map.of()) == 100,
         m -> "the first process did not spool its 100 dead letters: "
             + (m == null ? "" : m.series("kafka_dlq_spooled_records")));
     first.close();
-    kafka.admin.deleteTopics(List.of(gone)).all().get(30, TimeUnit.SECONDS);
+    kafka().admin.deleteTopics(List.of(gone)).all().get(30, TimeUnit.SECONDS);
     Poll.until(Poll.deadline(Duration.ofSeconds(30)),
-        () -> !kafka.admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(gone),
+        () -> !kafka().admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(gone),
         gone + " was not deleted");
 
-    kafka.createTopic(fresh);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), fresh, 22, 2_000, 500);
+    kafka().createTopic(fresh);
+    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), fresh, 22, 2_000, 500);
     int port2 = SmokeEnv.freePort();
     int metrics2 = SmokeEnv.freePort();
-    ServiceProcess second = harness.startConsumer(kafka.broker, "lost-2", CLIENTS, "record", fresh, group,
+    ServiceProcess second = harness.startConsumer(kafka().broker, "lost-2", CLIENTS, "record", fresh, group,
         spool, port2, metrics2, null, 0);
     harness.awaitProcessed(second, port2, 1_500, 500, Duration.ofSeconds(60));
     MetricsScrape scrape = Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)),
@@ -136,7 +160,7 @@ class DeadLetterLoadSmokeTest {
             && m.valueOrZero("kafka_dlq_records_total", lost(gone, group, "topic_deleted")) == 100,
         m -> "published and lost: " + (m == null ? "" : m.series("kafka_dlq_records_total")));
     assertEquals(0, scrape.value("kafka_dlq_spooled_records", Map.of()));
-    DeadLetterData.assertDeadLetters(originals, DeadLetterData.readAll(kafka.bootstrap(), fresh + ".dlq"),
+    DeadLetterData.assertDeadLetters(originals, DeadLetterData.readAll(kafka().bootstrap(), fresh + ".dlq"),
         fresh, group, EXCEPTION, null);
     assertTrue(second.weftLines().stream().anyMatch(l -> l.contains("dead letters of topic " + gone
             + " are lost (topic_deleted")),
@@ -173,29 +197,29 @@ class DeadLetterLoadSmokeTest {
     Path spool = dir.resolve("spool");
     int records = 4_000;
     int failing = 1_000;
-    kafka.createTopic(topic);
-    List<Original> originals = DeadLetterData.produce(kafka.bootstrap(), topic, 31, records, failing);
+    kafka().createTopic(topic);
+    List<Original> originals = DeadLetterData.produce(kafka().bootstrap(), topic, 31, records, failing);
     int port = SmokeEnv.freePort();
     int metrics = SmokeEnv.freePort();
-    ServiceProcess first = harness.startConsumer(kafka.broker, "exit-1", CLIENTS, "record", topic, group,
+    ServiceProcess first = harness.startConsumer(kafka().broker, "exit-1", CLIENTS, "record", topic, group,
         spool, port, metrics, null, 0, "--exit-after=" + records);
     assertEquals(0, first.awaitExit(Duration.ofSeconds(120)), "a normal exit; " + first.describe());
     List<String> left = first.weftLines().stream().filter(l -> l.contains("stay in the spool")).toList();
-    int delivered = DeadLetterData.readAll(kafka.bootstrap(), topic + ".dlq").size();
+    int delivered = DeadLetterData.readAll(kafka().bootstrap(), topic + ".dlq").size();
     System.out.printf("normal exit: %d of %d dead letters acknowledged before the JVM ended%s%n",
         delivered, failing, left.isEmpty() ? "" : "; " + left);
     if (delivered < failing) {
       assertEquals(1, left.size(), "one line says how many stay: " + first.weftLines());
       int port2 = SmokeEnv.freePort();
       int metrics2 = SmokeEnv.freePort();
-      ServiceProcess second = harness.startConsumer(kafka.broker, "exit-2", CLIENTS, "record", topic, group,
+      ServiceProcess second = harness.startConsumer(kafka().broker, "exit-2", CLIENTS, "record", topic, group,
           spool, port2, metrics2, null, 0);
       Poll.untilValue(Poll.deadline(Duration.ofSeconds(60)), () -> Http.scrape(harness.client, metrics2),
           m -> m.value("kafka_dlq_spooled_records", Map.of()) == 0,
           m -> "the next start did not empty the spool: " + (m == null ? "" : m.series("kafka_dlq_spooled_records"))
               + "; " + second.describe());
     }
-    DeadLetterData.assertDeadLetters(originals, DeadLetterHarness.awaitDeadLetters(kafka.broker, topic + ".dlq",
+    DeadLetterData.assertDeadLetters(originals, DeadLetterHarness.awaitDeadLetters(kafka().broker, topic + ".dlq",
         failing, Duration.ofSeconds(30)), topic, group, EXCEPTION, null);
   }
 
@@ -215,52 +239,55 @@ class DeadLetterLoadSmokeTest {
     List<ServiceProcess> services = new ArrayList<>();
     int[] ports = new int[2];
     int[] metrics = new int[2];
-    for (int i = 0; i < 2; i++) {
-      kafka.createTopic(topics[i]);
-      originals.add(DeadLetterData.produce(kafka.bootstrap(), topics[i], 41 + i, records, failing));
+    // This case stops and restarts its broker: one of its own.
+    try (TestKafka kafka = TestKafka.start(dir.resolve("broker"))) {
+      for (int i = 0; i < 2; i++) {
+        kafka.createTopic(topics[i]);
+        originals.add(DeadLetterData.produce(kafka.bootstrap(), topics[i], 41 + i, records, failing));
+      }
+      for (int i = 0; i < 2; i++) {
+        ports[i] = SmokeEnv.freePort();
+        metrics[i] = SmokeEnv.freePort();
+        services.add(harness.startConsumer(kafka.broker, "shared-" + i, CLIENTS, "record", topics[i], groups[i],
+            spool, ports[i], metrics[i], null, 10));
+      }
+      for (int i = 0; i < 2; i++) {
+        harness.awaitAttempts(ports[i], 300, services.get(i));
+      }
+      Instant at = Instant.now();
+      kafka.broker.stopKeepingData();
+      try {
+        Instant end = at.plusSeconds(20);
+        Poll.until(end.plusSeconds(5), () -> {
+          for (ServiceProcess s : services) {
+            s.requireAlive("the consumers run on while the broker is away");
+          }
+          return !Instant.now().isBefore(end);
+        }, "the outage did not end");
+      } finally {
+        kafka.broker.restart();
+      }
+      for (int i = 0; i < 2; i++) {
+        harness.awaitProcessed(services.get(i), ports[i], records - failing, failing, Duration.ofSeconds(120));
+      }
+      for (int i = 0; i < 2; i++) {
+        int n = i;
+        Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> Http.scrape(harness.client, metrics[n]),
+            m -> m.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topics[n], groups[n], "published")) >= failing
+                && m.value("kafka_dlq_spooled_records", Map.of()) == 0,
+            m -> topics[n] + ": " + (m == null ? "" : m.series("kafka_dlq_records_total")));
+      }
+      int total = 0;
+      for (int i = 0; i < 2; i++) {
+        List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topics[i] + ".dlq");
+        DeadLetterData.assertDeadLetters(originals.get(i), deadLetters, topics[i], groups[i], EXCEPTION, null);
+        total += deadLetters.size();
+      }
+      assertEquals(600, total);
+      long ownDirectories = services.stream()
+          .filter(s -> s.weftLines().stream().anyMatch(l -> l.contains("belongs to another process; using")))
+          .count();
+      assertEquals(1, ownDirectories, "the second process took a directory of its own");
     }
-    for (int i = 0; i < 2; i++) {
-      ports[i] = SmokeEnv.freePort();
-      metrics[i] = SmokeEnv.freePort();
-      services.add(harness.startConsumer(kafka.broker, "shared-" + i, CLIENTS, "record", topics[i], groups[i],
-          spool, ports[i], metrics[i], null, 10));
-    }
-    for (int i = 0; i < 2; i++) {
-      harness.awaitAttempts(ports[i], 300, services.get(i));
-    }
-    Instant at = Instant.now();
-    kafka.broker.stopKeepingData();
-    try {
-      Instant end = at.plusSeconds(20);
-      Poll.until(end.plusSeconds(5), () -> {
-        for (ServiceProcess s : services) {
-          s.requireAlive("the consumers run on while the broker is away");
-        }
-        return !Instant.now().isBefore(end);
-      }, "the outage did not end");
-    } finally {
-      kafka.broker.restart();
-    }
-    for (int i = 0; i < 2; i++) {
-      harness.awaitProcessed(services.get(i), ports[i], records - failing, failing, Duration.ofSeconds(120));
-    }
-    for (int i = 0; i < 2; i++) {
-      int n = i;
-      Poll.untilValue(Poll.deadline(Duration.ofSeconds(120)), () -> Http.scrape(harness.client, metrics[n]),
-          m -> m.valueOrZero("kafka_dlq_records_total", DeadLetterHarness.outcome(topics[n], groups[n], "published")) >= failing
-              && m.value("kafka_dlq_spooled_records", Map.of()) == 0,
-          m -> topics[n] + ": " + (m == null ? "" : m.series("kafka_dlq_records_total")));
-    }
-    int total = 0;
-    for (int i = 0; i < 2; i++) {
-      List<Read> deadLetters = DeadLetterData.readAll(kafka.bootstrap(), topics[i] + ".dlq");
-      DeadLetterData.assertDeadLetters(originals.get(i), deadLetters, topics[i], groups[i], EXCEPTION, null);
-      total += deadLetters.size();
-    }
-    assertEquals(600, total);
-    long ownDirectories = services.stream()
-        .filter(s -> s.weftLines().stream().anyMatch(l -> l.contains("belongs to another process; using")))
-        .count();
-    assertEquals(1, ownDirectories, "the second process took a directory of its own");
   }
 }

@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,21 +51,39 @@ class SpringDeadLetterSmokeTest {
     }
   }
 
+  /**
+   * One broker for the class (a start costs about 10 s): every case has topics and a consumer
+   * group of its own (the Spring line's suffix on both), so what one case counts, reads and
+   * commits is its own.
+   */
+  @TempDir static Path brokerDir;
+
+  private static TestKafka kafka;
+
   @TempDir Path dir;
 
-  private TestKafka kafka;
   private DeadLetterHarness harness;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = TestKafka.start(brokerDir.resolve("broker"));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
 
   @BeforeEach
   void start() {
-    kafka = TestKafka.start(dir.resolve("broker"));
     harness = new DeadLetterHarness(dir);
   }
 
   @AfterEach
   void stop() {
     harness.close();
-    kafka.close();
   }
 
   /**
@@ -74,7 +94,7 @@ class SpringDeadLetterSmokeTest {
   @ParameterizedTest
   @EnumSource(SpringKafka.class)
   void aSpringKafkaListenerThatThrowsHasItsRecordDeadLettered(SpringKafka spring) throws Exception {
-    runSpringService(spring, "orders-spring" + spring.suffix(), "billing-spring", 5);
+    runSpringService(spring, "orders-spring" + spring.suffix(), "billing-spring" + spring.suffix(), 5);
   }
 
   /**
@@ -85,7 +105,7 @@ class SpringDeadLetterSmokeTest {
   @ParameterizedTest
   @EnumSource(SpringKafka.class)
   void aSpringKafkaBatchListenerHasTheRecordItNamesDeadLettered(SpringKafka spring) throws Exception {
-    runSpringService(spring, "orders-spring-batch" + spring.suffix(), "billing-spring-batch", 7,
+    runSpringService(spring, "orders-spring-batch" + spring.suffix(), "billing-spring-batch" + spring.suffix(), 7,
         "--app.record-listener=false", "--app.batch-listener=true");
   }
 
@@ -98,7 +118,7 @@ class SpringDeadLetterSmokeTest {
   @EnumSource(SpringKafka.class)
   void onlyARecordThatSpringGivesUpIsDeadLettered(SpringKafka spring) throws Exception {
     String topic = "orders-retried" + spring.suffix();
-    String group = "billing-retried";
+    String group = "billing-retried" + spring.suffix();
     kafka.createTopic(topic);
     List<Long> offsets = produceText(topic, "fail-times=2;recovers", "fail-times=99;never", "ok-1", "ok-2", "ok-3");
     long recovers = offsets.get(0);
@@ -136,7 +156,7 @@ class SpringDeadLetterSmokeTest {
   @EnumSource(SpringKafka.class)
   void anApplicationThatPublishesItsOwnDeadLettersKeepsThem(SpringKafka spring) throws Exception {
     String topic = "orders-own-dlt" + spring.suffix();
-    String group = "billing-own-dlt";
+    String group = "billing-own-dlt" + spring.suffix();
     kafka.createTopic(topic);
     kafka.createTopic(topic + ".app-dlt");
     List<Long> offsets = produceText(topic, "fail-times=99;never", "ok-1", "ok-2");
