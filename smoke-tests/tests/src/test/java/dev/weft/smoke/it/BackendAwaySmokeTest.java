@@ -186,7 +186,11 @@ class BackendAwaySmokeTest extends ServiceSmokeTest {
     int metricsPort = SmokeEnv.freePort();
     try (OtlpReceiver backend = OtlpReceiver.startHttp()) {
       backend.hang();
+      // A longer export timeout than the other cases': an export the receiver answers only after
+      // the sender gave up (a starved CI machine) would be counted both stored and dropped.
       service = startService("BackendAway-hang", appPort, metricsPort,
+          "-Dotel.exporter.otlp.timeout=5000",
+          "-Dotel.bsp.export.timeout=10000",
           "-Dotel.service.name=" + serviceName,
           "-Dotel.exporter.otlp.endpoint=" + backend.endpoint());
       Http.awaitMetrics(service, client, metricsPort, Services.STARTUP);
